@@ -1,0 +1,1 @@
+// Datacard module of Recombine. See README.md for the module map.

@@ -1,0 +1,1 @@
+// Fit module of Recombine. See README.md for the module map.

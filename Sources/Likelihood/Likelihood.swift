@@ -1,0 +1,1 @@
+// Likelihood module of Recombine. See README.md for the module map.

@@ -1,0 +1,1 @@
+// ROOTIO module of Recombine. See README.md for the module map.
