@@ -1,1 +1,0 @@
-// Datacard module of Recombine. See README.md for the module map.

@@ -1,0 +1,45 @@
+//===--- Gzip.swift -------------------------------------------------------===//
+// gzip decompression of `.gz` datacards (zlib's inflate with gzip framing).
+//===----------------------------------------------------------------------===//
+
+import CCompression
+
+struct GzipError: Error, CustomStringConvertible {
+  var description: String
+}
+
+/// Decompresses a gzip (RFC 1952) stream, including concatenated members.
+func gunzip(_ input: [UInt8]) throws -> [UInt8] {
+  var output: [UInt8] = []
+  var stream = z_stream()
+  // 15 + 32: accept zlib or gzip headers automatically.
+  guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+    throw GzipError(description: "zlib initialisation failed")
+  }
+  defer { inflateEnd(&stream) }
+  var chunk = [UInt8](repeating: 0, count: 1 << 16)
+  try input.withUnsafeBufferPointer { inBuf in
+    stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
+    stream.avail_in = UInt32(inBuf.count)
+    while true {
+      let status: Int32 = chunk.withUnsafeMutableBufferPointer { out in
+        stream.next_out = out.baseAddress
+        stream.avail_out = UInt32(out.count)
+        return inflate(&stream, Z_NO_FLUSH)
+      }
+      let produced = chunk.count - Int(stream.avail_out)
+      output.append(contentsOf: chunk[0..<produced])
+      if status == Z_STREAM_END {
+        if stream.avail_in == 0 { return }
+        // Another gzip member follows.
+        guard inflateReset(&stream) == Z_OK else { throw GzipError(description: "corrupt gzip member") }
+        continue
+      }
+      guard status == Z_OK else {
+        throw GzipError(description: "corrupt or truncated gzip data (zlib status \(status))")
+      }
+      if stream.avail_in == 0 && produced == 0 { throw GzipError(description: "truncated gzip data") }
+    }
+  }
+  return output
+}

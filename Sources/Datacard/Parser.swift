@@ -1,0 +1,565 @@
+//===--- Parser.swift -----------------------------------------------------===//
+// The datacard parser: Combine's `DatacardParser.parseCard`, with line- and
+// column-numbered errors.
+//===----------------------------------------------------------------------===//
+
+import Foundation
+
+/// Options of the parser (the `--X-...` switches of text2workspace that change parsing).
+public struct ParseOptions: Sendable {
+  /// Accept a card without signal processes (`--X-allow-no-signal`; combineCards sets it).
+  public var allowNoSignal = false
+  /// Accept a bin without background (`--X-allow-no-background`).
+  public var allowNoBackground = false
+  /// Skip the `jmax` check (`--X-no-jmax`).
+  public var noJMax = false
+  /// Apply `nuisance edit` lines while parsing (combineCards keeps them unapplied).
+  public var evaluateEdits = true
+  /// Regular expressions (prefix match) of nuisances to drop (`--X-exclude-nuisance`).
+  public var excludeNuisances: [String] = []
+  /// Combine rejects bin names starting with a digit; Recombine accepts them with a warning
+  /// unless this is set.
+  public var strictBinNames = false
+
+  public init() {}
+}
+
+/// One whitespace-separated token with its 1-based column.
+struct Token {
+  var text: String
+  var column: Int
+}
+
+/// Splits a line on whitespace, remembering columns (in characters).
+func tokenize(_ line: Substring) -> [Token] {
+  var tokens: [Token] = []
+  var current = ""
+  var start = 0
+  var col = 0
+  for ch in line {
+    col += 1
+    if ch == " " || ch == "\t" || ch == "\r" || ch == "\u{0B}" || ch == "\u{0C}" {
+      if !current.isEmpty {
+        tokens.append(Token(text: current, column: start))
+        current = ""
+      }
+    } else {
+      if current.isEmpty { start = col }
+      current.append(ch)
+    }
+  }
+  if !current.isEmpty { tokens.append(Token(text: current, column: start)) }
+  return tokens
+}
+
+/// Reads a text file, transparently gunzipping names ending in `.gz`.
+public func readTextFile(_ path: String) throws -> String {
+  guard let data = FileManager.default.contents(atPath: path) else {
+    throw DatacardError("cannot read file (missing or unreadable)", at: SourceLocation(file: path, line: 0), text: "")
+  }
+  var bytes = [UInt8](data)
+  if path.hasSuffix(".gz") || (bytes.count > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) {
+    do { bytes = try gunzip(bytes) } catch {
+      throw DatacardError("cannot decompress gzip file: \(error)", at: SourceLocation(file: path, line: 0))
+    }
+  }
+  guard let text = String(bytes: bytes, encoding: .utf8) ?? String(bytes: bytes, encoding: .isoLatin1) else {
+    throw DatacardError("file is not text", at: SourceLocation(file: path, line: 0))
+  }
+  return text
+}
+
+extension Datacard {
+  /// Parses the datacard at `path` (gzip allowed).
+  public static func parse(contentsOf path: String, options: ParseOptions = ParseOptions()) throws -> Datacard {
+    try parse(text: try readTextFile(path), path: path, options: options)
+  }
+
+  /// Parses datacard text. `path` is used in messages and to resolve relative shape files.
+  public static func parse(text: String, path: String = "<text>", options: ParseOptions = ParseOptions()) throws
+    -> Datacard
+  {
+    var parser = DatacardParser(path: path, options: options)
+    return try parser.parse(text)
+  }
+}
+
+/// The state of one parse. Follows `DatacardParser.parseCard` step by step.
+struct DatacardParser {
+  let path: String
+  let options: ParseOptions
+  var card: Datacard
+  var lineNumber = 0
+  var kmaxLine: Int?
+
+  init(path: String, options: ParseOptions) {
+    self.path = path
+    self.options = options
+    self.card = Datacard(path: path)
+  }
+
+  func loc(_ column: Int = 1) -> SourceLocation { SourceLocation(file: path, line: lineNumber, column: column) }
+
+  func fail(_ message: String, _ token: Token? = nil, line: String = "") -> DatacardError {
+    DatacardError(message, at: loc(token?.column ?? 1), text: token.map { "'\($0.text)' in: " + line } ?? line)
+  }
+
+  mutating func warn(_ message: String, column: Int = 1) {
+    card.warnings.append(DatacardWarning(message, at: loc(column)))
+  }
+
+  // MARK: Header
+
+  mutating func parse(_ text: String) throws -> Datacard {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    var nbins = -1, nprocesses = -1, nuisances = -1
+    var binline: [Token] = []
+    var processline: [Token] = []
+    var sigline: [Token] = []
+    var obsList: [Double]?
+    var obsMapped = false
+    var sawRate = false
+    var headerEnd = lines.count
+    var shapeKeys = Set<String>()
+    var binSet = Set<String>()
+    var processSet = Set<String>()
+    var keyline: [(bin: String, process: String, id: Int, column: Int)] = []
+
+    for (index, rawLine) in lines.enumerated() {
+      lineNumber = index + 1
+      let f = tokenize(rawLine)
+      guard let first = f.first else { continue }
+      let lineText = String(rawLine).trimmingCharacters(in: .whitespacesAndNewlines)
+      switch first.text {
+      case "imax", "jmax", "kmax":
+        guard f.count >= 2 else { throw fail("expected a number or '*' after '\(first.text)'", first, line: lineText) }
+        var n = -1
+        if f[1].text != "*" {
+          guard let v = Int(f[1].text), v >= 0 else {
+            throw fail("expected a non-negative integer or '*' after '\(first.text)', found '\(f[1].text)'", f[1], line: lineText)
+          }
+          n = v
+        }
+        switch first.text {
+        case "imax": nbins = n; card.declaredBins = n < 0 ? nil : n
+        case "jmax": nprocesses = n < 0 ? -1 : n + 1; card.declaredProcesses = n < 0 ? nil : n
+        default: nuisances = n; card.declaredNuisances = n < 0 ? nil : n; kmaxLine = lineNumber
+        }
+      case "shapes":
+        guard f.count >= 4 else {
+          throw fail("malformed shapes line: expected 'shapes PROCESS CHANNEL FILE [OBJECT [OBJECT_SYST]]'", first, line: lineText)
+        }
+        let key = f[2].text + "\u{1}" + f[1].text
+        guard shapeKeys.insert(key).inserted else {
+          throw fail("duplicate shapes definition for process '\(f[1].text)', channel '\(f[2].text)'", f[1], line: lineText)
+        }
+        card.shapes.append(ShapeDirective(process: f[1].text, channel: f[2].text, file: f[3].text,
+                                          object: f.count > 4 ? f[4].text : nil,
+                                          systematicObject: f.count > 5 ? f[5].text : nil, line: lineNumber))
+        if f.count > 6 { warn("extra tokens after the shapes line are ignored", column: f[6].column) }
+      case "observation", "Observation":
+        var values: [Double] = []
+        for t in f.dropFirst() {
+          guard let v = parseDouble(Substring(t.text)) else {
+            throw fail("expected a number in the observation line, found '\(t.text)'", t, line: lineText)
+          }
+          values.append(v)
+        }
+        if nbins == -1 { nbins = values.count }
+        guard values.count == nbins else {
+          throw fail("found \(values.count) observations but \(nbins) bins have been declared (imax)", first, line: lineText)
+        }
+        if !binline.isEmpty {
+          guard binline.count == values.count else {
+            throw fail("the 'bin' line before 'observation' has \(binline.count) entries but there are \(values.count) observations", first, line: lineText)
+          }
+          card.bins = binline.map(\.text)
+          binSet = Set(card.bins)
+          if binSet.count != card.bins.count {
+            throw fail("a bin name appears twice in the 'bin' line before 'observation'", binline[0], line: lineText)
+          }
+          binline = []
+          obsMapped = true
+        }
+        obsList = values
+      case "bin":
+        binline = []
+        for t in f.dropFirst() {
+          if let c = t.text.first, c.isASCII, c.isNumber {
+            if options.strictBinNames {
+              throw fail("bin '\(t.text)' starts with a digit (Combine rejects this)", t, line: lineText)
+            }
+            if !card.warnings.contains(where: { $0.message.contains("'\(t.text)' starts with a digit") }) {
+              warn("bin '\(t.text)' starts with a digit: Combine rejects such names ('Bin \(t.text) starts with a digit!'); Recombine accepts it", column: t.column)
+            }
+          }
+          binline.append(t)
+        }
+      case "process":
+        if processline.isEmpty {
+          processline = Array(f.dropFirst())
+          guard binline.count == processline.count else {
+            throw fail("the 'bin' line has \(binline.count) entries but the 'process' line has \(processline.count)", first, line: lineText)
+          }
+          continue
+        }
+        sigline = Array(f.dropFirst())
+        if let p0 = processline.first, let s0 = sigline.first,
+          regexMatchesPrefix("-?[0-9]+", p0.text), !regexMatchesPrefix("-?[0-9]+", s0.text)
+        {
+          swap(&processline, &sigline)
+        }
+        guard sigline.count == processline.count else {
+          throw fail("the two 'process' lines have different lengths (\(processline.count) and \(sigline.count))", first, line: lineText)
+        }
+        let hadBins = !card.bins.isEmpty
+        for (i, b) in binline.enumerated() {
+          let p = processline[i].text
+          guard let id = Int(sigline[i].text) else {
+            throw fail("expected an integer process index (≤ 0 signal, > 0 background), found '\(sigline[i].text)'", sigline[i], line: lineText)
+          }
+          keyline.append((b.text, p, id, sigline[i].column))
+          if hadBins {
+            guard binSet.contains(b.text) else {
+              throw fail("bin '\(b.text)' is not among the bins declared before: \(card.bins.joined(separator: " "))", b, line: lineText)
+            }
+          } else if binSet.insert(b.text).inserted {
+            card.bins.append(b.text)
+          }
+          if processSet.insert(p).inserted { card.processes.append(p) }
+        }
+        if nprocesses == -1 { nprocesses = card.processes.count }
+        if nbins == -1 { nbins = card.bins.count }
+        if !options.noJMax, nprocesses != card.processes.count {
+          throw fail("found \(card.processes.count) processes (\(card.processes.joined(separator: " "))), but jmax declares \(nprocesses) (jmax = number of processes − 1)", first, line: lineText)
+        }
+        guard nbins == card.bins.count else {
+          throw fail("found \(card.bins.count) bins (\(card.bins.joined(separator: " "))), but imax declares \(nbins)", first, line: lineText)
+        }
+        if let obs = obsList, !obsMapped {
+          guard obs.count == card.bins.count else {
+            throw fail("found \(obs.count) observations for \(card.bins.count) bins", first, line: lineText)
+          }
+          obsMapped = true
+        }
+        var sign: [String: (Bool, String)] = [:]
+        for k in keyline {
+          let s = k.id <= 0
+          if let (prev, bin) = sign[k.process], prev != s {
+            throw fail("process '\(k.process)' is declared as signal in some bin and as background in another (bins '\(bin)' and '\(k.bin)')", first, line: lineText)
+          }
+          sign[k.process] = (s, k.bin)
+        }
+        if !options.allowNoSignal, !keyline.contains(where: { $0.id <= 0 }),
+          !card.warnings.contains(where: { $0.message.hasPrefix("the card has no signal") })
+        {
+          // Combine's parser raises here unless --X-allow-no-signal; a control-region card is
+          // still useful (it is combined with a signal card), so Recombine warns instead.
+          warn("the card has no signal process (process index ≤ 0); it can only be fitted combined with a card that has one")
+        }
+      case "rate":
+        guard !processline.isEmpty else { throw fail("missing line with process names before the rate line", first, line: lineText) }
+        guard !sigline.isEmpty else { throw fail("missing line with process indices before the rate line", first, line: lineText) }
+        let values = Array(f.dropFirst())
+        guard values.count == keyline.count else {
+          throw fail("malformed rate line: \(values.count) values, while the bin and process lines have \(keyline.count)", first, line: lineText)
+        }
+        for (k, t) in zip(keyline, values) {
+          guard let r = parseDouble(Substring(t.text)) else {
+            throw fail("expected a number in the rate line, found '\(t.text)'", t, line: lineText)
+          }
+          card.columns.append(ProcessColumn(bin: k.bin, process: k.process, id: k.id, rate: r))
+        }
+        sawRate = true
+        headerEnd = index + 1
+      default:
+        continue
+      }
+      if sawRate { break }
+    }
+    guard sawRate else {
+      lineNumber = lines.count
+      throw DatacardError("no 'rate' line found: a datacard needs 'bin', 'process' (names and indices) and 'rate' lines",
+                          at: loc(), text: "")
+    }
+    if let obs = obsList { card.observations = obs }
+
+    // Duplicated (bin, process) columns would be merged by Combine's dictionaries.
+    var seenColumns = Set<BinProcess>()
+    for c in card.columns where !seenColumns.insert(BinProcess(c.bin, c.process)).inserted {
+      card.warnings.append(DatacardWarning("process '\(c.process)' appears twice in bin '\(c.bin)'; Combine keeps the last column",
+                                           at: SourceLocation(file: path, line: headerEnd)))
+    }
+
+    try parseSystematics(lines[headerEnd...], firstIndex: headerEnd, nuisances: &nuisances)
+    try finish(nuisances: nuisances)
+    return card
+  }
+
+  // MARK: Systematics section
+
+  mutating func parseSystematics(_ lines: ArraySlice<Substring>, firstIndex: Int, nuisances: inout Int) throws {
+    var groupIndex: [String: Int] = [:]
+    for (offset, rawLine) in lines.enumerated() {
+      lineNumber = firstIndex + offset + 1
+      if rawLine.hasPrefix("--") { continue }
+      var content = rawLine
+      if let hash = content.firstIndex(of: "#") { content = content[..<hash] }
+      var f = tokenize(content)
+      guard f.count > 1 else { continue }
+      // A token made only of dashes means 0 (no effect).
+      for i in 1..<f.count where f[i].text.allSatisfy({ $0 == "-" }) { f[i].text = "0" }
+      let lineText = String(content).trimmingCharacters(in: .whitespaces)
+      var name = f[0].text
+      var noFloat = false
+      if name.hasSuffix("[nofloat]") {
+        name = String(name.dropLast("[nofloat]".count))
+        noFloat = true
+      }
+      if options.excludeNuisances.contains(where: { regexMatchesPrefix($0, name) }) {
+        if nuisances != -1 { nuisances -= 1 }
+        continue
+      }
+      if let c = name.first, c.isASCII, c.isNumber { name = "theta" + name }
+      let pdf = f[1].text
+      switch pdf {
+      case "param":
+        let args = f.dropFirst(2).map(\.text)
+        _ = try parseParamArguments(args, location: loc(f[1].column))
+        card.systematics.append(Systematic(name: name, noFloat: noFloat, type: .param, arguments: args, effects: [], line: lineNumber))
+      case "constr":
+        let args = f.dropFirst(2).map(\.text)
+        guard args.count >= 2 else { throw fail("a 'constr' line needs a formula and a sigma", f[1], line: lineText) }
+        card.systematics.append(Systematic(name: name, noFloat: noFloat, type: .constr, arguments: args, effects: [], line: lineNumber))
+      case "flatParam":
+        card.flatParams.append(FlatParamDirective(name: name, arguments: f.dropFirst(2).map(\.text), line: lineNumber))
+      case "extArg":
+        guard f.count >= 3 else { throw fail("an 'extArg' line needs 'file.root:workspace' or an initial value", f[1], line: lineText) }
+        card.extArgs.removeAll { $0.name == name }
+        card.extArgs.append(ExtArgDirective(name: name, arguments: f.dropFirst(2).map(\.text), line: lineNumber))
+      case "rateParam":
+        try parseRateParam(name: name, f, lineText: lineText)
+      case "discrete":
+        card.discretes.append(name)
+      case "edit":
+        guard f.count >= 3 else { throw fail("expected 'nuisance edit COMMAND ARGS...'", f[1], line: lineText) }
+        if nuisances != -1 { nuisances = -1 }
+        let edit = NuisanceEditDirective(command: f[2].text, arguments: f.dropFirst(3).map(\.text), line: lineNumber)
+        card.edits.append(edit)
+        if options.evaluateEdits {
+          try applyEdit(edit, lineText: lineText)
+        }
+      case "group":
+        let rest = Array(f.dropFirst(2))
+        guard let op = rest.first else { throw fail("empty line after 'group': expected '= nuisance ...' or '+= nuisance ...'", f[1], line: lineText) }
+        guard op.text == "=" || op.text == "+=" else {
+          throw fail("the first thing after 'group' must be '=' or '+=', found '\(op.text)'", op, line: lineText)
+        }
+        let members = rest.dropFirst().map(\.text)
+        if let gi = groupIndex[name] {
+          guard op.text == "+=" else {
+            throw fail("group '\(name)' is already defined; use '+=' to extend it", op, line: lineText)
+          }
+          for m in members where !card.groups[gi].members.contains(m) { card.groups[gi].members.append(m) }
+        } else {
+          guard op.text == "=" else { throw fail("cannot append to group '\(name)': it is not yet defined", op, line: lineText) }
+          var uniq: [String] = []
+          for m in members where !uniq.contains(m) { uniq.append(m) }
+          groupIndex[name] = card.groups.count
+          card.groups.append(NuisanceGroup(name: name, members: uniq, line: lineNumber))
+        }
+      case "autoMCStats":
+        guard f.count <= 5 else { throw fail("syntax: 'channel autoMCStats threshold [include-signal = 0] [hist-mode = 1]'", f[5], line: lineText) }
+        guard f.count >= 3, let thr = parseDouble(Substring(f[2].text)) else {
+          throw fail("expected a numeric threshold after autoMCStats", f.count >= 3 ? f[2] : f[1], line: lineText)
+        }
+        var settings = AutoMCStatsSettings(threshold: thr)
+        if f.count >= 4 {
+          guard let v = Int(f[3].text) else { throw fail("expected 0 or 1 for include-signal, found '\(f[3].text)'", f[3], line: lineText) }
+          settings.includeSignal = v != 0
+        }
+        if f.count >= 5 {
+          guard let v = Int(f[4].text), v == 1 || v == 2 else {
+            throw fail("expected hist-mode 1 or 2, found '\(f[4].text)'", f[4], line: lineText)
+          }
+          settings.histMode = v
+        }
+        if name.contains("*") {
+          if !card.bins.contains(where: { fnmatch(name, $0) }) {
+            warn("autoMCStats pattern '\(name)' matches no channel", column: f[0].column)
+          }
+        } else if !card.bins.contains(name) {
+          throw fail("no such channel '\(name)' for autoMCStats", f[0], line: lineText)
+        }
+        card.autoMCStats.append(AutoMCStatsDirective(channelPattern: name, settings: settings, tokenCount: f.count - 2, line: lineNumber))
+      default:
+        guard let type = SystematicType(rawValue: pdf) else {
+          throw fail("unsupported systematic type '\(pdf)'; expected one of lnN, lnU, gmN, gmM, shape, shapeN, shape2, shapeN2, shapeU, shape?, shapeN?, shape*, trG, unif, dFD, dFD2, param, constr, rateParam, extArg, flatParam, discrete, group, autoMCStats", f[1], line: lineText)
+        }
+        try parseColumnSystematic(name: name, noFloat: noFloat, type: type, f, lineText: lineText)
+      }
+    }
+  }
+
+  mutating func parseColumnSystematic(name: String, noFloat: Bool, type: SystematicType, _ f: [Token], lineText: String) throws {
+    let nargs = type.headerArgumentCount
+    guard f.count >= 2 + nargs else { throw fail("'\(type.rawValue)' needs \(nargs) argument(s) before the values", f[1], line: lineText) }
+    let args = f[2..<(2 + nargs)].map(\.text)
+    switch type {
+    case .gmN:
+      guard let n = Int(args[0]), n >= 0 else {
+        throw fail("expected a non-negative integer event count after gmN, found '\(args[0])'", f[2], line: lineText)
+      }
+    case .unif, .dFD, .dFD2:
+      for (i, a) in args.enumerated() where parseDouble(Substring(a)) == nil {
+        throw fail("expected a number as argument of \(type.rawValue), found '\(a)'", f[2 + i], line: lineText)
+      }
+    default: break
+    }
+    let numbers = Array(f.dropFirst(2 + nargs))
+    guard numbers.count >= card.columns.count else {
+      throw fail("malformed systematics line '\(name)': \(numbers.count) values, while the bin and process lines have \(card.columns.count)", f[0], line: lineText)
+    }
+    if numbers.count > card.columns.count {
+      warn("systematic '\(name)' has \(numbers.count - card.columns.count) value(s) more than there are columns; they are ignored", column: numbers[card.columns.count].column)
+    }
+    var effects: [Effect] = []
+    effects.reserveCapacity(card.columns.count)
+    for (ci, t) in numbers.prefix(card.columns.count).enumerated() {
+      let r = t.text
+      if r.contains("/") {
+        guard type.allowsAsymmetric else {
+          throw fail("asymmetric values 'down/up' are allowed only for lnN, lnU and shape? types, found '\(r)' for \(type.rawValue)", t, line: lineText)
+        }
+        let parts = r.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let d = parseDouble(parts[0]), let u = parseDouble(parts[1]) else {
+          throw fail("expected 'κdown/κup' (two numbers), found '\(r)'", t, line: lineText)
+        }
+        guard d > 0, u > 0 else {
+          throw fail("found '\(r)' for \(card.columns[ci].process) in \(card.columns[ci].bin): kappas must be > 0 (this would lead to NaNs)", t, line: lineText)
+        }
+        effects.append(.asymmetric(down: d, up: u))
+      } else {
+        guard let v = parseDouble(Substring(r)) else {
+          throw fail("expected a number, 'κdown/κup' or '-', found '\(r)'", t, line: lineText)
+        }
+        if v < 0, type != .trG, type != .dFD, type != .dFD2 {
+          throw fail("found '\(r)' for \(card.columns[ci].process) in \(card.columns[ci].bin): negative values are not allowed for \(type.rawValue)", t, line: lineText)
+        }
+        if !v.isFinite {
+          throw fail("found '\(r)': values must be finite", t, line: lineText)
+        }
+        if (type == .lnN || type == .lnU) && v == 0 {
+          effects.append(.none)
+        } else {
+          effects.append(v == 0 ? .none : .value(v))
+        }
+        if type == .gmN, card.columns[ci].rate == 0, v != 0 { card.columns[ci].rate = 1e-6 }
+      }
+    }
+    if type == .lnN {
+      for (ci, e) in effects.enumerated() {
+        if case .value(let v) = e, v > 0, v < 1e-9 || v > 1e9 {
+          throw fail("lnN value '\(v)' for \(card.columns[ci].process) in \(card.columns[ci].bin) is not a sensible kappa", numbers[ci], line: lineText)
+        }
+      }
+    }
+    if let existing = card.systematics.first(where: { $0.name == name }), existing.type != type {
+      let a = existing.type, b = type
+      let mixesShapeAndLnN = (a == .lnN && b.isShape) || (a.isShape && b == .lnN)
+      if mixesShapeAndLnN {
+        throw fail("systematic '\(name)' is used both as \(a.rawValue) and \(b.rawValue); use 'shape?' for a nuisance that is a shape in some columns and lnN in others", f[1], line: lineText)
+      }
+    }
+    card.systematics.append(Systematic(name: name, noFloat: noFloat, type: type, arguments: args, effects: effects, line: lineNumber))
+  }
+
+  mutating func parseRateParam(name: String, _ f: [Token], lineText: String) throws {
+    guard f.count == 5 || f.count == 6 else {
+      throw fail("expected 'name rateParam CHANNEL PROCESS INITIAL [lo,hi]' or 'name rateParam CHANNEL PROCESS FORMULA ARGS' or 'name rateParam CHANNEL PROCESS file.root:ws'", f[1], line: lineText)
+    }
+    let binPat = f[2].text, procPat = f[3].text
+    let value: RateParamValue
+    if f.count == 5 {
+      if f[4].text.contains(".root"), f[4].text.contains(":") {
+        value = .external(f[4].text)
+      } else {
+        guard let v = parseDouble(Substring(f[4].text)) else {
+          throw fail("expected an initial value for rateParam '\(name)', found '\(f[4].text)'", f[4], line: lineText)
+        }
+        value = .free(initial: v, range: nil)
+      }
+    } else if f[5].text.contains("["), f[5].text.contains("]") {
+      guard let v = parseDouble(Substring(f[4].text)) else {
+        throw fail("expected an initial value for rateParam '\(name)', found '\(f[4].text)'", f[4], line: lineText)
+      }
+      guard let r = parseRange(f[5].text) else {
+        throw fail("expected a range '[lo,hi]' with lo ≤ hi, found '\(f[5].text)'", f[5], line: lineText)
+      }
+      guard r.contains(v) else {
+        throw fail("the initial value \(f[4].text) of rateParam '\(name)' is outside its range \(f[5].text)", f[4], line: lineText)
+      }
+      value = .free(initial: v, range: r)
+    } else {
+      value = .formula(f[4].text, arguments: f[5].text.split(separator: ",").map(String.init))
+    }
+    var targets: [BinProcess] = []
+    if binPat.contains("*") || procPat.contains("*") {
+      for p in card.processes where fnmatch(procPat, p) {
+        for b in card.bins where fnmatch(binPat, b) { targets.append(BinProcess(b, p)) }
+      }
+      guard !targets.isEmpty else {
+        throw fail("rateParam '\(name)' with process '\(procPat)' and bin '\(binPat)' doesn't match anything", f[2], line: lineText)
+      }
+    } else {
+      guard card.bins.contains(binPat) else { throw fail("no such channel '\(binPat)' for rateParam '\(name)'", f[2], line: lineText) }
+      guard card.processes.contains(procPat) else { throw fail("no such process '\(procPat)' for rateParam '\(name)'", f[3], line: lineText) }
+      targets = [BinProcess(binPat, procPat)]
+    }
+    card.rateParams.append(RateParamDirective(name: name, binPattern: binPat, processPattern: procPat, value: value, targets: targets, line: lineNumber))
+  }
+
+  // MARK: End-of-parse checks
+
+  mutating func finish(nuisances: Int) throws {
+    var nuisances = nuisances
+    let endLoc = SourceLocation(file: path, line: lineNumber)
+    for b in card.bins {
+      let cols = card.columns.filter { $0.bin == b && $0.rate != 0 }
+      if cols.isEmpty {
+        throw DatacardError("bin '\(b)' has no processes contributing to it (all rates are 0)", at: endLoc)
+      }
+      if !cols.contains(where: { $0.isSignal }), !options.allowNoSignal {
+        card.warnings.append(DatacardWarning("bin '\(b)' has no signal processes contributing to it", at: endLoc))
+      }
+      if !cols.contains(where: { !$0.isSignal }), !options.allowNoBackground {
+        card.warnings.append(DatacardWarning("bin '\(b)' has no background processes contributing to it", at: endLoc))
+      }
+    }
+    // Drop systematics with no effect on any column (Combine does this to avoid zero derivatives).
+    var kept: [Systematic] = []
+    for s in card.systematics {
+      if !s.type.hasColumns { kept.append(s); continue }
+      let nonNull = zip(s.effects, card.columns).contains { e, c in
+        guard c.rate != 0 else { return false }
+        switch e {
+        case .none: return false
+        case .value(let v): return !(s.type == .lnN && v == 1)
+        case .asymmetric: return true
+        }
+      }
+      if nonNull { kept.append(s) } else if nuisances != -1 { nuisances -= 1 }
+    }
+    card.systematics = kept
+    if nuisances != -1, kept.count != nuisances {
+      throw DatacardError("found \(kept.count) systematics, but kmax declares \(nuisances)", at: SourceLocation(file: path, line: kmaxLine ?? 1))
+    }
+    // Groups: members must exist.
+    let known = Set(card.parameterNames)
+    for g in card.groups {
+      for m in g.members where !known.contains(m) {
+        card.warnings.append(DatacardWarning("group '\(g.name)' lists '\(m)', which is not a nuisance of this card", at: SourceLocation(file: path, line: g.line)))
+      }
+    }
+  }
+}
