@@ -66,7 +66,8 @@ public struct MinimizerOptions: Sendable {
   /// diagonal start can underestimate EDM badly, engineering.md §3).
   /// ≥ 1 (default): as MIGRAD, verify convergence with HESSE (EDM recomputed with the HESSE
   /// covariance), restart from the HESSE covariance when EDM ≥ tolerance, and report the HESSE
-  /// covariance in `MinimizationResult.inverseHessian`.
+  /// covariance in `MinimizationResult.inverseHessian` (after a restart the HESSE is repeated only
+  /// if the iterations changed the metric by ≥ 5%). ≥ 2: always repeat HESSE after a restart.
   public var strategy: Int
   /// Maximum number of HESSE-seeded restarts before giving up with `.failed`.
   public var maxRestarts: Int
@@ -123,7 +124,8 @@ public struct MinimizationResult: Sendable {
   public var nIterations: Int
   /// Inverse Hessian (covariance for an NLL) in the full layout, row-major dimension × dimension,
   /// with zero rows and columns for fixed parameters and for parameters held on a bound.
-  /// From HESSE for strategy ≥ 1, from the variable-metric update for strategy 0.
+  /// From HESSE for strategy ≥ 1 (possibly BFGS-updated after a restart, see `strategy`), from the
+  /// variable-metric update for strategy 0.
   public var inverseHessian: [Double]?
   /// Indices of the parameters held on a bound at the minimum.
   public var atBound: [Int]

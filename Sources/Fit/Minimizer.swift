@@ -11,7 +11,9 @@
 ///    still ≥ tolerance, iterate again from the HESSE covariance (as MIGRAD does, since a BFGS metric
 ///    alone can underestimate EDM); otherwise take up to three Newton steps x − H⁻¹g ("polish", one
 ///    call each) while they lower f, and stop. `inverseHessian` is that HESSE covariance (computed
-///    before the polish steps, i.e. at a point O(√(2·EDM)) standard deviations away).
+///    before the polish steps, i.e. at a point O(√(2·EDM)) standard deviations away). After a
+///    restart, if the iterations changed the HESSE metric by < 5% (Frobenius norm), the updated
+///    metric is trusted and HESSE is not repeated (strategy ≤ 1; Minuit2's Dcovar rule).
 ///
 /// The objective is never evaluated outside the box [lower, upper] (HESSE uses one-sided
 /// differences next to a bound).
@@ -56,6 +58,7 @@ public struct Minimizer: Sendable {
     var restarts = 0
     var releases = 0
     var forceStep = false
+    var hesseFreeSet: [Int] = []
     while status == nil {
       let exit = e.runCore(forceStep: forceStep)
       forceStep = false
@@ -72,6 +75,24 @@ public struct Minimizer: Sendable {
         status = .converged
         break
       }
+      // After a restart from HESSE: if the free set is unchanged and the BFGS updates changed the
+      // HESSE metric W by less than 5% (‖V − W‖_F < 0.05‖W‖_F, Minuit2's Dcovar criterion), V is
+      // trusted and a second HESSE is skipped.
+      if exit == .converged && restarts > 0 && options.strategy < 2 && hesseFreeSet.count == e.m
+        && (0..<e.m).allSatisfy({ hesseFreeSet[$0] == e.idx[$0] })
+      {
+        var dv = 0.0, w2 = 0.0
+        for k in 0..<(e.m * e.m) {
+          dv += (e.V[k] - e.W[k]) * (e.V[k] - e.W[k])
+          w2 += e.W[k] * e.W[k]
+        }
+        if dv < 0.0025 * w2 {
+          hesseCovariance = nil
+          polish(e)
+          status = .converged
+          break
+        }
+      }
       if e.calls + 2 * e.m > e.maxCalls {
         status = .callLimit
         break
@@ -82,6 +103,7 @@ public struct Minimizer: Sendable {
         break
       }
       _ = e.V.update(from: e.W)
+      hesseFreeSet = Array(e.idx[0..<e.m])
       let edmHesse = e.edm()
       if edmHesse < options.tolerance && (inversion == .positiveDefinite || restarts >= 1) {
         hesseCovariance = e.fullMetric(e.W)
@@ -153,5 +175,38 @@ public struct Minimizer: Sendable {
     }
     return HesseResult(
       hessian: e.fullMetric(e.H), covariance: e.fullMetric(e.W), status: status, nCalls: e.calls)
+  }
+}
+
+extension Minimizer {
+  /// A conditional fit (a scan point, an impact or a profile fit): the parameters in `fixing` are
+  /// held at the given values, all others start from `start` (default `best.x`, clipped into their
+  /// ranges) with the metric of the best fit conditional on the fixed ones,
+  ///   V₀ = V_FF − V_FS V_SS⁻¹ V_SF  (`conditionalCovariance`, S = the fixed set),
+  /// so the first step is already close to a Newton step. When that seed exists the fit runs with
+  /// strategy 0 (no HESSE verification), as Combine's grid points skip HESSE.
+  ///
+  /// Combine's grid restarts every point from the best-fit snapshot (`start` = nil); a chain of
+  /// points may instead start each from the previous solution.
+  public func minimize(
+    _ f: ObjectiveFunction, parameters: [ParameterSpec], fixing: [Int: Double],
+    best: MinimizationResult, start: [Double]? = nil
+  ) -> MinimizationResult {
+    let n = parameters.count
+    let x0 = start ?? best.x
+    precondition(x0.count == n)
+    var specs = parameters
+    for j in 0..<n where !specs[j].fixed { specs[j].value = x0[j] }
+    for (k, v) in fixing {
+      specs[k].value = v
+      specs[k].fixed = true
+    }
+    var seed: [Double]? = nil
+    if let v = best.inverseHessian, v.count == n * n {
+      seed = conditionalCovariance(v, dimension: n, removing: fixing.keys.sorted())
+    }
+    var m = self
+    if seed != nil { m.options.strategy = 0 }
+    return m.minimize(f, parameters: specs, initialInverseHessian: seed)
   }
 }

@@ -4,7 +4,8 @@
 /// as MINOS / Combine's `--algo singles` do.
 ///
 /// Each side: q(t) = p(t) − fmin − δ is bracketed by steps predicted from the parabola through the
-/// best fit (start at x̂_k ± σ_k√(2δ), σ_k² = V_kk of `best.inverseHessian`, or the parameter's step),
+/// best fit (start at x̂_k ± σ_k√(2δ), σ_k² = V_kk of `best.inverseHessian`, or the parameter's step
+/// when V_kk = 0, e.g. x̂_k on a bound),
 /// then the root is found by regula falsi with the Illinois modification (superlinear, keeps the
 /// bracket), to |q| < max(1e-12, 1e-3·tolerance) or a bracket width of 1e-10·(σ_k + |x̂_k|). Every p(t) is a constrained
 /// minimisation with x_k fixed at t, started from the previous solution on that side with the metric
@@ -30,10 +31,9 @@ public func profileInterval(
   var sigma = parameters[k].step > 0 ? parameters[k].step : 1
   if let v = best.inverseHessian, v.count == n * n {
     let vkk = v[k * n + k]
-    if vkk > 0 && vkk.isFinite {
-      sigma = vkk.squareRoot()
-      seed = conditionalCovariance(v, dimension: n, removing: [k])
-    }
+    if vkk > 0 && vkk.isFinite { sigma = vkk.squareRoot() }
+    // With x̂_k on its bound V_k· = 0 and this is the best-fit covariance of the others as is.
+    seed = conditionalCovariance(v, dimension: n, removing: [k])
   }
   var conditional = minimizer
   if seed != nil { conditional.options.strategy = 0 }

@@ -69,6 +69,16 @@ func maxRelativeCovarianceError(_ v: [Double], _ t: [Double], n: Int) -> Double 
     #expect(r.fval < 1e-10)
   }
 
+  @Test func nonFiniteTrialPointsAreBacktracked() {
+    // Unbounded r: steps that make ν = r s + b negative give NaN, which the line search must reject.
+    let f = PoissonBin(s: 5, b: 0.5, n: 3)
+    for start in [5.0, 40.0, 200.0] {
+      let r = Minimizer().minimize(f, parameters: [ParameterSpec(name: "r", value: start, step: 10)])
+      #expect(r.status == .converged)
+      #expect(abs(r.x[0] - 0.5) < 1e-7)
+    }
+  }
+
   @Test func callLimitIsReported() {
     let r = Minimizer(options: .init(maxCalls: 10)).minimize(Rosenbrock(2), parameters: freeSpecs([-1.2, 1]))
     #expect(r.status == .callLimit)
@@ -196,5 +206,13 @@ func maxRelativeCovarianceError(_ v: [Double], _ t: [Double], n: Int) -> Double 
       #expect(maxAbsDiff(warm.x, cold.x) < 1e-5)
       #expect(abs(warm.fval - cold.fval) < 1e-9)
     }
+    // The scan convenience does the same (strategy 0 with the conditional seed).
+    let point = Minimizer().minimize(f, parameters: freeSpecs(best.x), fixing: [0: p[0].value], best: best)
+    let reference = Minimizer().minimize(f, parameters: p)
+    #expect(point.status == .converged)
+    #expect(point.x[0] == p[0].value)
+    #expect(point.nCalls < 15)
+    #expect(maxAbsDiff(point.x, reference.x) < 1e-5)
+    #expect(abs(point.fval - reference.fval) < 1e-9)
   }
 }

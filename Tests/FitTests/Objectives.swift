@@ -172,3 +172,56 @@ func bisect(_ a0: Double, _ b0: Double, _ h: (Double) -> Double) -> Double {
   }
   return 0.5 * (a + b)
 }
+
+/// A Combine-like binned model: POI r, one shared normalisation nuisance θ₀ (log-normal, κ = 1.05
+/// on all processes) and one per-bin background-shape nuisance θ_i (κ = 1.1), unit-Gaussian
+/// constraints, NLL offset per bin: Σ_i [(ν_i − n_i) − n_i ln(ν_i/n_i)] + Σ_j θ_j²/2.
+final class BinnedModel: ObjectiveFunction {
+  let bins: Int
+  var dimension: Int { bins + 2 }
+  var s: [Double] = [], b: [Double] = [], n: [Double] = []
+  let l0 = log(1.05), l1 = log(1.1)
+  init(bins: Int, seed: UInt64) {
+    self.bins = bins
+    var rng = SplitMix64(seed: seed)
+    for i in 0..<bins {
+      let x = (Double(i) + 0.5) / Double(bins)
+      let si = 50 * exp(-0.5 * (x - 0.5) * (x - 0.5) / 0.01)
+      let bi = 1000 * exp(-2 * x) + 20
+      s.append(si)
+      b.append(bi)
+      // Pseudo-data: r = 1.2 plus a deterministic ±2σ-ish fluctuation.
+      let mean = 1.2 * si + bi
+      n.append(max(0, (mean + mean.squareRoot() * rng.normal()).rounded()))
+    }
+  }
+  func value(_ x: UnsafeBufferPointer<Double>) -> Double {
+    let r = x[0], k0 = exp(l0 * x[1])
+    var f = 0.5 * x[1] * x[1]
+    for i in 0..<bins {
+      let t = x[2 + i]
+      let nu = (r * s[i] + b[i] * exp(l1 * t)) * k0
+      f += (nu - n[i]) - (n[i] > 0 ? n[i] * log(nu / n[i]) : 0) + 0.5 * t * t
+    }
+    return f
+  }
+  func valueAndGradient(_ x: UnsafeBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>)
+    -> Double
+  {
+    let r = x[0], k0 = exp(l0 * x[1])
+    var f = 0.5 * x[1] * x[1]
+    g[0] = 0
+    g[1] = x[1]
+    for i in 0..<bins {
+      let t = x[2 + i]
+      let bk = b[i] * exp(l1 * t)
+      let nu = (r * s[i] + bk) * k0
+      let w = 1 - n[i] / nu
+      f += (nu - n[i]) - (n[i] > 0 ? n[i] * log(nu / n[i]) : 0) + 0.5 * t * t
+      g[0] += w * s[i] * k0
+      g[1] += w * nu * l0
+      g[2 + i] = w * bk * k0 * l1 + t
+    }
+    return f
+  }
+}

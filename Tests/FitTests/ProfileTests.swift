@@ -138,3 +138,31 @@ import Testing
     #expect(abs(interval.upper - hi) < 1e-6)
   }
 }
+
+@Suite struct BinnedModelTests {
+  /// 102 parameters: the best fit is a stationary point, and the profile interval's ends re-profiled
+  /// by independent cold fits (strategy 1, fresh start) lie at 2ΔNLL = 1.
+  @Test func fitAndProfileInterval() throws {
+    let f = BinnedModel(bins: 100, seed: 5)
+    var p = (0..<f.dimension).map { ParameterSpec(name: "θ\($0)", value: 0) }
+    p[0] = ParameterSpec(name: "r", value: 1, lower: 0, upper: 20)
+    let m = Minimizer()
+    let best = m.minimize(f, parameters: p)
+    #expect(best.status == .converged)
+    #expect(best.edm < 1e-9)
+    var g = [Double](repeating: 0, count: f.dimension)
+    _ = best.x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { f.valueAndGradient(xp, $0) } }
+    #expect(g.map(abs).max()! < 1e-5)
+    let interval = profileInterval(f, parameters: p, best: best, index: 0, delta: 0.5, minimizer: m)
+    #expect(interval.status == .converged)
+    print("binned model: best \(best.nCalls) calls \(best.nIterations) iterations, r̂ = \(best.x[0]) −\(best.x[0] - interval.lower) +\(interval.upper - best.x[0]), σ_HESSE = \(best.error(0)!), interval \(interval.nCalls) calls in \(interval.nFits) fits")
+    for end in [interval.lower, interval.upper] {
+      var q = p
+      q[0].value = end
+      q[0].fixed = true
+      let check = m.minimize(f, parameters: q)
+      #expect(check.status == .converged)
+      #expect(abs(check.fval - best.fval - 0.5) < 1e-7)
+    }
+  }
+}
