@@ -42,6 +42,7 @@ final class Engine {
   let y: UnsafeMutableBufferPointer<Double>
   let vy: UnsafeMutableBufferPointer<Double>
   let col: UnsafeMutableBufferPointer<Double>
+  let gc: UnsafeMutableBufferPointer<Double>
 
   var calls = 0
   var iterations = 0
@@ -79,6 +80,7 @@ final class Engine {
     y = alloc(n, 0.0)
     vy = alloc(n, 0.0)
     col = alloc(n, 0.0)
+    gc = alloc(n, 0.0)
     for (i, p) in parameters.enumerated() {
       lower[i] = p.lower
       upper[i] = p.upper
@@ -95,7 +97,7 @@ final class Engine {
   }
 
   deinit {
-    for b in [lower, upper, scale, x, g, xt, gt, xb, gb, V, H, W, d, s, y, vy, col] {
+    for b in [lower, upper, scale, x, g, xt, gt, xb, gb, V, H, W, d, s, y, vy, col, gc] {
       b.deallocate()
     }
     fixed.deallocate()
@@ -118,27 +120,35 @@ final class Engine {
 
   // MARK: Metric
 
+  /// Gathers the compact gradient into `gc`.
+  @inline(__always)
+  func gatherGradient() {
+    for p in 0..<m { gc[p] = g[idx[p]] }
+  }
+
   /// d = −V g (compact); returns gᵀd = −gᵀVg.
   func computeDirection() -> Double {
+    gatherGradient()
     var gd = 0.0
     for p in 0..<m {
       var acc = 0.0
       let row = p * m
-      for q in 0..<m { acc += V[row + q] * g[idx[q]] }
+      for q in 0..<m { acc += V[row + q] * gc[q] }
       d[p] = -acc
-      gd -= acc * g[idx[p]]
+      gd -= acc * gc[p]
     }
     return gd
   }
 
   /// EDM = ½ gᵀVg over the compact set.
   func edm() -> Double {
+    gatherGradient()
     var e = 0.0
     for p in 0..<m {
       var acc = 0.0
       let row = p * m
-      for q in 0..<m { acc += V[row + q] * g[idx[q]] }
-      e += acc * g[idx[p]]
+      for q in 0..<m { acc += V[row + q] * gc[q] }
+      e += acc * gc[p]
     }
     return 0.5 * e
   }
