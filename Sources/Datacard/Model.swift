@@ -150,7 +150,7 @@ public struct Systematic: Sendable, Equatable {
 
   public static func == (a: Self, b: Self) -> Bool {
     a.name == b.name && a.noFloat == b.noFloat && a.type == b.type && a.arguments == b.arguments
-      && a.effects == b.effects && a.templateName == b.templateName
+      && a.effects == b.effects && (!a.type.isShape || a.templateName == b.templateName)
   }
 }
 
@@ -348,5 +348,37 @@ extension Datacard: Equatable {
       && a.extArgs == b.extArgs && a.flatParams == b.flatParams && a.discretes == b.discretes
       && a.groups == b.groups && a.autoMCStats == b.autoMCStats && a.frozen == b.frozen
       && a.shapes == b.shapes
+  }
+}
+
+extension Datacard {
+  /// The first field in which two cards differ (nil if equal), for test diagnostics.
+  public func firstDifference(from b: Datacard) -> String? {
+    let a = self
+    if a.bins != b.bins { return "bins \(a.bins) vs \(b.bins)" }
+    if a.observations != b.observations { return "observations \(String(describing: a.observations)) vs \(String(describing: b.observations))" }
+    if a.columns != b.columns { return "columns \(a.columns) vs \(b.columns)" }
+    if a.processes != b.processes { return "processes" }
+    if a.systematics != b.systematics {
+      for (x, y) in zip(a.systematics, b.systematics) where x != y {
+        if x.name != y.name || x.type != y.type || x.arguments != y.arguments || x.noFloat != y.noFloat {
+          return "systematic \(x.name) \(x.type) \(x.arguments) vs \(y.name) \(y.type) \(y.arguments)"
+        }
+        if let i = x.effects.indices.first(where: { $0 < y.effects.count && x.effects[$0] != y.effects[$0] }) {
+          return "systematic \(x.name) column \(i): \(x.effects[i]) vs \(y.effects[i])"
+        }
+        return "systematic \(x.name): templateName \(x.templateName) vs \(y.templateName), effects \(x.effects.count) vs \(y.effects.count)"
+      }
+      return "systematics count \(a.systematics.count) vs \(b.systematics.count)"
+    }
+    if a.rateParams != b.rateParams { return "rateParams \(a.rateParams) vs \(b.rateParams)" }
+    if a.extArgs != b.extArgs { return "extArgs \(a.extArgs) vs \(b.extArgs)" }
+    if a.flatParams != b.flatParams { return "flatParams" }
+    if a.discretes != b.discretes { return "discretes" }
+    if a.groups != b.groups { return "groups \(a.groups) vs \(b.groups)" }
+    if a.autoMCStats != b.autoMCStats { return "autoMCStats" }
+    if a.frozen != b.frozen { return "frozen \(a.frozen) vs \(b.frozen)" }
+    if a.shapes != b.shapes { return "shapes \(a.shapes) vs \(b.shapes)" }
+    return nil
   }
 }

@@ -188,6 +188,8 @@ struct NuisanceEditor {
           }
         }
         card.systematics[i].name = new
+        // Shape templates keep being read under the old name (Combine's systematicsShapeMap).
+        if !card.systematics[i].type.isShape { card.systematics[i].templateName = new }
       }
       return
     }
@@ -207,7 +209,7 @@ struct NuisanceEditor {
       if target == nil {
         var s = Systematic(name: new, noFloat: src.noFloat, type: src.type, arguments: src.arguments,
                            effects: Array(repeating: .none, count: card.columns.count), line: location.line)
-        s.templateName = src.templateName
+        s.templateName = src.type.isShape ? src.templateName : new
         card.systematics.append(s)
         target = card.systematics.count - 1
       }

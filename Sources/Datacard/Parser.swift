@@ -135,7 +135,7 @@ struct DatacardParser {
         guard f.count >= 2 else { throw fail("expected a number or '*' after '\(first.text)'", first, line: lineText) }
         var n = -1
         if f[1].text != "*" {
-          guard let v = Int(f[1].text), v >= 0 else {
+          guard let v = Int(f[1].text), v >= 0, v < 100_000_000 else {
             throw fail("expected a non-negative integer or '*' after '\(first.text)', found '\(f[1].text)'", f[1], line: lineText)
           }
           n = v
@@ -160,8 +160,8 @@ struct DatacardParser {
       case "observation", "Observation":
         var values: [Double] = []
         for t in f.dropFirst() {
-          guard let v = parseDouble(Substring(t.text)) else {
-            throw fail("expected a number in the observation line, found '\(t.text)'", t, line: lineText)
+          guard let v = parseDouble(Substring(t.text)), v.isFinite else {
+            throw fail("expected a finite number in the observation line, found '\(t.text)'", t, line: lineText)
           }
           values.append(v)
         }
@@ -265,8 +265,8 @@ struct DatacardParser {
           throw fail("malformed rate line: \(values.count) values, while the bin and process lines have \(keyline.count)", first, line: lineText)
         }
         for (k, t) in zip(keyline, values) {
-          guard let r = parseDouble(Substring(t.text)) else {
-            throw fail("expected a number in the rate line, found '\(t.text)'", t, line: lineText)
+          guard let r = parseDouble(Substring(t.text)), r.isFinite else {
+            throw fail("expected a finite number in the rate line, found '\(t.text)'", t, line: lineText)
           }
           card.columns.append(ProcessColumn(bin: k.bin, process: k.process, id: k.id, rate: r))
         }

@@ -6,6 +6,7 @@ import Testing
 /// One entry of ../shared/reference/corpus/manifest.json: what Combine's own parser makes of a card.
 struct CorpusEntry: Decodable {
   var path: String
+  var bytes: Int
   var combine_accepts: Bool
   var combine_error: String?
   var nbins: Int?
