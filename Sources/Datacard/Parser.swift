@@ -420,9 +420,7 @@ struct DatacardParser {
     guard numbers.count >= card.columns.count else {
       throw fail("malformed systematics line '\(name)': \(numbers.count) values, while the bin and process lines have \(card.columns.count)", f[0], line: lineText)
     }
-    if numbers.count > card.columns.count {
-      warn("systematic '\(name)' has \(numbers.count - card.columns.count) value(s) more than there are columns; they are ignored", column: numbers[card.columns.count].column)
-    }
+    // Extra trailing tokens are ignored, as in Combine (cards often end lines with prose).
     var effects: [Effect] = []
     effects.reserveCapacity(card.columns.count)
     for (ci, t) in numbers.prefix(card.columns.count).enumerated() {

@@ -1,0 +1,192 @@
+//===--- Shapes.swift -----------------------------------------------------===//
+// `shapes` look-up, name substitution and loading the TH1 templates of a card.
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import ROOTIO
+
+extension Datacard {
+  /// The `shapes` line that applies to (channel, process), with Combine's precedence
+  /// (c,p) > (c,\*) > (\*,p) > (\*,\*): a channel with any line of its own uses its own block
+  /// (falling back to the `*` channel only when neither `p` nor `*` is listed there).
+  /// Data uses the process name `data_obs`.
+  public func shapeDirective(channel: String, process: String) -> ShapeDirective? {
+    let own = shapes.filter { $0.channel == channel }
+    let any = shapes.filter { $0.channel == "*" }
+    if !own.isEmpty {
+      if let d = own.first(where: { $0.process == process }) ?? own.first(where: { $0.process == "*" }) { return d }
+    }
+    return any.first(where: { $0.process == process }) ?? any.first(where: { $0.process == "*" })
+  }
+
+  /// `$MASS` as Combine prints it: `%d` for an integral mass, Python's `str(float)` otherwise.
+  public static func massString(_ mass: Double) -> String {
+    if mass == mass.rounded() && abs(mass) < 1e15 { return String(Int64(mass)) }
+    return mass.description
+  }
+
+  /// Applies Combine's substitutions, in its order: `$PROCESS`, `$CHANNEL`, `$SYSTEMATIC`, `$MASS`.
+  public static func substitute(_ s: String, process: String, channel: String, systematic: String? = nil, mass: Double) -> String {
+    var r = s.replacingOccurrences(of: "$PROCESS", with: process)
+    r = r.replacingOccurrences(of: "$CHANNEL", with: channel)
+    if let systematic { r = r.replacingOccurrences(of: "$SYSTEMATIC", with: systematic) }
+    return r.replacingOccurrences(of: "$MASS", with: massString(mass))
+  }
+
+  /// The directory of the card (relative shape files fall back to it).
+  public var directory: String { (path as NSString).deletingLastPathComponent }
+
+  /// Resolves a shape file path: relative to the working directory first, then to the card's directory.
+  public func resolveFile(_ file: String) -> String {
+    if file.hasPrefix("/") || FileManager.default.fileExists(atPath: file) { return file }
+    let d = directory
+    return d.isEmpty ? file : (d as NSString).appendingPathComponent(file)
+  }
+}
+
+/// Where one template comes from.
+public struct ShapeSource: Sendable, Equatable, CustomStringConvertible {
+  public var file: String
+  public var object: String
+  public var line: Int
+  public var description: String { "\(file):\(object)" }
+}
+
+/// The templates of one process column: the nominal histogram and, per shape systematic (by
+/// index into `Datacard.systematics`), its Up and Down histograms.
+public struct ColumnTemplates: Sendable {
+  public var nominal: Histogram
+  public var source: ShapeSource
+  public var variations: [Int: (up: Histogram, down: Histogram)] = [:]
+}
+
+/// Every histogram a shape card needs, read from its ROOT files.
+public struct ShapeInputs: Sendable {
+  /// Per column index of `Datacard.columns` (absent for FAKE channels and zero-rate columns).
+  public var templates: [Int: ColumnTemplates] = [:]
+  /// Observed data per bin name (absent for FAKE channels or cards without data).
+  public var data: [String: Histogram] = [:]
+  /// Channels declared FAKE (counting through shapes).
+  public var fakeChannels: Set<String> = []
+  /// For `shape?` systematics: the (systematic, column) pairs that fell back to lnN (no Up template).
+  public var lnNFallbacks: Set<[Int]> = []
+}
+
+/// Reads the templates of a card, caching open ROOT files.
+public final class ShapeLoader {
+  public let card: Datacard
+  public let mass: Double
+  private var files: [String: ROOTFile] = [:]
+
+  /// - Parameter mass: the value substituted for `$MASS` (Combine's `-m`, default 120).
+  public init(card: Datacard, mass: Double = 120) {
+    self.card = card
+    self.mass = mass
+  }
+
+  func error(_ message: String, line: Int, text: String = "") -> DatacardError {
+    DatacardError(message, at: SourceLocation(file: card.path, line: line), text: text)
+  }
+
+  func file(_ path: String, line: Int) throws -> ROOTFile {
+    if let f = files[path] { return f }
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw error("shape file '\(path)' does not exist (looked relative to the working directory and to the card)", line: line)
+    }
+    do {
+      let f = try ROOTFile(path: path)
+      files[path] = f
+      return f
+    } catch let e as ROOTIOError {
+      throw error(e.description, line: line)
+    }
+  }
+
+  /// The source of a (channel, process) template, or of a systematic variation (`Up`/`Down` name).
+  public func source(channel: String, process: String, systematic: String? = nil) throws -> ShapeSource? {
+    guard let d = card.shapeDirective(channel: channel, process: process) else {
+      throw error("no 'shapes' line applies to channel '\(channel)', process '\(process)'", line: card.shapes.first?.line ?? 1)
+    }
+    if d.isFake { return nil }
+    let pattern: String?
+    if systematic != nil {
+      pattern = d.systematicObject
+    } else {
+      pattern = d.object
+    }
+    guard let pattern else {
+      if systematic != nil { return nil }
+      throw error("the shapes line for channel '\(channel)', process '\(process)' names no object", line: d.line)
+    }
+    if pattern.contains(":") {
+      throw error("'\(pattern)' is a RooWorkspace object; Recombine reads TH1 templates only (parametric/workspace inputs are not supported)", line: d.line)
+    }
+    let file = card.resolveFile(Datacard.substitute(d.file, process: process, channel: channel, systematic: systematic, mass: mass))
+    let object = Datacard.substitute(pattern, process: process, channel: channel, systematic: systematic, mass: mass)
+    return ShapeSource(file: file, object: object, line: d.line)
+  }
+
+  /// Reads a histogram, turning reader errors into datacard errors at the shapes line.
+  public func histogram(_ s: ShapeSource, what: String) throws -> Histogram {
+    let f = try file(s.file, line: s.line)
+    do {
+      return try f.histogram(s.object)
+    } catch let e as ROOTIOError {
+      throw error("cannot read \(what) from '\(s.file)': \(e.message)", line: s.line, text: s.object)
+    }
+  }
+
+  /// Whether an object exists (for `shape?`).
+  public func exists(_ s: ShapeSource) throws -> Bool {
+    let f = try file(s.file, line: s.line)
+    return (try? f.className(of: s.object)) != nil
+  }
+
+  /// Loads every template, variation and data histogram of the card.
+  public func load() throws -> ShapeInputs {
+    var inputs = ShapeInputs()
+    guard card.hasShapes else { return inputs }
+    for bin in card.bins {
+      if let d = card.shapeDirective(channel: bin, process: "data_obs"), d.isFake { inputs.fakeChannels.insert(bin) }
+    }
+    for (ci, col) in card.columns.enumerated() where col.rate != 0 && !inputs.fakeChannels.contains(col.bin) {
+      guard let src = try source(channel: col.bin, process: col.process) else { continue }
+      let nominal = try histogram(src, what: "the template of \(col.bin)/\(col.process)")
+      var t = ColumnTemplates(nominal: nominal, source: src)
+      for (si, s) in card.systematics.enumerated() where s.type.isShape {
+        guard case let e = s.effects[ci], !e.isNone else { continue }
+        let upName = s.templateName + "Up", downName = s.templateName + "Down"
+        guard let up = try source(channel: col.bin, process: col.process, systematic: upName),
+          let down = try source(channel: col.bin, process: col.process, systematic: downName)
+        else {
+          if s.type.isShapeOrLogNormal { inputs.lnNFallbacks.insert([si, ci]); continue }
+          throw error("shape systematic '\(s.name)' affects \(col.bin)/\(col.process) but its shapes line has no systematic pattern", line: s.line)
+        }
+        if s.type.isShapeOrLogNormal, !(try exists(up)) {
+          inputs.lnNFallbacks.insert([si, ci])
+          continue
+        }
+        let hu = try histogram(up, what: "the Up template of '\(s.name)' for \(col.bin)/\(col.process)")
+        let hd = try histogram(down, what: "the Down template of '\(s.name)' for \(col.bin)/\(col.process)")
+        guard hu.values.count == nominal.values.count, hd.values.count == nominal.values.count else {
+          throw error("templates of '\(s.name)' for \(col.bin)/\(col.process) have \(hu.values.count)/\(hd.values.count) bins, the nominal has \(nominal.values.count)", line: s.line)
+        }
+        t.variations[si] = (hu, hd)
+      }
+      inputs.templates[ci] = t
+    }
+    for bin in card.bins where !inputs.fakeChannels.contains(bin) && card.observations != nil {
+      guard let src = try source(channel: bin, process: "data_obs") else { continue }
+      inputs.data[bin] = try histogram(src, what: "data_obs of \(bin)")
+    }
+    // Channel binning must agree between processes and data.
+    for bin in card.bins where !inputs.fakeChannels.contains(bin) {
+      let counts = Set(card.columns.indices.filter { card.columns[$0].bin == bin }.compactMap { inputs.templates[$0]?.nominal.values.count }
+                       + (inputs.data[bin].map { [$0.values.count] } ?? []))
+      if counts.count > 1 {
+        throw error("templates of channel '\(bin)' have different numbers of bins: \(counts.sorted())", line: card.shapes.first?.line ?? 1)
+      }
+    }
+    return inputs
+  }
+}

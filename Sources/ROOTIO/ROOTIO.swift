@@ -1,1 +1,0 @@
-// ROOTIO module of Recombine. See README.md for the module map.
