@@ -6,7 +6,7 @@ struct Recombine: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "recombine",
     abstract: "Statistical fits of CMS Combine datacards, natively.",
-    subcommands: [])
+    subcommands: [FitCommand.self, ScanCommand.self])
 }
 
 /// Prints to standard error.
