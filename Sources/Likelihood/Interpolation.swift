@@ -73,3 +73,35 @@ public func chiSquaredSurvival(_ x: Double, degreesOfFreedom k: Int) -> Double {
 public func chiSquaredQuantile(_ p: Double, degreesOfFreedom k: Int) -> Double {
   gsl_cdf_chisq_Pinv(p, Double(k))
 }
+
+/// The parabolic error Minuit (and so Combine) reports for a parameter with two finite limits.
+///
+/// Minuit works in the internal variable u with x = lo + ½(hi − lo)(sin u + 1), so
+/// dx/du = J = ½(hi − lo)·cos u. Away from a limit, the internal variance is
+/// σ_u² = σ_x²/J², σ_x = `linearError` (√(2·up·V_xx), V the covariance in x). On a limit J = 0 and
+/// the internal curvature comes from the gradient term alone, ∂²f/∂u² = |∂f/∂x|·½(hi − lo)·|sin u|,
+/// so σ_u² = 2·up/(|g|·½(hi − lo)). The reported error is Minuit's `Int2extError`:
+/// ½(|x(u + σ_u) − x(u)| + |x(u − σ_u) − x(u)|), with x(u + σ_u) − x(u) = hi − lo when σ_u > 1.
+/// Parameters with a missing limit are returned unchanged.
+public func minuitExternalError(
+  value x: Double, lower lo: Double, upper hi: Double, linearError: Double, gradient g: Double,
+  errorLevel up: Double
+) -> Double {
+  guard lo.isFinite, hi.isFinite, hi > lo else { return linearError }
+  let ba = hi - lo
+  let s = min(1, max(-1, 2 * (x - lo) / ba - 1))
+  let u = asin(s)
+  let j = 0.5 * ba * cos(u)
+  var sigmaU: Double
+  if abs(j) > 1e-8 * ba {
+    sigmaU = linearError / abs(j)
+  } else {
+    guard abs(g) > 0 else { return linearError }
+    sigmaU = (2 * up / (abs(g) * 0.5 * ba)).squareRoot()
+  }
+  let xu = { (v: Double) in lo + 0.5 * ba * (sin(v) + 1) }
+  var du1 = xu(u + sigmaU) - x
+  let du2 = xu(u - sigmaU) - x
+  if sigmaU > 1 { du1 = ba }
+  return 0.5 * (abs(du1) + abs(du2))
+}

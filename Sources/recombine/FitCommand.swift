@@ -46,6 +46,7 @@ struct FitCommand: ParsableCommand {
       for i in best.atBound { hesseSpecs[i].fixed = true }
       let hesse = Minimizer().hesse(prep.nll, at: best.x, parameters: hesseSpecs)
       let n = best.x.count
+      let (_, gradient) = prep.nll.valueAndGradient(at: best.x)
 
       print("\n --- MultiDimFit ---")
       if algo == "singles" {
@@ -83,7 +84,10 @@ struct FitCommand: ParsableCommand {
         for i in 0..<n where !prep.specs[i].fixed {
           var d: [String: Any] = [
             "name": m.parameters[i].name, "value": best.x[i], "init": prep.specs[i].value,
-            "error": (max(0, hesse.covariance[i * n + i])).squareRoot() * m.hesseErrorScale,
+            "error": minuitExternalError(
+              value: best.x[i], lower: prep.specs[i].lower, upper: prep.specs[i].upper,
+              linearError: (max(0, hesse.covariance[i * n + i])).squareRoot() * m.hesseErrorScale,
+              gradient: gradient[i], errorLevel: delta),
           ]
           if let iv = intervals[i] {
             d["errorLo"] = iv.lower - best.x[i]
@@ -95,7 +99,7 @@ struct FitCommand: ParsableCommand {
           "nll": best.fval, "status": "\(best.status)", "singlesDelta": delta, "parameters": params,
         ]
         let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
-        try writeAtomically(String(decoding: data, as: UTF8.self) + "\n", to: json)
+        try writeFileAtomically(String(decoding: data, as: UTF8.self) + "\n", to: json)
       }
     }
   }

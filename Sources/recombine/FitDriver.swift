@@ -106,7 +106,20 @@ func signed(_ v: Double, _ width: Int = 0, _ digits: Int = 3) -> String {
 func writeCSV(_ header: [String], _ rows: [[Double]], to path: String) throws {
   var s = header.joined(separator: ",") + "\n"
   for r in rows { s += r.map { String(format: "%.9g", $0) }.joined(separator: ",") + "\n" }
-  try writeAtomically(s, to: path)
+  try writeFileAtomically(s, to: path)
+}
+
+/// Writes a file atomically with POSIX rename(2): a temporary file in the same directory, then
+/// rename over the target (which may exist).
+func writeFileAtomically(_ text: String, to path: String) throws {
+  let url = URL(fileURLWithPath: path)
+  let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+  try text.write(to: tmp, atomically: false, encoding: .utf8)
+  guard rename(tmp.path, url.path) == 0 else {
+    let err = String(cString: strerror(errno))
+    try? FileManager.default.removeItem(at: tmp)
+    throw LikelihoodError("cannot write \(path): \(err)")
+  }
 }
 
 /// Runs `body`, turning errors into a one-line message and exit code 1.
