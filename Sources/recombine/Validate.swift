@@ -97,7 +97,7 @@ struct CombineCardsCommand: ParsableCommand {
     do {
       let combined = try combineCards(inputs, options: opts)
       let text = DatacardWriter.writeCombined(combined, header: "Combination of " + cards.joined(separator: "  "))
-      if let output { try writeAtomically(text, to: output) } else { print(text, terminator: "") }
+      if let output { try writeFileAtomically(text, to: output) } else { print(text, terminator: "") }
     } catch let e as DatacardError {
       printError(e.description)
       throw ExitCode(1)

@@ -1,0 +1,139 @@
+//===--- FitSetup.swift ---------------------------------------------------===//
+// Parameter values, ranges and frozen flags for one fit, and Combine's command-line semantics for
+// changing them (§4.1, §4.4).
+//===----------------------------------------------------------------------===//
+
+import Foundation
+
+/// The state of every model parameter for a fit: current value, the range the minimiser uses,
+/// the range Combine checks `--setParameters` against, and whether it is held fixed.
+public struct FitSetup: Sendable {
+  public var names: [String]
+  public var values: [Double]
+  /// Bounds used by the minimiser (−∞/+∞ for lnN nuisances: Combine's OPTIMIZE_BOUNDS, §4.3).
+  public var lower: [Double]
+  public var upper: [Double]
+  /// The variables' declared ranges (what `--setParameters` is checked against).
+  public var declaredLower: [Double]
+  public var declaredUpper: [Double]
+  public var fixed: [Bool]
+  /// Names given in `--setParameters` (they keep `r` from being overwritten by `--expectSignal`'s default).
+  public var explicitlySet: Set<String> = []
+  let indexOf: [String: Int]
+  let pois: [Int]
+  let constrained: [Bool]
+
+  /// The pre-fit state: initial values, declared ranges (lnN-type nuisances unbounded for fits),
+  /// `nuisance edit freeze` parameters fixed.
+  public init(model: CompiledModel) {
+    names = model.parameters.map(\.name)
+    values = model.parameters.map(\.initial)
+    declaredLower = model.parameters.map(\.lower)
+    declaredUpper = model.parameters.map(\.upper)
+    lower = model.parameters.map { $0.unboundedInFits ? -.infinity : $0.lower }
+    upper = model.parameters.map { $0.unboundedInFits ? .infinity : $0.upper }
+    fixed = model.parameters.map(\.frozen)
+    indexOf = Dictionary(uniqueKeysWithValues: model.parameters.enumerated().map { ($1.name, $0) })
+    pois = model.pois
+    constrained = model.parameters.map { $0.role == .nuisance }
+  }
+
+  public func index(of name: String) -> Int? { indexOf[name] }
+
+  func require(_ name: String) throws -> Int {
+    guard let i = indexOf[name] else { throw LikelihoodError("unknown parameter '\(name)'") }
+    return i
+  }
+
+  /// `--rMin/--rMax`: the range of the **first** POI, and its value moved to the midpoint.
+  public mutating func setFirstPOIRange(min lo: Double?, max hi: Double?) throws {
+    guard lo != nil || hi != nil else { return }
+    guard let k = pois.first else { throw LikelihoodError("--rMin/--rMax: the model has no POI") }
+    let l = lo ?? declaredLower[k], h = hi ?? declaredUpper[k]
+    guard l < h else { throw LikelihoodError("empty range [\(l), \(h)] for '\(names[k])'") }
+    setRange(k, l, h)
+    values[k] = 0.5 * (l + h)
+  }
+
+  private mutating func setRange(_ k: Int, _ l: Double, _ h: Double) {
+    declaredLower[k] = l
+    declaredUpper[k] = h
+    lower[k] = l
+    upper[k] = h
+    values[k] = Swift.min(Swift.max(values[k], l), h)
+  }
+
+  /// `--setParameterRanges a=lo,hi:b=lo,hi` (`-inf`/`inf` allowed): changes ranges and clips values.
+  public mutating func setRanges(_ spec: String) throws {
+    for item in spec.split(separator: ":") where !item.isEmpty {
+      let kv = item.split(separator: "=", maxSplits: 1)
+      guard kv.count == 2 else { throw LikelihoodError("--setParameterRanges: expected name=lo,hi, found '\(item)'") }
+      let name = String(kv[0]).trimmingCharacters(in: .whitespaces)
+      let k = try require(name)
+      let parts = kv[1].split(separator: ",").map { parseBound(String($0)) }
+      guard parts.count == 2, let l = parts[0], let h = parts[1] else {
+        throw LikelihoodError("--setParameterRanges: expected two numbers for '\(name)', found '\(kv[1])'")
+      }
+      guard l < h else { throw LikelihoodError("empty range [\(kv[1])] for '\(name)'") }
+      setRange(k, l, h)
+    }
+  }
+
+  /// `--setParameters a=v,b=w`: sets values; a value outside the parameter's range is an error
+  /// ("is outside its range"), as in Combine.
+  public mutating func setValues(_ spec: String) throws {
+    for item in spec.split(separator: ",") where !item.isEmpty {
+      let kv = item.split(separator: "=", maxSplits: 1)
+      guard kv.count == 2, let v = Double(kv[1].trimmingCharacters(in: .whitespaces)) else {
+        throw LikelihoodError("--setParameters: expected name=value, found '\(item)'")
+      }
+      let name = String(kv[0]).trimmingCharacters(in: .whitespaces)
+      let k = try require(name)
+      guard v >= declaredLower[k] && v <= declaredUpper[k] else {
+        throw LikelihoodError("parameter '\(name)' value \(v) is outside its range [\(declaredLower[k]), \(declaredUpper[k])]")
+      }
+      values[k] = v
+      explicitlySet.insert(name)
+    }
+  }
+
+  /// `--freezeParameters a,b` or `allConstrainedNuisances`: hold at the current values.
+  public mutating func freeze(_ spec: String) throws {
+    for item in spec.split(separator: ",") where !item.isEmpty {
+      let name = item.trimmingCharacters(in: .whitespaces)
+      if name == "allConstrainedNuisances" {
+        for k in names.indices where constrained[k] { fixed[k] = true }
+        continue
+      }
+      fixed[try require(name)] = true
+    }
+  }
+
+  /// Only the POIs in `keep` float; the other POIs are held at their current values
+  /// (MultiDimFit `-P` with `--floatOtherPOIs 0`).
+  public mutating func fixPOIs(except keep: [Int]) {
+    for k in pois where !keep.contains(k) { fixed[k] = true }
+  }
+
+  /// `-t -1 [--expectSignal X]`: the Asimov dataset ν(values), generated with a POI literally named
+  /// `r` set to `expectSignal` — default 0 (background only) unless `r` was given explicitly in
+  /// `--setParameters` and no `--expectSignal` was passed (§4.4). Nuisances stay at their current
+  /// values (gmN at N+1). The POI keeps that value as the fit's starting point.
+  public mutating func makeAsimov(model: CompiledModel, expectSignal: Double?) -> [Double] {
+    if let r = indexOf["r"], model.pois.contains(r) {
+      if let s = expectSignal {
+        values[r] = s
+      } else if !explicitlySet.contains("r") {
+        values[r] = 0
+      }
+    }
+    return model.expectedYields(at: values)
+  }
+}
+
+private func parseBound(_ s: String) -> Double? {
+  let t = s.trimmingCharacters(in: .whitespaces).lowercased()
+  if t == "inf" || t == "+inf" { return .infinity }
+  if t == "-inf" { return -.infinity }
+  return Double(t)
+}

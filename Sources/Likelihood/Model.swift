@@ -1,0 +1,334 @@
+//===--- Model.swift ------------------------------------------------------===//
+// The compiled binned model: flat parameter list, channels, and per-(channel, process) yield terms.
+//===----------------------------------------------------------------------===//
+
+import Datacard
+import Foundation
+
+/// An error building or configuring a model; `description` is a one-line message.
+public struct LikelihoodError: Error, Sendable, CustomStringConvertible, Equatable {
+  public var message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}
+
+/// The constraint term −ln C(θ) a parameter adds to the NLL (Combine §3.6), up to constants.
+public enum Constraint: Sendable, Equatable {
+  /// No constraint (POIs, rateParams).
+  case none
+  /// SimpleGaussianConstraint: ½((θ − θ_In)/σ)², θ_In = `mean` (lnN: mean 0, σ 1).
+  case gaussian(mean: Double, sigma: Double)
+  /// RooBifurGauss: ½((θ − θ_In)/σ_L)² for θ < θ_In, ½((θ − θ_In)/σ_R)² otherwise.
+  case bifurcatedGaussian(mean: Double, sigmaLow: Double, sigmaHigh: Double)
+  /// RooPoisson(θ_In = N | θ) (gmN): θ − N·ln θ.
+  case poisson(observed: Double)
+  /// RooUniform over the parameter's range (lnU): 0; the parameter stays bounded.
+  case flat
+}
+
+/// What kind of parameter this is.
+public enum ParameterRole: Sendable, Equatable {
+  case poi
+  /// A constrained nuisance (lnN, lnU, gmN, param).
+  case nuisance
+  /// A free (or param-constrained) `rateParam`.
+  case rateParam
+}
+
+/// One parameter of the compiled model.
+public struct ModelParameter: Sendable, Equatable {
+  public var name: String
+  /// The pre-fit value (gmN: N+1; param: the mean; POI: the model's init).
+  public var initial: Double
+  /// The range as Combine creates it (lnN: [−7, 7], gmN: the 7σ search, param: mean ± 4σ or explicit).
+  public var lower: Double
+  public var upper: Double
+  public var constraint: Constraint
+  public var role: ParameterRole
+  /// The systematic type that created it (`lnN`, `gmN`, `param`, `rateParam`, `POI`, ...).
+  public var kind: String
+  /// Combine's `optimizeBounds` attribute: the range is removed during MultiDimFit/FitDiagnostics
+  /// fits (lnN-type Gaussian nuisances, §4.3).
+  public var unboundedInFits: Bool
+  /// Frozen by `nuisance edit freeze`.
+  public var frozen: Bool
+  /// A typical scale (uncertainty) for the minimiser's first step.
+  public var step: Double
+
+  public var isConstrained: Bool { constraint != .none }
+}
+
+/// A symmetric log-normal effect κ^θ on one term: factor exp(θ·ln κ).
+public struct LogNormalEffect: Sendable, Equatable {
+  public var parameter: Int
+  public var logKappa: Double
+}
+
+/// An asymmetric log-normal effect κ_d/κ_u: factor exp(θ·L(θ; ln κ_d, ln κ_u)), see
+/// `asymmetricLogFactor`.
+public struct AsymmetricLogNormalEffect: Sendable, Equatable {
+  public var parameter: Int
+  public var logKappaDown: Double
+  public var logKappaUp: Double
+}
+
+/// A channel (datacard bin) with its template bins; counting channels have one bin.
+public struct Channel: Sendable, Equatable {
+  public var name: String
+  public var binCount: Int
+  /// Offset of this channel's first bin in the flat bin arrays.
+  public var firstBin: Int
+}
+
+/// The expected yield of one (channel, process) pair:
+///
+///     N_cp(θ) = N⁰_cp · exp( Σ_sym θ_j ln κ_j + Σ_asym θ_a·L(θ_a; ln κ_d, ln κ_u) ) · Π_f x_f
+///
+/// (Combine's `ProcessNormalization`, §3.2), where the x_f are parameters multiplied in, in
+/// Combine's order: the physics-model scale (a POI), then every rateParam of "<c>AND<p>", then the
+/// gmN parameter (with N⁰ = α, the gmN column value). The per-bin contribution is N_cp·T_cpi with
+/// `template` T (length = the channel's bin count; [1] for a counting channel).
+public struct YieldTerm: Sendable, Equatable {
+  public var channel: Int
+  public var process: String
+  public var isSignal: Bool
+  /// N⁰_cp: the rate (rounded like `%g` if the term has no factor at all), or α for gmN.
+  public var nominal: Double
+  /// Per-bin shape T_cpi, multiplied by N_cp.
+  public var template: [Double]
+  public var logNormals: [LogNormalEffect]
+  public var asymmetricLogNormals: [AsymmetricLogNormalEffect]
+  /// Parameter indices multiplied into N_cp.
+  public var factors: [Int]
+}
+
+/// A datacard compiled with a physics model into flat arrays, ready for `NLL`.
+public struct CompiledModel: Sendable {
+  public var parameters: [ModelParameter]
+  /// Indices of the POIs in `parameters`, in the physics model's order.
+  public var pois: [Int]
+  public var channels: [Channel]
+  public var terms: [YieldTerm]
+  /// Observed counts per flat bin (nil if the card has no observation line).
+  public var observed: [Double]?
+  /// True for a pure counting card (no `shapes` line): Combine fits it with RooFit's own NLL, and
+  /// the Minos error level ½χ²₁(0.68) = 0.494475 survives (2ΔNLL = 0.98895, §5.4, §11.1). With
+  /// `shapes * * FAKE` (CachingSimNLL) the level is reset to 0.5.
+  public var isPureCounting: Bool
+  public var binCount: Int { channels.reduce(0) { $0 + $1.binCount } }
+
+  /// ΔNLL defining a 68% `singles` interval, as Combine applies it for this card.
+  public var singlesDelta: Double { isPureCounting ? 0.5 * chiSquaredQuantile(0.68, degreesOfFreedom: 1) : 0.5 }
+  /// The factor Combine's Hesse errors carry relative to √(H⁻¹): √(2·error level).
+  public var hesseErrorScale: Double { (2 * singlesDelta).squareRoot() }
+
+  public func index(of name: String) -> Int? { parameters.firstIndex { $0.name == name } }
+  public var parameterNames: [String] { parameters.map(\.name) }
+  public var initialValues: [Double] { parameters.map(\.initial) }
+
+  /// N_cp for every term at parameter values x.
+  public func termYields(at x: [Double]) -> [Double] {
+    terms.map { t in
+      var s = 0.0
+      for e in t.logNormals { s += x[e.parameter] * e.logKappa }
+      for e in t.asymmetricLogNormals {
+        s += asymmetricLogFactor(x[e.parameter], logKappaDown: e.logKappaDown, logKappaUp: e.logKappaUp).value
+      }
+      var n = t.nominal * exp(s)
+      for f in t.factors { n *= x[f] }
+      return n
+    }
+  }
+
+  /// ν_i = Σ_p N_cp·T_cpi for every flat bin, at parameter values x.
+  public func expectedYields(at x: [Double]) -> [Double] {
+    var nu = [Double](repeating: 0, count: binCount)
+    for (t, n) in zip(terms, termYields(at: x)) {
+      let first = channels[t.channel].firstBin
+      for (i, v) in t.template.enumerated() { nu[first + i] += n * v }
+    }
+    return nu
+  }
+}
+
+extension CompiledModel {
+  /// Compiles a counting datacard (no `shapes` lines, or only `shapes * * FAKE`) with a physics model.
+  ///
+  /// Parameters, in order: the POIs, then every systematic in card order (lnN/lnU/`shape?` as lnN:
+  /// one θ each; gmN: θ ∈ 7σ bounds starting at N+1; param: Gaussian/bifurcated), then rateParams in
+  /// first-appearance order. A `param` line naming a rateParam constrains it (mean, σ, range).
+  /// Not supported yet (clear errors): shape templates, formula/external rateParams, gmM, trG, unif,
+  /// dFD, dFD2, constr.
+  public static func compile(_ card: Datacard, physics: PhysicsModel = DefaultPhysicsModel()) throws -> CompiledModel {
+    if card.shapes.contains(where: { !$0.isFake }) {
+      throw LikelihoodError("\(card.path): shape templates are not supported yet (counting cards and 'shapes * * FAKE' only)")
+    }
+    var params: [ModelParameter] = []
+    var indexOf: [String: Int] = [:]
+    func add(_ p: ModelParameter) throws -> Int {
+      if indexOf[p.name] != nil { throw LikelihoodError("parameter '\(p.name)' is defined twice") }
+      params.append(p)
+      indexOf[p.name] = params.count - 1
+      return params.count - 1
+    }
+
+    var poiIndices: [Int] = []
+    for poi in try physics.parametersOfInterest(for: card) {
+      poiIndices.append(try add(ModelParameter(
+        name: poi.name, initial: poi.initial, lower: poi.lower, upper: poi.upper, constraint: .none,
+        role: .poi, kind: "POI", unboundedInFits: false, frozen: false,
+        step: max(0.1, min(1, 0.1 * (poi.upper - poi.lower))))))
+    }
+
+    let rateParamNames = Set(card.rateParams.map(\.name))
+    var paramLines: [String: ParamConstraint] = [:]
+    for s in card.systematics where s.type == .param {
+      guard let c = s.paramConstraint else { throw LikelihoodError("\(card.path):\(s.line): cannot parse param line '\(s.name)'") }
+      paramLines[s.name] = c
+    }
+    func constraint(of c: ParamConstraint) -> Constraint {
+      c.isAsymmetric ? .bifurcatedGaussian(mean: c.mean, sigmaLow: c.sigmaLow, sigmaHigh: c.sigmaHigh)
+        : .gaussian(mean: c.mean, sigma: c.sigmaLow)
+    }
+
+    // Systematics → parameters.
+    for s in card.systematics {
+      let frozen = card.frozen.contains(s.name)
+      switch s.type {
+      case .lnN, .shapeQ, .shapeNQ:
+        var p = ModelParameter(
+          name: s.name, initial: 0, lower: -7, upper: 7, constraint: .gaussian(mean: 0, sigma: 1),
+          role: .nuisance, kind: s.type.rawValue, unboundedInFits: true, frozen: frozen, step: 1)
+        if let c = paramLines[s.name] {
+          // A param line on an existing nuisance replaces its constraint and range.
+          p.constraint = constraint(of: c)
+          p.initial = c.mean
+          p.lower = c.range.lowerBound
+          p.upper = c.range.upperBound
+          p.unboundedInFits = false
+          p.kind = "param"
+        }
+        _ = try add(p)
+      case .lnU:
+        _ = try add(ModelParameter(
+          name: s.name, initial: 0, lower: -1, upper: 1, constraint: .flat, role: .nuisance, kind: "lnU",
+          unboundedInFits: false, frozen: frozen, step: 0.5))
+      case .gmN:
+        guard let n = s.gmNCount, n >= 0 else { throw LikelihoodError("\(card.path):\(s.line): gmN '\(s.name)' needs a count N") }
+        let b = gammaNormBounds(observed: n)
+        _ = try add(ModelParameter(
+          name: s.name, initial: Double(n + 1), lower: b.lowerBound, upper: b.upperBound,
+          constraint: .poisson(observed: Double(n)), role: .nuisance, kind: "gmN", unboundedInFits: false,
+          frozen: frozen, step: Double(n + 1).squareRoot()))
+      case .param:
+        if rateParamNames.contains(s.name) || indexOf[s.name] != nil { continue }
+        if card.systematics.contains(where: { $0.name == s.name && $0.type != .param }) { continue }
+        let c = paramLines[s.name]!
+        _ = try add(ModelParameter(
+          name: s.name, initial: c.mean, lower: c.range.lowerBound, upper: c.range.upperBound,
+          constraint: constraint(of: c), role: .nuisance, kind: "param", unboundedInFits: false,
+          frozen: frozen, step: 0.5 * (c.sigmaLow + c.sigmaHigh)))
+      default:
+        if s.effects.allSatisfy(\.isNone) && s.type.isShape { continue }
+        if s.type.isShape {
+          throw LikelihoodError("\(card.path):\(s.line): systematic '\(s.name)' of type \(s.type.rawValue) needs shape templates, which are not supported yet")
+        }
+        throw LikelihoodError("\(card.path):\(s.line): systematic type \(s.type.rawValue) ('\(s.name)') is not supported yet")
+      }
+    }
+
+    // rateParams → parameters (one per name, first definition wins).
+    for rp in card.rateParams where indexOf[rp.name] == nil {
+      switch rp.value {
+      case .free(let initial, let range):
+        var p = ModelParameter(
+          name: rp.name, initial: initial, lower: range?.lowerBound ?? -.infinity,
+          upper: range?.upperBound ?? .infinity, constraint: .none, role: .rateParam, kind: "rateParam",
+          unboundedInFits: false, frozen: card.frozen.contains(rp.name),
+          step: max(0.01, 0.1 * abs(initial)))
+        if let c = paramLines[rp.name] {
+          p.constraint = constraint(of: c)
+          p.initial = c.mean
+          p.lower = c.range.lowerBound
+          p.upper = c.range.upperBound
+          p.step = 0.5 * (c.sigmaLow + c.sigmaHigh)
+        }
+        _ = try add(p)
+      case .formula:
+        throw LikelihoodError("\(card.path):\(rp.line): formula rateParam '\(rp.name)' is not supported yet")
+      case .external:
+        throw LikelihoodError("\(card.path):\(rp.line): external rateParam '\(rp.name)' is not supported yet")
+      }
+    }
+
+    // Channels.
+    var channels: [Channel] = []
+    for (i, b) in card.bins.enumerated() { channels.append(Channel(name: b, binCount: 1, firstBin: i)) }
+    let channelIndex = Dictionary(uniqueKeysWithValues: card.bins.enumerated().map { ($1, $0) })
+
+    // Terms.
+    var terms: [YieldTerm] = []
+    for (col, pc) in card.columns.enumerated() where pc.rate != 0 {
+      guard let ci = channelIndex[pc.bin] else { throw LikelihoodError("column bin '\(pc.bin)' is not a declared bin") }
+      let scale = try physics.yieldScale(bin: pc.bin, process: pc.process, isSignal: pc.isSignal)
+      var factors: [Int] = []
+      switch scale {
+      case .zero: continue
+      case .one: break
+      case .parameter(let name):
+        guard let k = indexOf[name] else { throw LikelihoodError("physics model scales \(pc.bin)/\(pc.process) by unknown parameter '\(name)'") }
+        factors.append(k)
+      }
+      let key = BinProcess(pc.bin, pc.process)
+      for rp in card.rateParams where rp.targets.contains(key) { factors.append(indexOf[rp.name]!) }
+
+      var sym: [LogNormalEffect] = []
+      var asym: [AsymmetricLogNormalEffect] = []
+      var nominal = pc.rate
+      var gamma: Int? = nil
+      for s in card.systematics where s.type.hasColumns && col < s.effects.count {
+        let e = s.effects[col]
+        if e.isNone { continue }
+        switch s.type {
+        case .lnN, .lnU, .shapeQ, .shapeNQ:
+          guard let k = indexOf[s.name] else { continue }
+          switch e {
+          case .value(let kappa):
+            if kappa == 0 || kappa == 1 { continue }
+            guard kappa > 0 else { throw LikelihoodError("\(card.path):\(s.line): \(s.name): κ = \(kappa) must be positive") }
+            sym.append(LogNormalEffect(parameter: k, logKappa: log(kappa)))
+          case .asymmetric(let d, let u):
+            guard d > 0, u > 0 else { throw LikelihoodError("\(card.path):\(s.line): \(s.name): κ = \(d)/\(u) must be positive") }
+            // |κ_d·κ_u − 1| < 1e-5 → a symmetric κ_u (`addAsymmLogNormal`).
+            if abs(d * u - 1) < 1e-5 {
+              if u != 1 { sym.append(LogNormalEffect(parameter: k, logKappa: log(u))) }
+            } else {
+              asym.append(AsymmetricLogNormalEffect(parameter: k, logKappaDown: log(d), logKappaUp: log(u)))
+            }
+          case .none: continue
+          }
+        case .gmN:
+          guard case .value(let alpha) = e else { throw LikelihoodError("\(card.path):\(s.line): gmN '\(s.name)' needs a single α per column") }
+          if alpha == 0 { continue }
+          if gamma != nil { throw LikelihoodError("\(card.path):\(s.line): more than one gmN for \(pc.bin)/\(pc.process)") }
+          gamma = indexOf[s.name]!
+          nominal = alpha
+        default:
+          break  // rejected when the parameters were created
+        }
+      }
+      if let g = gamma { factors.append(g) }
+      if factors.isEmpty && sym.isEmpty && asym.isEmpty {
+        // Factor-free yields are written as `n_exp_bin<c>_proc_<p>[<rate:g>]` (§11).
+        nominal = roundedLikePercentG(nominal)
+      }
+      terms.append(YieldTerm(
+        channel: ci, process: pc.process, isSignal: pc.isSignal, nominal: nominal, template: [1],
+        logNormals: sym, asymmetricLogNormals: asym, factors: factors))
+    }
+
+    return CompiledModel(
+      parameters: params, pois: poiIndices, channels: channels, terms: terms,
+      observed: card.observations, isPureCounting: !card.hasShapes)
+  }
+}

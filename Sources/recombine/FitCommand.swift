@@ -1,0 +1,106 @@
+//===--- FitCommand.swift -------------------------------------------------===//
+// `recombine fit`: MultiDimFit --algo none|singles.
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import Fit
+import Foundation
+import Likelihood
+
+struct FitCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fit",
+    abstract: "Best fit and 68% profile-likelihood intervals of the POIs (Combine's MultiDimFit).")
+
+  @OptionGroup var model: ModelOptions
+
+  @Option(name: .customLong("algo"), help: "none or singles.")
+  var algo: String = "none"
+
+  @Option(name: .customLong("csv"), help: "Write Combine's limit-tree rows here.")
+  var csv: String?
+
+  @Option(name: .customLong("json"), help: "Write the fit result (all parameters, Hesse errors) here.")
+  var json: String?
+
+  func run() throws {
+    try runReportingErrors {
+      guard algo == "none" || algo == "singles" else {
+        throw LikelihoodError("--algo \(algo) is not supported by 'fit' (none, singles; use 'scan' for grid)")
+      }
+      let prep = try PreparedFit(model)
+      let best = try prep.bestFit()
+      let m = prep.model
+      let delta = m.singlesDelta
+      var intervals: [Int: ProfileInterval] = [:]
+      if algo == "singles" {
+        for k in prep.targets {
+          intervals[k] = profileInterval(
+            prep.nll, parameters: prep.specs, best: best, index: k, delta: delta, minimizer: Minimizer())
+        }
+      }
+      // Parameters on a bound are held for HESSE: in Minuit's internal (sine-transformed)
+      // coordinates their cross derivatives vanish there, so Combine's errors of the others are
+      // those of the conditional fit.
+      var hesseSpecs = prep.specs
+      for i in best.atBound { hesseSpecs[i].fixed = true }
+      let hesse = Minimizer().hesse(prep.nll, at: best.x, parameters: hesseSpecs)
+      let n = best.x.count
+      let (_, gradient) = prep.nll.valueAndGradient(at: best.x)
+
+      print("\n --- MultiDimFit ---")
+      if algo == "singles" {
+        print("best fit parameter values and profile-likelihood uncertainties: ")
+      } else {
+        print("best fit parameter values: ")
+      }
+      let width = prep.targets.map { m.parameters[$0].name.count }.max() ?? 1
+      for k in prep.targets {
+        let name = String(repeating: " ", count: width - m.parameters[k].name.count) + m.parameters[k].name
+        if let iv = intervals[k] {
+          print("   \(name) :  \(signed(best.x[k], 8))   \(signed(iv.lower - best.x[k], 6))/\(signed(iv.upper - best.x[k], 6)) (68%)")
+        } else {
+          print("   \(name) :  \(signed(best.x[k], 8))")
+        }
+      }
+
+      let iToy = prep.asimov ? -1.0 : 0.0
+      if let csv {
+        let header = ["mh", "iToy", "quantileExpected"] + prep.targets.map { m.parameters[$0].name } + ["deltaNLL"]
+        let bestRow = prep.targets.map { best.x[$0] }
+        var rows: [[Double]] = [[model.mass, iToy, -1] + bestRow + [0]]
+        for (j, k) in prep.targets.enumerated() {
+          guard let iv = intervals[k] else { continue }
+          var lo = bestRow, hi = bestRow
+          lo[j] = iv.lower
+          hi[j] = iv.upper
+          rows.append([model.mass, iToy, -0.32] + lo + [0])
+          rows.append([model.mass, iToy, 0.32] + hi + [0])
+        }
+        try writeCSV(header, rows, to: csv)
+      }
+      if let json {
+        var params: [[String: Any]] = []
+        for i in 0..<n where !prep.specs[i].fixed {
+          var d: [String: Any] = [
+            "name": m.parameters[i].name, "value": best.x[i], "init": prep.specs[i].value,
+            "error": minuitExternalError(
+              value: best.x[i], lower: prep.specs[i].lower, upper: prep.specs[i].upper,
+              linearError: (max(0, hesse.covariance[i * n + i])).squareRoot() * m.hesseErrorScale,
+              gradient: gradient[i], errorLevel: delta),
+          ]
+          if let iv = intervals[i] {
+            d["errorLo"] = iv.lower - best.x[i]
+            d["errorHi"] = iv.upper - best.x[i]
+          }
+          params.append(d)
+        }
+        let doc: [String: Any] = [
+          "nll": best.fval, "status": "\(best.status)", "singlesDelta": delta, "parameters": params,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
+        try writeFileAtomically(String(decoding: data, as: UTF8.self) + "\n", to: json)
+      }
+    }
+  }
+}
