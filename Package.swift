@@ -12,6 +12,9 @@ let package = Package(
     .library(name: "Datacard", targets: ["Datacard"]),
     .library(name: "Likelihood", targets: ["Likelihood"]),
     .library(name: "Fit", targets: ["Fit"]),
+    .library(name: "EFT", targets: ["EFT"]),
+    .library(name: "InformationTrees", targets: ["InformationTrees"]),
+    .library(name: "Plots", targets: ["Plots"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,22 +26,30 @@ let package = Package(
     .systemLibrary(
       name: "CCompression",
       providers: [.apt(["zlib1g-dev", "liblzma-dev", "liblz4-dev", "libzstd-dev", "libxxhash-dev"])]),
+    // cairo, for PNG and PDF figures.
+    .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
     .target(name: "ROOTIO", dependencies: ["CCompression"]),
     .target(name: "Datacard", dependencies: ["ROOTIO", "CCompression"]),
     .target(name: "Likelihood", dependencies: ["Datacard", "ROOTIO", "CGSL"]),
-    .target(name: "Fit", dependencies: ["Likelihood", "CGSL"]),
+    .target(name: "EFT", dependencies: ["Likelihood", "Datacard", "CGSL", "CCompression"]),
+    .target(name: "Fit", dependencies: ["Likelihood", "EFT", "CGSL"]),
+    .target(name: "InformationTrees", dependencies: ["EFT", "Datacard", "CCompression"]),
+    .target(name: "Plots", dependencies: ["CCairo"]),
     .executableTarget(
       name: "recombine",
       dependencies: [
-        "ROOTIO", "Datacard", "Likelihood", "Fit",
+        "ROOTIO", "Datacard", "Likelihood", "EFT", "Fit", "InformationTrees", "Plots",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
-      name: "RecombineBench", dependencies: ["ROOTIO", "Datacard", "Likelihood", "Fit"],
+      name: "RecombineBench", dependencies: ["ROOTIO", "Datacard", "Likelihood", "EFT", "Fit", "InformationTrees"],
       path: "Benchmarks/RecombineBench"),
     .testTarget(name: "ROOTIOTests", dependencies: ["ROOTIO"]),
     .testTarget(name: "DatacardTests", dependencies: ["Datacard", "ROOTIO"]),
     .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit"]),
     .testTarget(name: "FitTests", dependencies: ["Fit"]),
+    .testTarget(name: "EFTTests", dependencies: ["EFT", "Likelihood", "Datacard"]),
+    .testTarget(name: "InformationTreesTests", dependencies: ["InformationTrees", "EFT"]),
+    .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
   ]
 )

@@ -1,0 +1,1 @@
+// EFT module of Recombine. See README.md for the module map.

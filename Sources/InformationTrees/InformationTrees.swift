@@ -1,0 +1,1 @@
+// InformationTrees module of Recombine. See README.md for the module map.

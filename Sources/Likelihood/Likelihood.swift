@@ -1,1 +1,0 @@
-// Likelihood module of Recombine. See README.md for the module map.

@@ -1,0 +1,1 @@
+// Plots module of Recombine. See README.md for the module map.
