@@ -70,6 +70,8 @@ public struct ShapeInputs: Sendable {
   public var fakeChannels: Set<String> = []
   /// For `shape?` systematics: the (systematic, column) pairs that fell back to lnN (no Up template).
   public var lnNFallbacks: Set<[Int]> = []
+
+  public init() {}
 }
 
 /// Reads the templates of a card, caching open ROOT files.

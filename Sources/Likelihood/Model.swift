@@ -72,6 +72,41 @@ public struct AsymmetricLogNormalEffect: Sendable, Equatable {
   public var logKappaUp: Double
 }
 
+/// How a term's per-bin template is evaluated (Combine §3.3).
+public enum TemplateMode: Sendable, Equatable {
+  /// A counting channel or `shapes * * FAKE`: one bin, T = 1.
+  case counting
+  /// `FastVerticalInterpHistPdf2` (no autoMCStats): unit-normalised float32 templates; after the
+  /// morph each bin is floored at 1e-9 and the template renormalised to 1; the rate gives N⁰.
+  case normalised
+  /// `CMSHistFunc` (autoMCStats): absolute float32 templates, N⁰ = 1; after the morph each bin is
+  /// floored at 1e-9 without renormalisation (`shapeN`: rescaled to the nominal sum first).
+  case absolute
+}
+
+/// One shape systematic's vertical morph of a template (Combine §3.3.1):
+///
+///     T_i(θ) = T⁰_i + Σ_s Δ_si(x_s),   Δ_i(x) = ½·x·(diff_i + S(x)·sum_i),   x_s = scale_s·θ_s
+///
+/// with diff = d⁺ − d⁻, sum = d⁺ + d⁻ (d^± the Up/Down deltas) and S the smooth step of
+/// `smoothStep(_:_:)` with the term's smooth region q. For `shapeN` the same is done on logs.
+public struct ShapeMorph: Sendable, Equatable {
+  public var parameter: Int
+  /// The column value s_v: the morph uses x = s_v·θ.
+  public var scale: Double
+  public var diff: [Double]
+  public var sum: [Double]
+}
+
+/// A per-process autoMCStats Gaussian parameter (bins with n_eff ≤ threshold, §3.5):
+/// ν_j += x·e_pj·N_p.
+public struct PerProcessStat: Sendable, Equatable {
+  public var parameter: Int
+  public var term: Int
+  /// Bin index inside the channel.
+  public var bin: Int
+}
+
 /// A channel (datacard bin) with its template bins; counting channels have one bin.
 public struct Channel: Sendable, Equatable {
   public var name: String
@@ -100,6 +135,14 @@ public struct YieldTerm: Sendable, Equatable {
   public var asymmetricLogNormals: [AsymmetricLogNormalEffect]
   /// Parameter indices multiplied into N_cp.
   public var factors: [Int]
+  public var mode: TemplateMode = .counting
+  /// `shapeN` (log-space) morphing.
+  public var logMorph: Bool = false
+  /// q = min(1, column scales of this template's shape systematics).
+  public var smoothRegion: Double = 1
+  public var morphs: [ShapeMorph] = []
+  /// Nominal per-bin MC errors e_i (absolute mode, for autoMCStats), else empty.
+  public var binErrors: [Double] = []
 }
 
 /// A datacard compiled with a physics model into flat arrays, ready for `NLL`.
@@ -115,6 +158,13 @@ public struct CompiledModel: Sendable {
   /// the Minos error level ½χ²₁(0.68) = 0.494475 survives (2ΔNLL = 0.98895, §5.4, §11.1). With
   /// `shapes * * FAKE` (CachingSimNLL) the level is reset to 0.5.
   public var isPureCounting: Bool
+  /// Flat bins of autoMCStats channels (errors are accumulated, ν floored at 1e-9 after the
+  /// Barlow–Beeston terms).
+  public var statBins: [Int] = []
+  /// Flat bins with one analytic Barlow–Beeston-lite parameter (minimised in closed form, §3.5).
+  public var barlowBeestonBins: [Int] = []
+  /// Per-process autoMCStats parameters.
+  public var perProcessStats: [PerProcessStat] = []
   public var binCount: Int { channels.reduce(0) { $0 + $1.binCount } }
 
   /// ΔNLL defining a 68% `singles` interval, as Combine applies it for this card.
@@ -140,14 +190,11 @@ public struct CompiledModel: Sendable {
     }
   }
 
-  /// ν_i = Σ_p N_cp·T_cpi for every flat bin, at parameter values x.
+  /// ν_i for every flat bin at parameter values x (templates morphed; Barlow–Beeston terms at
+  /// their nominal value 0, as for an Asimov dataset).
   public func expectedYields(at x: [Double]) -> [Double] {
-    var nu = [Double](repeating: 0, count: binCount)
-    for (t, n) in zip(terms, termYields(at: x)) {
-      let first = channels[t.channel].firstBin
-      for (i, v) in t.template.enumerated() { nu[first + i] += n * v }
-    }
-    return nu
+    guard let nll = try? NLL(model: self, data: [Double](repeating: 0, count: binCount)) else { return [] }
+    return nll.expectedYields(at: x, barlowBeeston: false)
   }
 }
 
@@ -159,9 +206,14 @@ extension CompiledModel {
   /// first-appearance order. A `param` line naming a rateParam constrains it (mean, σ, range).
   /// Not supported yet (clear errors): shape templates, formula/external rateParams, gmM, trG, unif,
   /// dFD, dFD2, constr.
-  public static func compile(_ card: Datacard, physics: PhysicsModel = DefaultPhysicsModel()) throws -> CompiledModel {
+  public static func compile(_ card: Datacard, physics: PhysicsModel = DefaultPhysicsModel(), mass: Double = 120) throws -> CompiledModel {
+    var inputs = ShapeInputs()
     if card.shapes.contains(where: { !$0.isFake }) {
-      throw LikelihoodError("\(card.path): shape templates are not supported yet (counting cards and 'shapes * * FAKE' only)")
+      do {
+        inputs = try ShapeLoader(card: card, mass: mass).load()
+      } catch let e as DatacardError {
+        throw LikelihoodError(e.description.replacingOccurrences(of: "\n", with: " "))
+      }
     }
     var params: [ModelParameter] = []
     var indexOf: [String: Int] = [:]
@@ -195,6 +247,14 @@ extension CompiledModel {
     for s in card.systematics {
       let frozen = card.frozen.contains(s.name)
       switch s.type {
+      case .shape, .shapeN, .shape2, .shapeN2, .shapeStar, .shapeU:
+        if s.effects.allSatisfy(\.isNone) { continue }
+        let flat = s.type == .shapeU
+        let bound = s.type == .shape ? 4.0 : 7.0
+        _ = try add(ModelParameter(
+          name: s.name, initial: 0, lower: flat ? -1 : -bound, upper: flat ? 1 : bound,
+          constraint: flat ? .flat : .gaussian(mean: 0, sigma: 1), role: .nuisance, kind: s.type.rawValue,
+          unboundedInFits: !flat, frozen: frozen, step: flat ? 0.5 : 1))
       case .lnN, .shapeQ, .shapeNQ:
         var p = ModelParameter(
           name: s.name, initial: 0, lower: -7, upper: 7, constraint: .gaussian(mean: 0, sigma: 1),
@@ -261,10 +321,22 @@ extension CompiledModel {
       }
     }
 
-    // Channels.
+    // Channels: template channels have the templates' bins, counting and FAKE channels one.
     var channels: [Channel] = []
-    for (i, b) in card.bins.enumerated() { channels.append(Channel(name: b, binCount: 1, firstBin: i)) }
+    var first = 0
+    for b in card.bins {
+      var n = 1
+      if let d = inputs.data[b] {
+        n = d.values.count
+      } else if let ci = card.columns.indices.first(where: { card.columns[$0].bin == b && inputs.templates[$0] != nil }) {
+        n = inputs.templates[ci]!.nominal.values.count
+      }
+      channels.append(Channel(name: b, binCount: n, firstBin: first))
+      first += n
+    }
     let channelIndex = Dictionary(uniqueKeysWithValues: card.bins.enumerated().map { ($1, $0) })
+    let systematicIndex = Dictionary(card.systematics.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    _ = systematicIndex
 
     // Terms.
     var terms: [YieldTerm] = []
@@ -286,9 +358,15 @@ extension CompiledModel {
       var asym: [AsymmetricLogNormalEffect] = []
       var nominal = pc.rate
       var gamma: Int? = nil
-      for s in card.systematics where s.type.hasColumns && col < s.effects.count {
+      let templates = inputs.templates[col]
+      for (si, s) in card.systematics.enumerated() where s.type.hasColumns && col < s.effects.count {
         let e = s.effects[col]
         if e.isNone { continue }
+        // A shape-type column with templates morphs; `shape?` without an Up template is an lnN.
+        if s.type.isShape, templates?.variations[si] != nil { continue }
+        if s.type.isShape, !s.type.isShapeOrLogNormal {
+          throw LikelihoodError("\(card.path):\(s.line): shape systematic '\(s.name)' affects \(pc.bin)/\(pc.process), which has no template (counting or FAKE channel)")
+        }
         switch s.type {
         case .lnN, .lnU, .shapeQ, .shapeNQ:
           guard let k = indexOf[s.name] else { continue }
@@ -318,17 +396,37 @@ extension CompiledModel {
         }
       }
       if let g = gamma { factors.append(g) }
-      if factors.isEmpty && sym.isEmpty && asym.isEmpty {
-        // Factor-free yields are written as `n_exp_bin<c>_proc_<p>[<rate:g>]` (§11).
-        nominal = roundedLikePercentG(nominal)
-      }
-      terms.append(YieldTerm(
+      var term = YieldTerm(
         channel: ci, process: pc.process, isSignal: pc.isSignal, nominal: nominal, template: [1],
-        logNormals: sym, asymmetricLogNormals: asym, factors: factors))
+        logNormals: sym, asymmetricLogNormals: asym, factors: factors)
+      if let templates {
+        if gamma != nil { throw LikelihoodError("\(card.path): gmN on a shape channel (\(pc.bin)/\(pc.process)) is not supported yet") }
+        try addTemplate(&term, templates, column: col, card: card, stats: card.autoMCStatsSettings(forBin: pc.bin), parameterIndex: indexOf)
+      }
+      if factors.isEmpty && sym.isEmpty && asym.isEmpty && term.mode != .absolute {
+        // Factor-free yields are written as `n_exp_bin<c>_proc_<p>[<rate:g>]` (§11).
+        term.nominal = roundedLikePercentG(term.nominal)
+      }
+      terms.append(term)
     }
 
-    return CompiledModel(
+    // Observed data: data_obs contents (float32, as Combine's TH1F copies) or the observation.
+    var observed: [Double]? = nil
+    if let obs = card.observations {
+      var o: [Double] = []
+      for (bi, b) in card.bins.enumerated() {
+        if let d = inputs.data[b] {
+          o += d.values.map { Double(Float($0)) }
+        } else {
+          o.append(obs[bi])
+        }
+      }
+      observed = o
+    }
+    var model = CompiledModel(
       parameters: params, pois: poiIndices, channels: channels, terms: terms,
-      observed: card.observations, isPureCounting: !card.hasShapes)
+      observed: observed, isPureCounting: !card.hasShapes)
+    try model.setUpAutoMCStats(card)
+    return model
   }
 }

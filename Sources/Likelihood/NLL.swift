@@ -4,19 +4,42 @@
 
 import Foundation
 
+/// Combine's smooth step (`smoothStepFunc`): S(x) = sign(x) for |x| ≥ q, else with t = x/q
+/// S = (3t⁵ − 10t³ + 15t)/8. Returns (S, dS/dx); S′ = (15t⁴ − 30t² + 15)/(8q) inside.
+@inline(__always)
+public func smoothStep(_ x: Double, _ q: Double) -> (value: Double, derivative: Double) {
+  if x >= q { return (1, 0) }
+  if x <= -q { return (-1, 0) }
+  let t = x / q, t2 = t * t
+  return (t * (t2 * (3 * t2 - 10) + 15) / 8, (15 * t2 * t2 - 30 * t2 + 15) / (8 * q))
+}
+
+/// The floor Combine applies to template bins and autoMCStats yields (`CropUnderflows`, 1e-9).
+public let templateFloor = 1e-9
+
 /// The negative log-likelihood of a `CompiledModel` given data, up to a constant:
 ///
-///     NLL(θ) = Σ_i [ ν_i − n_i − n_i·ln(ν_i/n_i) ]  +  Σ_k −ln C_k(θ_k)
+///     NLL(θ) = Σ_i [ ν_i − n_i − n_i·ln(ν_i/n_i) ]  +  Σ_k −ln C_k(θ_k)  +  Σ_j ½ x̂_j²
 ///
-/// with ν_i = Σ_p N_p(θ)·T_pi (see `YieldTerm`). The Poisson part is −ln Pois(n_i; ν_i) minus its
-/// value at ν_i = n_i (the saturated-offset form, §3.8: the constant makes it ≈ 0 near a good fit
-/// and avoids cancellation in large-count bins; n_i = 0 contributes ν_i). It differs from RooFit's
-/// counting NLL −Σ ln Pois(n; ν) − Σ ln C only by a constant, so all NLL differences agree.
-/// Constraint terms (§3.6): Gaussian ½((θ−m)/σ)², bifurcated Gaussian with σ_L below / σ_R above
-/// the mean, gmN Poisson θ − N·ln θ, flat 0.
+/// with ν_i = Σ_p N_p(θ)·T_pi(θ) (+ autoMCStats terms). The Poisson part is −ln Pois(n_i; ν_i)
+/// minus its value at ν_i = n_i (the saturated-offset form, §3.8: ≈ 0 near a good fit, no
+/// cancellation in large-count bins; n_i = 0 contributes ν_i). It differs from Combine's NLL only by
+/// a constant (Combine has no ln n! in template channels and offsets every channel to 0 at the
+/// start), so all NLL differences agree. Constraint terms (§3.6): Gaussian ½((θ−m)/σ)², bifurcated
+/// Gaussian with σ_L below / σ_R above the mean, gmN Poisson θ − N·ln θ, flat 0.
 ///
-/// Gradient (analytic): ∂NLL/∂ν_i = 1 − n_i/ν_i, and ∂N_p/∂θ_j = N_p·ln κ_j (symmetric lnN),
-/// N_p·d(θL)/dθ (asymmetric, `asymmetricLogFactor`), N⁰·e^S·Π_{f≠j} x_f (multiplicative factors).
+/// Templates (§3.3): `.normalised` terms evaluate g = f⁰ + Σ_s Δ_s (or exp(ln f⁰ + ΣΔ) for shapeN),
+/// floor each bin at 1e-9 and renormalise to 1; `.absolute` (autoMCStats) terms evaluate
+/// T = T⁰ + ΣΔ (shapeN: exp(ln T⁰ + ΣΔ) rescaled to ΣT⁰) floored at 1e-9.
+///
+/// autoMCStats (§3.5): in every Barlow–Beeston-lite bin, ν_j = v_j + e_j·x̂_j with v_j = Σ_p N_p T_pj,
+/// e_j = √Σ_p (N_p e_pj)², and x̂_j the closed-form minimum of ν − n ln ν + ½x² (quadratic
+/// x² + b x + c = 0, b = e + v/e, c = v − n; the larger root), so x_j is profiled exactly at every
+/// evaluation, as Combine's analytic minimisation does; then ν_j ← max(ν_j, 1e-9).
+///
+/// Gradient (analytic, envelope theorem for x̂): ∂NLL/∂ν_i = 1 − n_i/ν_i; ∂N_p/∂θ_j = N_p·ln κ_j
+/// (lnN), N_p·d(θL)/dθ (asymmetric lnN and shape normalisation), Π_{f≠j} x_f (factors);
+/// ∂T_i/∂θ_s through the morph, the floor and the renormalisation; ∂e_j/∂N_p = N_p e_pj²/e_j.
 ///
 /// Evaluations do not allocate: all scratch space is preallocated. Not thread-safe (one instance
 /// per thread). If some ν_i ≤ 0 in a bin with n_i > 0 the value is +∞ (the minimiser backs off).
@@ -33,8 +56,15 @@ public final class NLL {
   private let termFirstBin: [Int]
   private let termBins: [Int]
   private let termTemplateOffset: [Int]
-  private let templates: [Double]
+  private let templates: [Double]  // T⁰ (counting: 1; normalised: f⁰; absolute: T⁰)
+  private let logTemplates: [Double]  // ln T⁰ (−999 where T⁰ ≤ 0), for shapeN terms
+  private let binErrors2: [Double]  // e_i² (absolute mode), aligned with templates
+  private let termMode: [UInt8]  // 0 counting, 1 normalised, 2 absolute
+  private let termLog: [Bool]
+  private let termQ: [Double]
+  private let termHasErrors: [Bool]
   private let termNominal: [Double]
+  private let termNominalSum: [Double]  // ΣT⁰ (absolute shapeN rescaling)
   private let symOffset: [Int]
   private let symParam: [Int]
   private let symLogK: [Double]
@@ -44,6 +74,18 @@ public final class NLL {
   private let asymLu: [Double]
   private let factorOffset: [Int]
   private let factorParam: [Int]
+  private let morphOffset: [Int]
+  private let morphParam: [Int]
+  private let morphScale: [Double]
+  private let morphDataOffset: [Int]  // into morphDiff/morphSum
+  private let morphDiff: [Double]
+  private let morphSum: [Double]
+  private let isStatBin: [Bool]
+  private let bbBins: [Int]
+  private let ppParam: [Int]
+  private let ppTerm: [Int]
+  private let ppFlatBin: [Int]
+  private let ppError: [Double]
   // Constraints: kind 0 Gaussian, 1 bifurcated, 2 Poisson.
   private let cParam: [Int]
   private let cKind: [Int]
@@ -57,10 +99,19 @@ public final class NLL {
 
   // Scratch.
   private var nu: UnsafeMutableBufferPointer<Double>
+  private var err2: UnsafeMutableBufferPointer<Double>
+  private var xhat: UnsafeMutableBufferPointer<Double>  // per flat bin (BB-lite), 0 elsewhere
+  private var eTot: UnsafeMutableBufferPointer<Double>  // per flat bin √err2 for BB-lite bins
+  private var floored: UnsafeMutableBufferPointer<Bool>  // ν floored (autoMCStats)
+  private var cur: UnsafeMutableBufferPointer<Double>  // current template T_i(θ), aligned with templates
+  private var raw: UnsafeMutableBufferPointer<Double>  // pre-floor h_i (normalised/log) aligned with templates
+  private var termNorm: UnsafeMutableBufferPointer<Double>  // H (normalised) or S⁰/Hh (absolute log)
   private var termE: UnsafeMutableBufferPointer<Double>  // N⁰·e^S
   private var termN: UnsafeMutableBufferPointer<Double>  // N
-  private var termW: UnsafeMutableBufferPointer<Double>  // Σ_i (1 − n_i/ν_i)·T_i
   private var dLog: UnsafeMutableBufferPointer<Double>  // per asym effect d(θL)/dθ
+  private var coef: UnsafeMutableBufferPointer<Double>  // per-bin gradient coefficients of one term
+  private var wBin: UnsafeMutableBufferPointer<Double>  // ∂NLL/∂v per flat bin (v = Σ_p N_p T_p)
+  private var wErr: UnsafeMutableBufferPointer<Double>  // ∂NLL/∂e per flat bin (BB-lite)
 
   /// - Parameter data: observed counts per flat bin (default: the card's observation).
   public init(model: CompiledModel, data: [Double]? = nil) throws {
@@ -74,18 +125,29 @@ public final class NLL {
     self.data = d
     nTerms = model.terms.count
     nBins = model.binCount
-    var fb: [Int] = [], nb: [Int] = [], to: [Int] = [], tp: [Double] = [], nom: [Double] = []
+    var fb: [Int] = [], nb: [Int] = [], to: [Int] = [], tp: [Double] = [], lt: [Double] = [], be: [Double] = []
+    var md: [UInt8] = [], lg: [Bool] = [], qq: [Double] = [], he: [Bool] = [], nom: [Double] = [], nsum: [Double] = []
     var so = [0], sp: [Int] = [], sk: [Double] = []
     var ao = [0], ap: [Int] = [], ald: [Double] = [], alu: [Double] = []
     var fo = [0], fp: [Int] = []
+    var mo = [0], mp: [Int] = [], ms: [Double] = [], mdo: [Int] = [], mdiff: [Double] = [], msum: [Double] = []
     for t in model.terms {
       let ch = model.channels[t.channel]
-      precondition(t.template.count == ch.binCount)
+      guard t.template.count == ch.binCount else {
+        throw LikelihoodError("term \(ch.name)/\(t.process) has \(t.template.count) template bins, the channel \(ch.binCount)")
+      }
       fb.append(ch.firstBin)
       nb.append(ch.binCount)
       to.append(tp.count)
       tp += t.template
+      lt += t.template.map { $0 > 0 ? log($0) : -999 }
+      be += t.binErrors.isEmpty ? [Double](repeating: 0, count: t.template.count) : t.binErrors.map { $0 * $0 }
+      he.append(!t.binErrors.isEmpty)
+      md.append(t.mode == .counting ? 0 : t.mode == .normalised ? 1 : 2)
+      lg.append(t.logMorph)
+      qq.append(t.smoothRegion)
       nom.append(t.nominal)
+      nsum.append(t.template.reduce(0, +))
       for e in t.logNormals {
         sp.append(e.parameter)
         sk.append(e.logKappa)
@@ -99,12 +161,30 @@ public final class NLL {
       ao.append(ap.count)
       fp += t.factors
       fo.append(fp.count)
+      for m in t.morphs {
+        guard m.diff.count == t.template.count, m.sum.count == t.template.count else {
+          throw LikelihoodError("morph of \(ch.name)/\(t.process) has the wrong number of bins")
+        }
+        mp.append(m.parameter)
+        ms.append(m.scale)
+        mdo.append(mdiff.count)
+        mdiff += m.diff
+        msum += m.sum
+      }
+      mo.append(mp.count)
     }
     termFirstBin = fb
     termBins = nb
     termTemplateOffset = to
     templates = tp
+    logTemplates = lt
+    binErrors2 = be
+    termMode = md
+    termLog = lg
+    termQ = qq
+    termHasErrors = he
     termNominal = nom
+    termNominalSum = nsum
     symOffset = so
     symParam = sp
     symLogK = sk
@@ -114,6 +194,20 @@ public final class NLL {
     asymLu = alu
     factorOffset = fo
     factorParam = fp
+    morphOffset = mo
+    morphParam = mp
+    morphScale = ms
+    morphDataOffset = mdo
+    morphDiff = mdiff
+    morphSum = msum
+    var sb = [Bool](repeating: false, count: nBins)
+    for b in model.statBins { sb[b] = true }
+    isStatBin = sb
+    bbBins = model.barlowBeestonBins
+    ppParam = model.perProcessStats.map(\.parameter)
+    ppTerm = model.perProcessStats.map(\.term)
+    ppFlatBin = model.perProcessStats.map { model.channels[model.terms[$0.term].channel].firstBin + $0.bin }
+    ppError = model.perProcessStats.map { model.terms[$0.term].binErrors[$0.bin] }
     var cp: [Int] = [], ck: [Int] = [], cm: [Double] = [], cl: [Double] = [], ch: [Double] = []
     for (i, p) in model.parameters.enumerated() {
       switch p.constraint {
@@ -132,18 +226,27 @@ public final class NLL {
     cSigmaLow = cl
     cSigmaHigh = ch
     nu = .allocate(capacity: max(1, nBins))
+    err2 = .allocate(capacity: max(1, nBins))
+    xhat = .allocate(capacity: max(1, nBins))
+    eTot = .allocate(capacity: max(1, nBins))
+    floored = .allocate(capacity: max(1, nBins))
+    wBin = .allocate(capacity: max(1, nBins))
+    wErr = .allocate(capacity: max(1, nBins))
+    cur = .allocate(capacity: max(1, tp.count))
+    raw = .allocate(capacity: max(1, tp.count))
+    coef = .allocate(capacity: max(1, nb.max() ?? 1))
+    termNorm = .allocate(capacity: max(1, nTerms))
     termE = .allocate(capacity: max(1, nTerms))
     termN = .allocate(capacity: max(1, nTerms))
-    termW = .allocate(capacity: max(1, nTerms))
     dLog = .allocate(capacity: max(1, ap.count))
+    xhat.initialize(repeating: 0)
+    eTot.initialize(repeating: 0)
+    floored.initialize(repeating: false)
   }
 
   deinit {
-    nu.deallocate()
-    termE.deallocate()
-    termN.deallocate()
-    termW.deallocate()
-    dLog.deallocate()
+    for b in [nu, err2, xhat, eTot, wBin, wErr, cur, raw, coef, termNorm, termE, termN, dLog] { b.deallocate() }
+    floored.deallocate()
   }
 
   /// Replaces the observed counts (e.g. with an Asimov dataset).
@@ -159,10 +262,57 @@ public final class NLL {
     globalObservables = g
   }
 
-  /// Fills termE, termN, nu; returns false if a bin with data has ν ≤ 0 or a value is not finite.
+  /// Evaluates the morphed template of term t into `cur` (and `raw`, `termNorm`).
   @inline(__always)
-  private func computeYields(_ x: UnsafeBufferPointer<Double>, derivatives: Bool) -> Bool {
-    for i in 0..<nBins { nu[i] = 0 }
+  private func morphTemplate(_ t: Int, _ x: UnsafeBufferPointer<Double>) {
+    let off = termTemplateOffset[t], n = termBins[t]
+    let mode = termMode[t]
+    if mode == 0 {
+      for i in 0..<n { cur[off + i] = templates[off + i] }
+      return
+    }
+    let log = termLog[t]
+    // g = base + Σ Δ
+    for i in 0..<n { raw[off + i] = log ? logTemplates[off + i] : templates[off + i] }
+    let q = termQ[t]
+    for k in morphOffset[t]..<morphOffset[t + 1] {
+      let xs = morphScale[k] * x[morphParam[k]]
+      let s = smoothStep(xs, q).value
+      let d = morphDataOffset[k]
+      for i in 0..<n { raw[off + i] += 0.5 * xs * (morphDiff[d + i] + s * morphSum[d + i]) }
+    }
+    if mode == 1 {
+      var h = 0.0
+      for i in 0..<n {
+        let v = log ? Foundation.exp(raw[off + i]) : Swift.max(raw[off + i], templateFloor)
+        cur[off + i] = v
+        h += v
+      }
+      termNorm[t] = h
+      let inv = 1 / h
+      for i in 0..<n { cur[off + i] *= inv }
+    } else if log {
+      var h = 0.0
+      for i in 0..<n {
+        let v = Foundation.exp(raw[off + i])
+        cur[off + i] = v
+        h += v
+      }
+      let scale = termNominalSum[t] / h
+      termNorm[t] = scale
+      for i in 0..<n { cur[off + i] = Swift.max(cur[off + i] * scale, templateFloor) }
+    } else {
+      for i in 0..<n { cur[off + i] = Swift.max(raw[off + i], templateFloor) }
+    }
+  }
+
+  /// Fills termE, termN, templates, nu (with autoMCStats terms); returns the ½x̂² penalty.
+  @inline(__always)
+  private func computeYields(_ x: UnsafeBufferPointer<Double>, derivatives: Bool, barlowBeeston: Bool = true) -> Double {
+    for i in 0..<nBins {
+      nu[i] = 0
+      err2[i] = 0
+    }
     for t in 0..<nTerms {
       var s = 0.0
       for k in symOffset[t]..<symOffset[t + 1] { s += x[symParam[k]] * symLogK[k] }
@@ -171,15 +321,46 @@ public final class NLL {
         s += r.value
         if derivatives { dLog[k] = r.derivative }
       }
-      let e = termNominal[t] * exp(s)
+      let e = termNominal[t] * Foundation.exp(s)
       var n = e
       for k in factorOffset[t]..<factorOffset[t + 1] { n *= x[factorParam[k]] }
       termE[t] = e
       termN[t] = n
+      morphTemplate(t, x)
       let first = termFirstBin[t], off = termTemplateOffset[t]
-      for i in 0..<termBins[t] { nu[first + i] += n * templates[off + i] }
+      for i in 0..<termBins[t] { nu[first + i] += n * cur[off + i] }
+      if termHasErrors[t] {
+        for i in 0..<termBins[t] { err2[first + i] += n * n * binErrors2[off + i] }
+      }
     }
-    return true
+    for k in 0..<ppParam.count {
+      nu[ppFlatBin[k]] += x[ppParam[k]] * ppError[k] * termN[ppTerm[k]]
+    }
+    var penalty = 0.0
+    if barlowBeeston {
+      for j in bbBins {
+        let v = nu[j], e = err2[j].squareRoot()
+        eTot[j] = e
+        guard e > 0 else {
+          xhat[j] = 0
+          continue
+        }
+        let n = data[j]
+        // Minimum of ν − n ln ν + ½x², ν = v + e·x: x² + (e + v/e)·x + (v − n) = 0, larger root.
+        let b = e + v / e, c = v - n
+        let disc = Swift.max(b * b - 4 * c, 0).squareRoot()
+        let r = -0.5 * (b + (b >= 0 ? disc : -disc))
+        let xh = r != 0 ? Swift.max(r, c / r) : 0
+        xhat[j] = xh
+        nu[j] = v + e * xh
+        penalty += 0.5 * xh * xh
+      }
+    }
+    for i in 0..<nBins where isStatBin[i] {
+      floored[i] = nu[i] < templateFloor
+      if floored[i] { nu[i] = templateFloor }
+    }
+    return penalty
   }
 
   @inline(__always)
@@ -189,7 +370,7 @@ public final class NLL {
       let v = nu[i], n = data[i]
       if n > 0 {
         if !(v > 0) { return .infinity }
-        sum += v - n - n * log(v / n)
+        sum += v - n - n * Foundation.log(v / n)
       } else {
         sum += v
       }
@@ -208,7 +389,7 @@ public final class NLL {
         // −ln Pois(N; θ) + const = θ − N ln θ.
         if m > 0 {
           if !(th > 0) { return .infinity }
-          sum += th - m * log(th)
+          sum += th - m * Foundation.log(th)
           g?[j] += 1 - m / th
         } else {
           sum += th
@@ -226,25 +407,51 @@ public final class NLL {
 
   /// NLL(x). Does not allocate.
   public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
-    _ = computeYields(x, derivatives: false)
+    let bb = computeYields(x, derivatives: false)
     let p = poissonPart()
     if !p.isFinite { return .infinity }
-    return p + constraintPart(x, nil)
+    return p + bb + constraintPart(x, nil)
   }
 
   /// NLL(x), with ∇NLL(x) written into g. Does not allocate.
   public func valueAndGradient(_ x: UnsafeBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>) -> Double {
     for j in 0..<g.count { g[j] = 0 }
-    _ = computeYields(x, derivatives: true)
+    let bb = computeYields(x, derivatives: true)
     let p = poissonPart()
     if !p.isFinite { return .infinity }
-    // ∂NLL/∂ν_i = 1 − n_i/ν_i; w_t = Σ_i (1 − n_i/ν_i)·T_ti.
+    for i in 0..<nBins {
+      let n = data[i]
+      wBin[i] = (isStatBin[i] && floored[i]) ? 0 : (n > 0 ? 1 - n / nu[i] : 1)
+      wErr[i] = 0
+    }
+    // Barlow–Beeston-lite bins: F_j(v, e) = min_x [ν − n ln ν + ½x²], ν = v + e·x. Envelope:
+    // ∂F/∂v = 1 − n/ν, ∂F/∂e = (1 − n/ν)·x̂. When the minimum sits at ν = 0 (n = 0 and e² > v, where
+    // x̂ = −v/e and ν is floored), F = ½(v/e)²: ∂F/∂v = −x̂/e, ∂F/∂e = −x̂²/e.
+    for j in bbBins where eTot[j] > 0 {
+      if floored[j] {
+        wBin[j] = -xhat[j] / eTot[j]
+        wErr[j] = -xhat[j] * xhat[j] / eTot[j]
+      } else {
+        wErr[j] = wBin[j] * xhat[j]
+      }
+    }
+    // Per-process autoMCStats parameters: ν_j += x·e·N.
+    for k in 0..<ppParam.count {
+      g[ppParam[k]] += wBin[ppFlatBin[k]] * ppError[k] * termN[ppTerm[k]]
+    }
     for t in 0..<nTerms {
-      let first = termFirstBin[t], off = termTemplateOffset[t]
+      let first = termFirstBin[t], off = termTemplateOffset[t], nb = termBins[t]
+      // w = ∂NLL/∂N_t.
       var w = 0.0
-      for i in 0..<termBins[t] {
-        let n = data[first + i]
-        w += (n > 0 ? 1 - n / nu[first + i] : 1) * templates[off + i]
+      for i in 0..<nb { w += wBin[first + i] * cur[off + i] }
+      if termHasErrors[t] {
+        let nt = termN[t]
+        for i in 0..<nb where wErr[first + i] != 0 {
+          w += wErr[first + i] * nt * binErrors2[off + i] / eTot[first + i]
+        }
+      }
+      for k in 0..<ppParam.count where ppTerm[k] == t {
+        w += wBin[ppFlatBin[k]] * x[ppParam[k]] * ppError[k]
       }
       let wn = w * termN[t]
       for k in symOffset[t]..<symOffset[t + 1] { g[symParam[k]] += wn * symLogK[k] }
@@ -255,8 +462,54 @@ public final class NLL {
         for l in f0..<f1 where l != k { prod *= x[factorParam[l]] }
         g[factorParam[k]] += w * prod
       }
+      // Shape morphs: Σ_i w_i ∂T_i/∂θ_s = Σ_k coef_k · ∂g_k/∂θ_s.
+      let m0 = morphOffset[t], m1 = morphOffset[t + 1]
+      guard m1 > m0 else { continue }
+      let log = termLog[t]
+      switch termMode[t] {
+      case 1:
+        // T = h/H, h = max(g, floor) or exp(g): coef_k = ∂h_k/∂g_k · (w_k − W)/H, W = Σ w_i T_i.
+        var W = 0.0
+        for i in 0..<nb { W += wBin[first + i] * cur[off + i] }
+        let H = termNorm[t]
+        for i in 0..<nb {
+          let dh = log ? cur[off + i] * H : (raw[off + i] > templateFloor ? 1 : 0)
+          coef[i] = dh * (wBin[first + i] - W) / H
+        }
+      default:
+        if log {
+          // T = max(h·S⁰/Σh, floor), h = exp(g).
+          let scale = termNorm[t]
+          var hs = 0.0, W = 0.0
+          for i in 0..<nb {
+            let h = Foundation.exp(raw[off + i])
+            hs += h
+            if cur[off + i] > templateFloor { W += wBin[first + i] * h }
+          }
+          for i in 0..<nb {
+            let h = Foundation.exp(raw[off + i])
+            let active = cur[off + i] > templateFloor ? wBin[first + i] : 0
+            coef[i] = scale * h * (active - W / hs)
+          }
+        } else {
+          for i in 0..<nb { coef[i] = raw[off + i] > templateFloor ? wBin[first + i] : 0 }
+        }
+      }
+      let q = termQ[t], nt = termN[t]
+      for k in m0..<m1 {
+        let sc = morphScale[k]
+        let xs = sc * x[morphParam[k]]
+        let (s, sp) = smoothStep(xs, q)
+        let d = morphDataOffset[k]
+        var acc = 0.0
+        for i in 0..<nb {
+          // dΔ/dx = ½(diff + S·sum) + ½x·S′·sum
+          acc += coef[i] * (0.5 * (morphDiff[d + i] + s * morphSum[d + i]) + 0.5 * xs * sp * morphSum[d + i])
+        }
+        g[morphParam[k]] += nt * sc * acc
+      }
     }
-    return p + constraintPart(x, g)
+    return p + bb + constraintPart(x, g)
   }
 
   /// Convenience: NLL at an array of values.
@@ -268,4 +521,14 @@ public final class NLL {
     let v = x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { valueAndGradient(xb, $0) } }
     return (v, g)
   }
+
+  /// Expected yields ν_i at x; with `barlowBeeston` the autoMCStats parameters are at their
+  /// conditional minimum for the current data, without it at 0 (an Asimov dataset's choice).
+  public func expectedYields(at x: [Double], barlowBeeston: Bool = true) -> [Double] {
+    _ = x.withUnsafeBufferPointer { computeYields($0, derivatives: false, barlowBeeston: barlowBeeston) }
+    return Array(UnsafeBufferPointer(start: nu.baseAddress, count: nBins))
+  }
+
+  /// The Barlow–Beeston-lite values x̂_j at the last evaluation, per flat bin (0 where none).
+  public var barlowBeestonValues: [Double] { Array(UnsafeBufferPointer(start: xhat.baseAddress, count: nBins)) }
 }

@@ -12,7 +12,7 @@ extension NLL: ObjectiveFunction {}
 
 /// Options shared by `fit` and `scan`: the card, the physics model, parameter settings, data.
 struct ModelOptions: ParsableArguments {
-  @Argument(help: "A counting datacard (text).")
+  @Argument(help: "The datacard (text, or .txt.gz).")
   var card: String
 
   @Option(name: [.customShort("m"), .customLong("mass")], help: "Higgs mass (written to the mh column).")
@@ -60,7 +60,7 @@ struct PreparedFit {
   init(_ o: ModelOptions) throws {
     let card = try Datacard.parse(contentsOf: o.card)
     let physics = try makePhysicsModel(named: o.physicsModel, options: o.physicsOptions)
-    model = try CompiledModel.compile(card, physics: physics)
+    model = try CompiledModel.compile(card, physics: physics, mass: o.mass)
     var setup = FitSetup(model: model)
     try setup.setFirstPOIRange(min: o.rMin, max: o.rMax)
     if let s = o.setParameterRanges { try setup.setRanges(s) }

@@ -43,9 +43,9 @@ struct Problem {
   let nll: NLL
   let specs: [ParameterSpec]
 
-  init(card: Datacard, physics: PhysicsModel = DefaultPhysicsModel(), ranges: String? = nil,
+  init(card: Datacard, physics: PhysicsModel = DefaultPhysicsModel(), mass: Double = 120, ranges: String? = nil,
        asimovSignal: Double? = nil) throws {
-    model = try CompiledModel.compile(card, physics: physics)
+    model = try CompiledModel.compile(card, physics: physics, mass: mass)
     var setup = FitSetup(model: model)
     if let ranges { try setup.setRanges(ranges) }
     var data: [Double]? = nil
