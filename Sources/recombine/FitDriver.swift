@@ -8,7 +8,6 @@ import Fit
 import Foundation
 import Likelihood
 
-extension NLL: ObjectiveFunction {}
 
 /// Options shared by `fit` and `scan`: the card, the physics model, parameter settings, data.
 struct ModelOptions: ParsableArguments {
@@ -47,6 +46,9 @@ struct ModelOptions: ParsableArguments {
 
   @Option(name: .customLong("expectSignal"), parsing: .unconditional)
   var expectSignal: Double?
+
+  @Option(name: .customLong("floatOtherPOIs"), help: "1: POIs not given with -P float; 0: they are fixed at their initial values.")
+  var floatOtherPOIs: Int = 0
 }
 
 /// A model ready to fit: NLL with data, the parameter specs, and the POIs being fitted.
@@ -56,6 +58,8 @@ struct PreparedFit {
   var specs: [ParameterSpec]
   let targets: [Int]
   let asimov: Bool
+  /// POIs not scanned but floating (`--floatOtherPOIs 1`): extra degrees of freedom for p-values.
+  var floatingOtherPOIs = 0
 
   init(_ o: ModelOptions) throws {
     let card = try Datacard.parse(contentsOf: o.card)
@@ -71,7 +75,8 @@ struct PreparedFit {
       targets.append(k)
     }
     if targets.isEmpty { targets = model.pois }
-    setup.fixPOIs(except: targets)
+    if o.floatOtherPOIs == 0 { setup.fixPOIs(except: targets) }
+    floatingOtherPOIs = o.floatOtherPOIs == 0 ? 0 : model.pois.filter { !targets.contains($0) }.count
     if let s = o.freezeParameters { try setup.freeze(s) }
     var data: [Double]? = nil
     switch o.toys {

@@ -5,12 +5,20 @@
 import ArgumentParser
 import Fit
 import Foundation
+import Inference
 import Likelihood
 
 struct ScanCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "scan",
-    abstract: "Profile-likelihood grid scan of the POIs (Combine's MultiDimFit --algo grid).")
+    abstract: "Profile-likelihood grid scan of the POIs (Combine's MultiDimFit --algo grid).",
+    discussion: """
+      Points sit where Combine puts them: bin centres lo + (i+½)(hi−lo)/N, or the range ends
+      included with --alignEdges 1; n POIs get ⌈points^(1/n)⌉ points each. Every other parameter is
+      profiled, starting from the best fit with its conditional covariance; points run in parallel.
+      With --csv FILE, finished points are kept in FILE.partial until the scan completes, so a
+      killed scan started again with the same command resumes where it stopped.
+      """)
 
   @OptionGroup var model: ModelOptions
 
@@ -20,10 +28,28 @@ struct ScanCommand: ParsableCommand {
   @Option(name: .customLong("points"), help: "Total number of grid points (per axis: ⌈points^(1/n)⌉).")
   var points: Int = 50
 
+  @Option(name: .customLong("points-x"), help: "Points on the first axis (2D scans).")
+  var pointsX: Int?
+
+  @Option(name: .customLong("points-y"), help: "Points on the second axis (2D scans).")
+  var pointsY: Int?
+
   @Option(name: .customLong("alignEdges"), help: "1: include the range ends.")
   var alignEdges: Int = 0
 
-  @Option(name: .customLong("csv"), help: "Write Combine's limit-tree rows here.")
+  @Option(name: .customLong("firstPoint"), help: "First point index to run (job splitting).")
+  var firstPoint: Int?
+
+  @Option(name: .customLong("lastPoint"), help: "Last point index to run (job splitting).")
+  var lastPoint: Int?
+
+  @Option(name: .customLong("threads"), help: "Worker threads (default: all cores).")
+  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Flag(name: .customLong("save-nuisances"), help: "Add every other parameter's profiled value as a column (Combine's --saveSpecifiedNuis all).")
+  var saveNuisances = false
+
+  @Option(name: .customLong("csv"), help: "Write Combine's limit-tree rows here (atomically).")
   var csv: String?
 
   func run() throws {
@@ -34,40 +60,33 @@ struct ScanCommand: ParsableCommand {
       let m = prep.model
       let best = try prep.bestFit()
       let axes = prep.targets
-      for k in axes where !(prep.specs[k].lower.isFinite && prep.specs[k].upper.isFinite) {
-        throw LikelihoodError("cannot scan '\(m.parameters[k].name)': its range is not finite (use --setParameterRanges)")
+      var options = GridScanOptions()
+      options.points = points
+      if pointsX != nil || pointsY != nil {
+        guard axes.count == 2 else { throw LikelihoodError("--points-x/--points-y need exactly two POIs (-P a -P b)") }
+        let n = GridScan.pointsPerAxis(points, dimensions: 2)
+        options.pointsPerAxis = [pointsX ?? n, pointsY ?? n]
       }
-      let perAxis = axes.count == 1 ? points : Int(ceil(pow(Double(points), 1 / Double(axes.count)) - 1e-9))
-      let grids: [[Double]] = axes.map { k in
-        let lo = prep.specs[k].lower, hi = prep.specs[k].upper
-        if perAxis == 1 { return [lo] }
-        return (0..<perAxis).map { i in
-          alignEdges == 1 ? lo + Double(i) * (hi - lo) / Double(perAxis - 1)
-            : lo + (Double(i) + 0.5) * (hi - lo) / Double(perAxis)
-        }
-      }
+      options.alignEdges = alignEdges == 1
+      options.threads = max(1, threads)
+      options.firstPoint = firstPoint
+      options.lastPoint = lastPoint
+      if let csv { options.checkpoint = csv + ".partial" }
+      let scan = try GridScan.run(model: m, data: prep.nll.data, globalObservables: prep.nll.globalObservables,
+                                  specs: prep.specs, best: best, axes: axes, options: options)
+      let others = saveNuisances ? m.parameters.indices.filter { !axes.contains($0) && !prep.specs[$0].fixed } : []
       let iToy = prep.asimov ? -1.0 : 0.0
-      var rows: [[Double]] = [[model.mass, iToy, -1] + axes.map { best.x[$0] } + [0]]
-      let total = grids.reduce(1) { $0 * $1.count }
-      let minimizer = Minimizer()
-      for flat in 0..<total {
-        var rem = flat
-        var point = [Double](repeating: 0, count: axes.count)
-        for a in stride(from: axes.count - 1, through: 0, by: -1) {
-          point[a] = grids[a][rem % grids[a].count]
-          rem /= grids[a].count
-        }
-        var fixing: [Int: Double] = [:]
-        for (a, k) in axes.enumerated() { fixing[k] = point[a] }
-        let r = minimizer.minimize(prep.nll, parameters: prep.specs, fixing: fixing, best: best)
-        guard r.status.isConverged else { continue }  // Combine does not write failed points
-        let dnll = r.fval - best.fval
-        let q = chiSquaredSurvival(2 * dnll, degreesOfFreedom: axes.count)
-        rows.append([model.mass, iToy, q] + point + [dnll])
+      let dof = axes.count + prep.floatingOtherPOIs
+      var rows: [[Double]] = [[model.mass, iToy, -1] + axes.map { best.x[$0] } + others.map { best.x[$0] } + [0]]
+      for p in scan {
+        let q = chiSquaredSurvival(2 * max(p.deltaNLL, 0), degreesOfFreedom: dof)
+        rows.append([model.mass, iToy, q] + p.values + others.map { p.parameters[$0] } + [p.deltaNLL])
       }
-      let header = ["mh", "iToy", "quantileExpected"] + axes.map { m.parameters[$0].name } + ["deltaNLL"]
+      let header = ["mh", "iToy", "quantileExpected"] + axes.map { m.parameters[$0].name } + others.map { m.parameters[$0].name } + ["deltaNLL"]
       if let csv {
         try writeCSV(header, rows, to: csv)
+        try? FileManager.default.removeItem(atPath: csv + ".partial")
+        printError("scan: \(scan.count) points written to \(csv)")
       } else {
         print(header.joined(separator: ","))
         for r in rows { print(r.map { String(format: "%.9g", $0) }.joined(separator: ",")) }

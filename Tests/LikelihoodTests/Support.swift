@@ -12,7 +12,6 @@ import Datacard
 import Fit
 import Likelihood
 
-extension NLL: ObjectiveFunction {}
 
 /// Reads a CSV file into rows of name → value.
 func readCSV(_ url: URL) throws -> [[String: Double]] {

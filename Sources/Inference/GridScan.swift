@@ -1,0 +1,186 @@
+//===--- GridScan.swift ---------------------------------------------------===//
+// Profile-likelihood grid scans (Combine's MultiDimFit --algo grid), in parallel and resumable.
+//===----------------------------------------------------------------------===//
+
+import Dispatch
+import Fit
+import Foundation
+import Likelihood
+
+/// Options of a grid scan.
+public struct GridScanOptions: Sendable {
+  /// Total number of points; each of n axes gets ⌈points^(1/n)⌉ (Combine's rule) unless
+  /// `pointsPerAxis` is given.
+  public var points: Int = 50
+  public var pointsPerAxis: [Int]? = nil
+  /// Include the range ends (`--alignEdges 1`) instead of bin centres.
+  public var alignEdges = false
+  /// Worker threads (each with its own NLL instance).
+  public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  /// Only points with index in this range (job splitting: `--firstPoint/--lastPoint`).
+  public var firstPoint: Int? = nil
+  public var lastPoint: Int? = nil
+  /// A checkpoint file: completed points are appended (and flushed) as they finish, and a scan
+  /// started again with the same file skips them, so a killed scan loses no point.
+  public var checkpoint: String? = nil
+  public init() {}
+}
+
+/// One profiled grid point.
+public struct ScanPoint: Sendable, Equatable {
+  /// Flat point index: for axes (a₀, a₁, …) the last axis runs fastest (Combine: i·n_y + j).
+  public var index: Int
+  /// The scanned parameters' values.
+  public var values: [Double]
+  /// NLL(point, profiled) − NLL(best fit).
+  public var deltaNLL: Double
+  /// All parameter values at the profiled minimum.
+  public var parameters: [Double]
+}
+
+public enum GridScan {
+  /// The grid of one axis, where Combine puts it (§5.3): bin centres
+  /// x_i = lo + (i + ½)(hi − lo)/n, or with `alignEdges` x_i = lo + i(hi − lo)/(n − 1);
+  /// a single point sits at lo.
+  public static func axisValues(lower lo: Double, upper hi: Double, count n: Int, alignEdges: Bool) -> [Double] {
+    guard n > 1 else { return [lo] }
+    let width = hi - lo
+    var out: [Double] = []
+    for i in 0..<n {
+      if alignEdges {
+        out.append(i == n - 1 ? hi : lo + Double(i) * width / Double(n - 1))
+      } else {
+        out.append(lo + (Double(i) + 0.5) * width / Double(n))
+      }
+    }
+    return out
+  }
+
+  /// Points per axis for `points` total over `dimensions` axes: ⌈points^(1/n)⌉ (n = 1: points).
+  public static func pointsPerAxis(_ points: Int, dimensions: Int) -> Int {
+    dimensions == 1 ? points : Int((pow(Double(points), 1 / Double(dimensions)) - 1e-9).rounded(.up))
+  }
+
+  /// The scanned values of every grid point, by flat index (last axis fastest).
+  public static func gridPoints(axes: [[Double]]) -> [[Double]] {
+    let total = axes.reduce(1) { $0 * $1.count }
+    return (0..<total).map { flat in
+      var rem = flat
+      var p = [Double](repeating: 0, count: axes.count)
+      for a in stride(from: axes.count - 1, through: 0, by: -1) {
+        p[a] = axes[a][rem % axes[a].count]
+        rem /= axes[a].count
+      }
+      return p
+    }
+  }
+
+  /// Profiles the NLL at every grid point of the parameters `axes` (indices into `specs`).
+  ///
+  /// Every point starts from the best fit with the best fit's covariance conditioned on the fixed
+  /// parameters (a warm start: a few gradient calls per point), and points run in parallel on
+  /// `options.threads` threads, each with its own NLL. Points whose minimisation fails are left
+  /// out, as Combine does. Results are sorted by index.
+  public static func run(model: CompiledModel, data: [Double], globalObservables: [Double]? = nil,
+                         specs: [ParameterSpec], best: MinimizationResult, axes: [Int],
+                         options: GridScanOptions = GridScanOptions()) throws -> [ScanPoint] {
+    let perAxis = options.pointsPerAxis ?? Array(repeating: pointsPerAxis(options.points, dimensions: axes.count), count: axes.count)
+    guard perAxis.count == axes.count, perAxis.allSatisfy({ $0 >= 1 }) else {
+      throw LikelihoodError("need a positive number of points for each of the \(axes.count) scanned parameters")
+    }
+    for k in axes where !(specs[k].lower.isFinite && specs[k].upper.isFinite) {
+      throw LikelihoodError("cannot scan '\(specs[k].name)': its range is not finite (use --setParameterRanges)")
+    }
+    let grids = zip(axes, perAxis).map { k, n in axisValues(lower: specs[k].lower, upper: specs[k].upper, count: n, alignEdges: options.alignEdges) }
+    let all = gridPoints(axes: grids)
+    let first = max(0, options.firstPoint ?? 0), last = min(all.count - 1, options.lastPoint ?? all.count - 1)
+    guard first <= last else { return [] }
+
+    let fingerprint = "axes=\(axes.map { specs[$0].name }) grid=\(grids) n=\(model.parameters.count)"
+    var done: [Int: ScanPoint] = [:]
+    var log: FileHandle? = nil
+    if let cp = options.checkpoint {
+      done = readCheckpoint(cp, fingerprint: fingerprint, dimension: model.parameters.count, axes: axes.count)
+      if done.isEmpty {
+        try ("# recombine scan checkpoint " + fingerprint + "\n").write(toFile: cp, atomically: true, encoding: .utf8)
+      }
+      log = FileHandle(forWritingAtPath: cp)
+      _ = try? log?.seekToEnd()
+    }
+    let todo = (first...last).filter { done[$0] == nil }
+    let state = ScanState(results: done.filter { $0.key >= first && $0.key <= last }, log: log)
+    let threads = max(1, min(options.threads, todo.count))
+    DispatchQueue.concurrentPerform(iterations: threads) { _ in
+      let nll: NLL
+      do {
+        nll = try NLL(model: model, data: data)
+        if let g = globalObservables { nll.setGlobalObservables(g) }
+      } catch {
+        state.fail(error)
+        return
+      }
+      let minimizer = Minimizer()
+      while let idx = state.take(todo) {
+        var fixing: [Int: Double] = [:]
+        for (a, k) in axes.enumerated() { fixing[k] = all[idx][a] }
+        let r = minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best)
+        guard r.status.isConverged else { continue }
+        state.record(ScanPoint(index: idx, values: all[idx], deltaNLL: r.fval - best.fval, parameters: r.x))
+      }
+    }
+    try? log?.close()
+    if let failure = state.failure { throw failure }
+    return state.results.values.sorted { $0.index < $1.index }
+  }
+
+  /// Completed points of an earlier run (empty if the file is absent or belongs to another scan).
+  static func readCheckpoint(_ path: String, fingerprint: String, dimension: Int, axes: Int) -> [Int: ScanPoint] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+    guard let head = lines.first, head == "# recombine scan checkpoint " + fingerprint else { return [:] }
+    var out: [Int: ScanPoint] = [:]
+    for line in lines.dropFirst() {
+      let f = line.split(separator: ",").map { Double($0) }
+      // A line cut short by a kill is incomplete: skip it.
+      guard f.count == 2 + axes + dimension, !f.contains(where: { $0 == nil }), let i = f[0] else { continue }
+      let v = f.compactMap { $0 }
+      out[Int(i)] = ScanPoint(index: Int(i), values: Array(v[2..<(2 + axes)]), deltaNLL: v[1], parameters: Array(v[(2 + axes)...]))
+    }
+    return out
+  }
+}
+
+/// The shared state of a parallel scan, guarded by a lock.
+final class ScanState: @unchecked Sendable {
+  private let lock = NSLock()
+  private var next = 0
+  private(set) var results: [Int: ScanPoint]
+  private(set) var failure: Error?
+  private let log: FileHandle?
+
+  init(results: [Int: ScanPoint], log: FileHandle?) {
+    self.results = results
+    self.log = log
+  }
+
+  /// The next point index to run, or nil when all are taken.
+  func take(_ todo: [Int]) -> Int? {
+    lock.withLock {
+      guard next < todo.count else { return nil }
+      defer { next += 1 }
+      return todo[next]
+    }
+  }
+
+  func record(_ p: ScanPoint) {
+    lock.withLock {
+      results[p.index] = p
+      if let log {
+        let fields = [String(p.index), String(p.deltaNLL)] + p.values.map { String($0) } + p.parameters.map { String($0) }
+        log.write((fields.joined(separator: ",") + "\n").data(using: .utf8)!)
+      }
+    }
+  }
+
+  func fail(_ e: Error) { lock.withLock { failure = e } }
+}
