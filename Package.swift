@@ -46,7 +46,7 @@ let package = Package(
     .executableTarget(
       name: "RecombineBench", dependencies: ["ROOTIO", "Datacard", "Likelihood", "EFT", "Fit", "Inference", "InformationTrees"],
       path: "Benchmarks/RecombineBench"),
-    .testTarget(name: "ROOTIOTests", dependencies: ["ROOTIO"]),
+    .testTarget(name: "ROOTIOTests", dependencies: ["ROOTIO"], exclude: ["Fixtures"]),
     .testTarget(name: "DatacardTests", dependencies: ["Datacard", "ROOTIO"]),
     .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit"]),
     .testTarget(name: "FitTests", dependencies: ["Fit"]),

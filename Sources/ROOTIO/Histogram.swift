@@ -1,32 +1,36 @@
-//===--- Histogram.swift --------------------------------------------------===//
-// TH1/TH2 contents as read from a ROOT file.
-//===----------------------------------------------------------------------===//
-
-/// A one- or two-dimensional ROOT histogram (TH1D, TH1F, TH1I, TH2D, TH2F, ...).
+/// A one- or two-dimensional ROOT histogram (`TH1D`, `TH1F`, `TH1I`, `TH1S`, `TH1C`, `TH2D`, `TH2F`, `TH2I`,
+/// `TH2S`, `TH2C`), with bin contents converted to `Double`.
 ///
-/// Contents are stored in ROOT's global-bin order including under- and overflow:
-/// `index = ix + (nbinsX + 2)·iy`, with `ix` in 0...nbinsX+1 (0 = underflow).
+/// Bins use ROOT's global numbering, which includes under- and overflow: for 1D, bin 0 is the underflow,
+/// bins 1…`nbinsX` are in range and `nbinsX + 1` is the overflow; for 2D, the global bin of `(ix, iy)`
+/// is `ix + (nbinsX + 2)·iy`, with `ix` in 0…`nbinsX + 1` and `iy` in 0…`nbinsY + 1`.
 public struct Histogram: Sendable, Equatable {
+  /// Object name.
   public var name: String
+  /// Object title.
   public var title: String
-  /// The ROOT class, e.g. `TH1D`.
+  /// ROOT class name, e.g. `"TH1D"`.
   public var className: String
   /// 1 or 2.
   public var dimension: Int
+  /// Number of in-range bins along x.
   public var nbinsX: Int
-  /// 1 for one-dimensional histograms.
+  /// Number of in-range bins along y; 1 for a 1D histogram (ROOT's convention, so that
+  /// `contents.count == (nbinsX + 2)·(nbinsY + 2)` holds only for 2D).
   public var nbinsY: Int
-  /// nbinsX + 1 edges. Uniform axes: `xmin + i·(xmax − xmin)/nbins`, the last edge exactly `xmax`.
+  /// The `nbinsX + 1` bin edges along x. For uniform binning they are `xmin + i·width` with
+  /// `width = (xmax − xmin)/nbinsX`, and the last edge is exactly `xmax` (as uproot and numpy's `linspace`).
   public var xEdges: [Double]
-  /// nbinsY + 1 edges for 2D, empty for 1D.
+  /// The `nbinsY + 1` bin edges along y; empty for 1D.
   public var yEdges: [Double]
-  /// All fNcells contents, under- and overflow included.
+  /// All `fNcells` bin contents including under- and overflow, in global bin order.
   public var contents: [Double]
-  /// Sum of squared weights per cell, or empty when the histogram has none (then variance = content).
+  /// The sum of squared weights per bin (`fSumw2`), `fNcells` values, or empty when not stored;
+  /// may contain NaN (seen in real files).
   public var sumw2: [Double]
 
-  public init(name: String, title: String = "", className: String, dimension: Int, nbinsX: Int, nbinsY: Int = 1,
-              xEdges: [Double], yEdges: [Double] = [], contents: [Double], sumw2: [Double] = []) {
+  public init(name: String, title: String, className: String, dimension: Int, nbinsX: Int, nbinsY: Int,
+              xEdges: [Double], yEdges: [Double], contents: [Double], sumw2: [Double]) {
     self.name = name
     self.title = title
     self.className = className
@@ -39,29 +43,36 @@ public struct Histogram: Sendable, Equatable {
     self.sumw2 = sumw2
   }
 
-  /// Content of global bin `i` (1D: 0 = underflow, 1...nbinsX, nbinsX+1 = overflow).
-  public func binContent(_ i: Int) -> Double { contents.indices.contains(i) ? contents[i] : 0 }
+  /// Content of global bin `i` (for 1D: 0 = underflow, 1…`nbinsX` in range, `nbinsX + 1` = overflow).
+  /// - Precondition: `0 <= i < contents.count`.
+  public func binContent(_ i: Int) -> Double { contents[i] }
 
-  /// Error of global bin `i`: √sumw2, or √|content| when no sumw2 is stored (ROOT's convention).
+  /// Content of bin `(ix, iy)` of a 2D histogram, with 0 and `nbins + 1` the under- and overflow.
+  public func binContent(_ ix: Int, _ iy: Int) -> Double { contents[globalBin(ix, iy)] }
+
+  /// Error of global bin `i`: `√sumw2[i]`, or `√|content|` when `sumw2` is empty (ROOT then takes the
+  /// variance to equal the content, as `TH1::GetBinError` does).
   public func binError(_ i: Int) -> Double {
-    guard contents.indices.contains(i) else { return 0 }
-    return sumw2.isEmpty ? abs(contents[i]).squareRoot() : sumw2[i].squareRoot()
+    sumw2.isEmpty ? abs(contents[i]).squareRoot() : sumw2[i].squareRoot()
   }
 
-  /// In-range global bin indices (no under/overflow), in order.
-  var inRange: [Int] {
-    if dimension == 1 { return Array(1...max(nbinsX, 1)).filter { $0 <= nbinsX } }
-    var r: [Int] = []
-    for iy in 1...nbinsY { for ix in 1...nbinsX { r.append(ix + (nbinsX + 2) * iy) } }
-    return r
+  /// The global bin index of `(ix, iy)`: `ix + (nbinsX + 2)·iy`.
+  public func globalBin(_ ix: Int, _ iy: Int) -> Int { ix + (nbinsX + 2) * iy }
+
+  /// Global indices of the in-range bins, x fastest.
+  public var inRangeBins: [Int] {
+    if dimension == 1 { return Array(1...nbinsX) }
+    return (1...nbinsY).flatMap { iy in (1...nbinsX).map { ix in globalBin(ix, iy) } }
   }
 
-  /// `TH1::Integral()`: the sum of in-range contents, without under- and overflow.
-  public func integral() -> Double { inRange.reduce(0) { $0 + contents[$1] } }
+  /// Sum of the in-range bin contents, as `TH1::Integral()` (no under- or overflow), summed in bin order.
+  public func integral() -> Double { values.reduce(0, +) }
 
-  /// In-range contents (1D: bins 1...nbinsX).
-  public var values: [Double] { inRange.map { contents[$0] } }
+  /// In-range contents: bins 1…`nbinsX` for 1D; for 2D all in-range bins, x fastest.
+  public var values: [Double] {
+    dimension == 1 ? Array(contents[1...nbinsX]) : inRangeBins.map { contents[$0] }
+  }
 
-  /// In-range errors.
-  public var errors: [Double] { inRange.map { binError($0) } }
+  /// In-range errors (see `binError(_:)`), in the order of `values`.
+  public var errors: [Double] { inRangeBins.map(binError) }
 }

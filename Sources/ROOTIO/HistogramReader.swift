@@ -1,154 +1,189 @@
-//===--- HistogramReader.swift --------------------------------------------===//
-// Streaming layout of TH1x / TH2x objects as ROOT 6 writes them.
-//===----------------------------------------------------------------------===//
-
-/// Decodes the streamed bytes of TH1/TH2 objects.
-///
-/// Layout: `[TH1x header][TH1 | TH2 = TH1 + 4 f64][TArray: i32 n, n values]`. A versioned class
-/// starts with a 4-byte byte count carrying the flag 0x40000000 (the count excludes its own 4
-/// bytes), then a 2-byte version, so unneeded parts (TAttLine, TAttFill, TAttMarker, TAttAxis,
-/// the tail of TH1 and TAxis) are skipped by their byte counts. Accepted versions: TH1 6–8,
-/// TAxis 9–10, TH1x/TH2x 1–4, TH2 3–5; anything else is a clear error.
+/// Streams TH1x/TH2x objects as ROOT 6 writes them (engineering spec, section 4):
+/// `[TH1x or TH2x header][TH1, or TH2 = TH1 + 4 f64][TArrayX: i32 n, n values]`.
 enum HistogramReader {
-  /// Size in bytes of the array element of a class suffix (D, F, I, S, C, L).
-  static func elementSize(_ suffix: Character) -> Int? {
-    switch suffix {
-    case "D", "L": return 8
-    case "F", "I": return 4
-    case "S": return 2
-    case "C": return 1
-    default: return nil
+  /// The element type of the bin array, from the last letter of the class name.
+  enum Element: Character {
+    case double = "D", float = "F", int = "I", short = "S", char = "C"
+    var size: Int {
+      switch self {
+      case .double: 8
+      case .float, .int: 4
+      case .short: 2
+      case .char: 1
+      }
+    }
+    /// The value of a big-endian element from its `size`-byte bit pattern.
+    func convert(_ bits: UInt64) -> Double {
+      switch self {
+      case .double: Double(bitPattern: bits)
+      case .float: Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
+      case .int: Double(Int32(truncatingIfNeeded: bits))
+      case .short: Double(Int16(truncatingIfNeeded: bits))
+      case .char: Double(Int8(truncatingIfNeeded: bits))
+      }
     }
   }
 
-  static func readElement(_ c: inout Cursor, _ suffix: Character) throws -> Double {
-    switch suffix {
-    case "D": return try c.f64()
-    case "F": return Double(try c.f32())
-    case "I": return Double(try c.i32())
-    case "S": return Double(try c.i16())
-    case "C": return Double(Int8(bitPattern: try c.u8()))
-    default: return Double(try c.i64())
+  /// Class names this reader decodes.
+  static let supportedClasses: Set<String> = Set(["TH1", "TH2"].flatMap { base in
+    ["D", "F", "I", "S", "C"].map { base + $0 }
+  })
+  static let supportedList = "TH1D/TH1F/TH1I/TH1S/TH1C/TH2D/TH2F/TH2I/TH2S/TH2C"
+
+  /// Accepted class versions, outside which the layout is not known to match.
+  static let th1Versions = 6...8, th2Versions = 3...5, axisVersions = 9...10
+  static let leaf1DVersions = 1...3, leaf2DVersions = 3...4, attributeVersions = 1...2
+
+  static func read(_ bytes: [UInt8], className: String) throws -> Histogram {
+    guard supportedClasses.contains(className), let element = className.last.flatMap(Element.init) else {
+      throw FormatError("class \(className) is not a supported histogram (\(supportedList))")
     }
+    let dimension = className.hasPrefix("TH2") ? 2 : 1
+    var c = try ByteCursor(bytes)
+    let leaf = try c.classHeader(className, accept: dimension == 1 ? leaf1DVersions : leaf2DVersions)
+    let base: TH1Fields
+    if dimension == 2 {
+      let th2 = try c.classHeader("TH2", accept: th2Versions)
+      base = try readTH1(&c)
+      try c.skip(4 * 8)  // fScalefactor, fTsumwy, fTsumwy2, fTsumwxy
+      try c.finish(th2)
+    } else {
+      base = try readTH1(&c)
+    }
+    let n = try c.count(of: "bin array", elementSize: element.size)
+    guard n == base.ncells else { throw FormatError("bin array has \(n) values, fNcells is \(base.ncells)") }
+    let contents = try c.values(n, size: element.size, element.convert)
+    try c.finish(leaf)
+
+    let (x, y) = (base.axes[0], base.axes[1])
+    let expectedCells = dimension == 1 ? x.nbins + 2 : (x.nbins + 2) * (y.nbins + 2)
+    guard base.ncells == expectedCells else {
+      throw FormatError("fNcells \(base.ncells) does not match the axes (expected \(expectedCells))")
+    }
+    guard base.sumw2.isEmpty || base.sumw2.count == base.ncells else {
+      throw FormatError("fSumw2 has \(base.sumw2.count) values, expected 0 or fNcells = \(base.ncells)")
+    }
+    return Histogram(name: base.name, title: base.title, className: className, dimension: dimension,
+                     nbinsX: x.nbins, nbinsY: dimension == 1 ? 1 : y.nbins,
+                     xEdges: x.edges, yEdges: dimension == 1 ? [] : y.edges,
+                     contents: contents, sumw2: base.sumw2)
   }
 
-  static func supports(_ className: String) -> Bool {
-    guard className.count == 4, className.hasPrefix("TH1") || className.hasPrefix("TH2") else { return false }
-    return elementSize(className.last!) != nil
+  struct TH1Fields {
+    var name: String, title: String, ncells: Int, axes: [Axis], sumw2: [Double]
   }
 
-  /// A versioned header: returns (version, end offset) where end is nil without a byte count.
-  static func versionHeader(_ c: inout Cursor) throws -> (version: Int, end: Int?) {
-    let start = c.pos
-    let word = try c.u32()
-    if word & 0x4000_0000 != 0 {
-      let count = Int(word & ~UInt32(0x4000_0000))
-      let end = start + 4 + count
-      guard end <= c.bytes.count else { throw FormatError("byte count \(count) overruns the object") }
-      return (Int(try c.u16()), end)
+  struct Axis {
+    var nbins: Int, edges: [Double]
+  }
+
+  /// TH1: TNamed, TAttLine, TAttFill, TAttMarker, `fNcells`, 3 × TAxis, `fBarOffset`/`fBarWidth` (i16),
+  /// 8 f64 (`fEntries` … `fNormFactor`), `fContour`, `fSumw2`, then members skipped by the byte count.
+  static func readTH1(_ c: inout ByteCursor) throws -> TH1Fields {
+    let th1 = try c.classHeader("TH1", accept: th1Versions)
+    let (name, title) = try c.tNamed()
+    try c.skipObject("TAttLine", accept: attributeVersions)
+    try c.skipObject("TAttFill", accept: attributeVersions)
+    try c.skipObject("TAttMarker")
+    let ncells = try c.i32()
+    // Each cell takes at least one byte of the bin array that follows.
+    guard ncells >= 3, ncells <= c.remaining else { throw FormatError("invalid fNcells \(ncells)") }
+    let axes = try (0..<3).map { _ in try readAxis(&c, maxBins: ncells - 2) }
+    try c.skip(2 * 2 + 8 * 8)
+    let contour = try c.count(of: "fContour", elementSize: 8)
+    try c.skip(contour * 8)
+    let nsumw2 = try c.count(of: "fSumw2", elementSize: 8)
+    let sumw2 = try c.doubles(nsumw2)
+    try c.finish(th1)
+    return TH1Fields(name: name, title: title, ncells: ncells, axes: axes, sumw2: sumw2)
+  }
+
+  /// TAxis: TNamed, TAttAxis, `fNbins`, `fXmin`, `fXmax`, `fXbins` (i32 n + n f64; n = 0 for uniform
+  /// binning), then members skipped by the byte count.
+  /// `maxBins` bounds `fNbins` (by `fNcells − 2`) before uniform edges are computed.
+  static func readAxis(_ c: inout ByteCursor, maxBins: Int) throws -> Axis {
+    let axis = try c.classHeader("TAxis", accept: axisVersions)
+    _ = try c.tNamed()
+    try c.skipObject("TAttAxis")
+    let nbins = try c.i32()
+    let (xmin, xmax) = (try c.f64(), try c.f64())
+    let nedges = try c.count(of: "fXbins", elementSize: 8)
+    guard nbins >= 1, nbins <= maxBins else {
+      throw FormatError("axis has invalid fNbins \(nbins) (fNcells allows at most \(maxBins))")
     }
-    try c.seek(start)
-    return (Int(try c.u16()), nil)
+    let edges: [Double]
+    if nedges == 0 {
+      let width = (xmax - xmin) / Double(nbins)
+      edges = (0...nbins).map { $0 == nbins ? xmax : xmin + Double($0) * width }
+    } else if nedges == nbins + 1 {
+      edges = try c.doubles(nedges)
+    } else {
+      throw FormatError("axis has \(nedges) edges for \(nbins) bins (expected 0 or \(nbins + 1))")
+    }
+    try c.finish(axis)
+    return Axis(nbins: nbins, edges: edges)
+  }
+}
+
+/// The header of a versioned class: where it ends and its version.
+struct ClassHeader {
+  var name: String
+  var version: Int
+  var end: Int
+}
+
+extension ByteCursor {
+  /// A versioned class header: a 4-byte byte count with flag `0x40000000` (the count excludes these
+  /// 4 bytes), then an i16 version. Throws if the count is missing or runs past the buffer, or the
+  /// version is outside `accept`.
+  mutating func classHeader(_ name: String, accept: ClosedRange<Int>? = nil) throws -> ClassHeader {
+    let start = position
+    let word = try u32()
+    guard word & 0x4000_0000 != 0 else {
+      throw FormatError("\(name) at offset \(start) has no byte count (word 0x\(String(word, radix: 16)))")
+    }
+    let end = start + 4 + Int(word & ~0x4000_0000)
+    guard end <= limit else {
+      throw FormatError("\(name) at offset \(start) claims to end at \(end), beyond the \(limit)-byte object")
+    }
+    let version = try i16()
+    if let accept, !accept.contains(version) {
+      throw FormatError("\(name) version \(version) is not supported (expected \(accept.lowerBound)–\(accept.upperBound))")
+    }
+    guard position <= end else { throw FormatError("\(name) at offset \(start) has a byte count too small for its header") }
+    return ClassHeader(name: name, version: version, end: end)
+  }
+
+  /// Moves to the end of `header`'s object, checking that reading did not go past it.
+  mutating func finish(_ header: ClassHeader) throws {
+    guard position <= header.end else {
+      throw FormatError("\(header.name) v\(header.version) read past its end (\(position) > \(header.end))")
+    }
+    try seek(to: header.end)
   }
 
   /// Skips a versioned sub-object by its byte count.
-  static func skipVersioned(_ c: inout Cursor, what: String) throws {
-    let (_, end) = try versionHeader(&c)
-    guard let end else { throw FormatError("\(what) has no byte count; cannot skip it") }
-    try c.seek(end)
+  mutating func skipObject(_ name: String, accept: ClosedRange<Int>? = nil) throws {
+    try finish(try classHeader(name, accept: accept))
   }
 
-  static func check(_ v: Int, _ range: ClosedRange<Int>, _ what: String) throws {
-    guard range.contains(v) else { throw FormatError("unsupported \(what) class version \(v) (supported: \(range.lowerBound)–\(range.upperBound))") }
+  /// TObject: an i16 version (4 more bytes if it has bit 0x4000), `fUniqueID`, `fBits`, and 2 bytes
+  /// more if `fBits` has `kIsReferenced` (bit 4).
+  mutating func tObject() throws {
+    let version = try i16()
+    if version & 0x4000 != 0 { try skip(4) }
+    _ = try u32()
+    let bits = try u32()
+    if bits & 0x10 != 0 { try skip(2) }
   }
 
-  static func readTObject(_ c: inout Cursor) throws {
-    let version = try c.u16()
-    if version & 0x4000 != 0 { try c.skip(4) }
-    _ = try c.u32()  // fUniqueID
-    let bits = try c.u32()
-    if bits & (1 << 4) != 0 { try c.skip(2) }  // kIsReferenced: pidf
-  }
-
-  static func readTNamed(_ c: inout Cursor) throws -> (name: String, title: String) {
-    let (_, end) = try versionHeader(&c)
-    try readTObject(&c)
-    let name = try c.string()
-    let title = try c.string()
-    if let end { try c.seek(end) }
+  /// TNamed: a class header, TObject, then the name and title TStrings.
+  mutating func tNamed() throws -> (name: String, title: String) {
+    let header = try classHeader("TNamed")
+    try tObject()
+    let name = try tString()
+    let title = try tString()
+    try finish(header)
     return (name, title)
-  }
-
-  static func readDoubleArray(_ c: inout Cursor, what: String) throws -> [Double] {
-    let n = try c.count(limit: c.remaining / 8, what: "\(what) length")
-    var a = [Double](repeating: 0, count: n)
-    for i in 0..<n { a[i] = try c.f64() }
-    return a
-  }
-
-  /// TAxis: TNamed, TAttAxis, fNbins, fXmin, fXmax, fXbins; rest skipped.
-  static func readAxis(_ c: inout Cursor) throws -> (nbins: Int, edges: [Double]) {
-    let (version, end) = try versionHeader(&c)
-    try check(version, 6...10, "TAxis")
-    _ = try readTNamed(&c)
-    try skipVersioned(&c, what: "TAttAxis")
-    let nbins = Int(try c.i32())
-    guard nbins >= 0, nbins <= 100_000_000 else { throw FormatError("implausible number of bins \(nbins)") }
-    let xmin = try c.f64(), xmax = try c.f64()
-    var edges = try readDoubleArray(&c, what: "fXbins")
-    if edges.isEmpty {
-      let width = (xmax - xmin) / Double(max(nbins, 1))
-      edges = (0...nbins).map { $0 == nbins ? xmax : xmin + Double($0) * width }
-    } else if edges.count != nbins + 1 {
-      throw FormatError("axis has \(nbins) bins but \(edges.count) edges")
-    }
-    if let end { try c.seek(end) }
-    return (nbins, edges)
-  }
-
-  static func read(_ bytes: [UInt8], className: String) throws -> Histogram {
-    var c = Cursor(bytes)
-    let is2D = className.hasPrefix("TH2")
-    let suffix = className.last ?? "?"
-    guard let size = elementSize(suffix) else { throw FormatError("unsupported class \(className)") }
-    let (outerVersion, _) = try versionHeader(&c)
-    try check(outerVersion, 1...4, className)
-    var th2End: Int?
-    if is2D {
-      let (v, end) = try versionHeader(&c)
-      try check(v, 3...5, "TH2")
-      th2End = end
-    }
-    // TH1
-    let (th1Version, th1End) = try versionHeader(&c)
-    try check(th1Version, 6...8, "TH1")
-    let (name, title) = try readTNamed(&c)
-    for what in ["TAttLine", "TAttFill", "TAttMarker"] { try skipVersioned(&c, what: what) }
-    let ncells = Int(try c.i32())
-    let x = try readAxis(&c)
-    let y = try readAxis(&c)
-    _ = try readAxis(&c)
-    _ = try c.i16(); _ = try c.i16()  // fBarOffset, fBarWidth
-    for _ in 0..<8 { _ = try c.f64() }  // fEntries ... fNormFactor
-    _ = try readDoubleArray(&c, what: "fContour")
-    let sumw2 = try readDoubleArray(&c, what: "fSumw2")
-    guard let th1End else { throw FormatError("TH1 has no byte count") }
-    try c.seek(th1End)
-    if is2D {
-      for _ in 0..<4 { _ = try c.f64() }  // fScalefactor, fTsumwy, fTsumwy2, fTsumwxy
-      if let th2End { try c.seek(th2End) }
-    }
-    // The TArray of the concrete class.
-    let n = try c.count(limit: c.remaining / size, what: "contents length")
-    var contents = [Double](repeating: 0, count: n)
-    for i in 0..<n { contents[i] = try readElement(&c, suffix) }
-    let nbinsY = is2D ? y.nbins : 1
-    let expected = is2D ? (x.nbins + 2) * (y.nbins + 2) : x.nbins + 2
-    guard n == expected, ncells == expected else {
-      throw FormatError("\(n) stored cells and fNcells \(ncells), expected \(expected) for \(x.nbins)\(is2D ? "×\(y.nbins)" : "") bins")
-    }
-    guard sumw2.isEmpty || sumw2.count == n else { throw FormatError("fSumw2 has \(sumw2.count) entries, expected \(n)") }
-    return Histogram(name: name, title: title, className: className, dimension: is2D ? 2 : 1, nbinsX: x.nbins, nbinsY: nbinsY,
-                     xEdges: x.edges, yEdges: is2D ? y.edges : [], contents: contents, sumw2: sumw2)
   }
 }

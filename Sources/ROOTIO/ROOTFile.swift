@@ -1,219 +1,290 @@
-//===--- ROOTFile.swift ---------------------------------------------------===//
-// The file header, keys and directories of a ROOT file, and histogram look-up.
-//===----------------------------------------------------------------------===//
-
 import Foundation
 
-/// A key of a ROOT directory (the highest cycle of each name).
-public struct ROOTKeyInfo: Sendable, Equatable {
-  public var name: String
-  public var className: String
-  public var title: String
-  public var cycle: Int
+/// A ROOT file opened for reading histograms. The whole file is read into memory once; directory
+/// listings are parsed on first use and cached, so the object is safe to share between threads.
+///
+/// Object paths are `/`-separated through sub-directories (`"dir/sub/name"`); a final `;N` selects
+/// cycle `N` (`"name;1"`), otherwise the highest cycle is used.
+public final class ROOTFile: @unchecked Sendable {
+  /// Path the file was opened from.
+  public let path: String
+  private let data: [UInt8]
+  private let rootDirectory: DirectoryRecord
+  private let lock = NSLock()
+  private var keyCache: [Int: KeyListing] = [:]
+
+  /// Opens and checks the file header and the top directory.
+  /// - Throws: `ROOTIOError` if the file cannot be read, is not a ROOT file, or its header is truncated or invalid.
+  public convenience init(path: String) throws {
+    let bytes: [UInt8]
+    do {
+      bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    } catch {
+      throw ROOTIOError(file: path, message: "cannot read file: \(error.localizedDescription)")
+    }
+    try self.init(bytes: bytes, path: path)
+  }
+
+  /// Opens a ROOT file already in memory; `path` is used in error messages.
+  init(bytes: [UInt8], path: String) throws {
+    self.path = path
+    data = bytes
+    rootDirectory = try Self.withContext(file: path, key: nil) {
+      let header = try FileHeader(bytes)
+      return try DirectoryRecord(bytes, at: header.begin + header.nbytesName)
+    }
+  }
+
+  /// The keys of directory `dir` (`""` is the top directory), highest cycle per name, in file order.
+  public func keys(inDirectory dir: String = "") throws -> [ROOTKeyInfo] {
+    try context(dir.isEmpty ? nil : dir) {
+      let directory = try resolveDirectory(components(of: dir), whole: dir)
+      return try latestKeys(directory).map {
+        ROOTKeyInfo(name: $0.name, className: $0.className, title: $0.title, cycle: $0.cycle)
+      }
+    }
+  }
+
+  /// The class name of the object at `objectPath`, or `nil` if there is no such object.
+  public func className(of objectPath: String) throws -> String? {
+    try context(objectPath) { try findKey(objectPath)?.className }
+  }
+
+  /// Reads the histogram at `objectPath` (highest cycle unless `;N` is given).
+  /// - Throws: `ROOTIOError` naming the key if it is not found, is not a supported histogram class
+  ///   (the message names its class), or its data is corrupt.
+  public func histogram(_ objectPath: String) throws -> Histogram {
+    try context(objectPath) {
+      guard let key = try findKey(objectPath) else { throw FormatError("object not found") }
+      guard HistogramReader.supportedClasses.contains(key.className) else {
+        throw FormatError("object '\(key.name)' is a \(key.className), expected \(HistogramReader.supportedList)")
+      }
+      return try HistogramReader.read(try objectBytes(key), className: key.className)
+    }
+  }
+
+  /// The class name and uncompressed streamed bytes of the object at `objectPath` (for tests).
+  func objectData(_ objectPath: String) throws -> (className: String, bytes: [UInt8]) {
+    try context(objectPath) {
+      guard let key = try findKey(objectPath) else { throw FormatError("object not found") }
+      return (key.className, try objectBytes(key))
+    }
+  }
+
+  /// Paths of every supported histogram in the file, through all sub-directories, in file order.
+  public func allHistogramPaths() throws -> [String] {
+    try context(nil) {
+      var paths: [String] = []
+      var visited: Set<Int> = []
+      func walk(_ directory: DirectoryRecord, prefix: String) throws {
+        guard visited.insert(directory.seekKeys).inserted else {
+          throw FormatError("directory '\(prefix)' repeats a directory already visited (cyclic structure)")
+        }
+        for key in try latestKeys(directory) {
+          if key.isDirectory {
+            try walk(try subdirectory(key), prefix: prefix + key.name + "/")
+          } else if HistogramReader.supportedClasses.contains(key.className) {
+            paths.append(prefix + key.name)
+          }
+        }
+      }
+      try walk(rootDirectory, prefix: "")
+      return paths
+    }
+  }
+
+  // MARK: - Internals
+
+  private static func withContext<T>(file: String, key: String?, _ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as FormatError {
+      throw ROOTIOError(file: file, key: key, message: error.message)
+    }
+  }
+
+  private func context<T>(_ key: String?, _ body: () throws -> T) throws -> T {
+    try Self.withContext(file: path, key: key, body)
+  }
+
+  private func components(of path: String) -> [String] {
+    path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+  }
+
+  /// A directory's keys (every cycle), parsed once and cached by the offset of its keys list.
+  private func listing(_ directory: DirectoryRecord) throws -> KeyListing {
+    lock.lock()
+    let cached = keyCache[directory.seekKeys]
+    lock.unlock()
+    if let cached { return cached }
+    let listing = KeyListing(try directory.readKeys(data))
+    lock.lock()
+    keyCache[directory.seekKeys] = listing
+    lock.unlock()
+    return listing
+  }
+
+  /// The highest cycle of each name, in order of first appearance.
+  private func latestKeys(_ directory: DirectoryRecord) throws -> [KeyHeader] {
+    try listing(directory).latest
+  }
+
+  /// The key called `name` (with an optional `;cycle` suffix) in `directory`, or nil.
+  private func key(_ name: String, in directory: DirectoryRecord) throws -> KeyHeader? {
+    let listing = try listing(directory)
+    if let semicolon = name.lastIndex(of: ";"), let cycle = Int(name[name.index(after: semicolon)...]) {
+      let base = name[..<semicolon]
+      return listing.all.first { $0.name == base && $0.cycle == cycle }
+    }
+    return listing.latestByName[name].map { listing.latest[$0] }
+  }
+
+  private func subdirectory(_ key: KeyHeader) throws -> DirectoryRecord {
+    try DirectoryRecord(data, at: key.seekKey + key.keyLen)
+  }
+
+  /// Follows directory components from the top; nil if one is missing.
+  private func directory(_ parts: ArraySlice<String>) throws -> DirectoryRecord? {
+    var current = rootDirectory
+    for part in parts {
+      guard let key = try key(part, in: current) else { return nil }
+      guard key.isDirectory else { throw FormatError("'\(part)' is a \(key.className), not a directory") }
+      current = try subdirectory(key)
+    }
+    return current
+  }
+
+  private func resolveDirectory(_ parts: [String], whole: String) throws -> DirectoryRecord {
+    guard let directory = try directory(parts[...]) else { throw FormatError("directory '\(whole)' not found") }
+    return directory
+  }
+
+  func findKey(_ objectPath: String) throws -> KeyHeader? {
+    let parts = components(of: objectPath)
+    guard let last = parts.last, let parent = try directory(parts.dropLast()) else { return nil }
+    return try key(last, in: parent)
+  }
+
+  /// The object's bytes, decompressed if needed: it starts at `SeekKey + KeyLen` and is compressed
+  /// exactly when `Nbytes − KeyLen ≠ ObjLen`.
+  private func objectBytes(_ key: KeyHeader) throws -> [UInt8] {
+    let start = key.seekKey + key.keyLen
+    let stored = key.nbytes - key.keyLen
+    guard key.seekKey >= 0, stored >= 0, start <= data.count, stored <= data.count - start else {
+      throw FormatError("object record (offset \(key.seekKey), \(key.nbytes) bytes) lies outside the \(data.count)-byte file")
+    }
+    let slice = data[start..<(start + stored)]
+    return stored == key.objLen ? Array(slice) : try decompress(slice, expectedSize: key.objLen)
+  }
 }
 
-/// A TKey header.
-struct Key {
-  var nbytes: Int
-  var objLen: Int
-  var keyLen: Int
-  var cycle: Int
-  var seekKey: Int
-  var className: String
-  var name: String
-  var title: String
+/// The file header: `"root"`, `fVersion` (≥ 1000000 means 64-bit offsets), `fBEGIN`, `fEND`, `fSeekFree`,
+/// `fNbytesFree`, `nfree`, `fNbytesName`, ... Only what is needed to find the top directory is kept.
+struct FileHeader {
+  var version: Int
+  var begin: Int
+  var end: Int
+  var nbytesName: Int
+
+  init(_ bytes: [UInt8]) throws {
+    var c = try ByteCursor(bytes)
+    guard bytes.count >= 4, bytes[0..<4].elementsEqual("root".utf8) else {
+      throw FormatError("not a ROOT file (does not start with \"root\")")
+    }
+    try c.skip(4)
+    let rawVersion = try c.i32()
+    let wide = rawVersion >= 1_000_000
+    version = wide ? rawVersion - 1_000_000 : rawVersion
+    begin = try c.i32()
+    end = try c.offset(wide: wide)
+    _ = try c.offset(wide: wide)  // fSeekFree
+    _ = try c.i32()  // fNbytesFree
+    _ = try c.i32()  // nfree
+    nbytesName = try c.i32()
+    guard version > 0, begin >= c.position, nbytesName > 0, begin <= bytes.count - nbytesName else {
+      throw FormatError("invalid file header (fVersion \(rawVersion), fBEGIN \(begin), fNbytesName \(nbytesName))")
+    }
+    guard end <= bytes.count else {
+      throw FormatError("file is truncated: header says it ends at byte \(end), but it has \(bytes.count) bytes")
+    }
+  }
+}
+
+/// A TKey header: `Nbytes` i32, `Version` i16 (> 1000: 64-bit seeks), `ObjLen` i32, `Datime` u32,
+/// `KeyLen` i16, `Cycle` i16, `SeekKey`, `SeekPdir`, then `ClassName`, `Name`, `Title` TStrings.
+struct KeyHeader {
+  var nbytes: Int, version: Int, objLen: Int, keyLen: Int, cycle: Int, seekKey: Int
+  var className: String, name: String, title: String
+
+  /// Smallest possible header: 4+2+4+4+2+2+4+4 bytes and three 1-byte string lengths.
+  static let minimumSize = 29
 
   var isDirectory: Bool { className == "TDirectory" || className == "TDirectoryFile" }
 
-  /// Reads a TKey header at the cursor. Version > 1000 means 64-bit seek fields.
-  static func read(_ c: inout Cursor) throws -> Key {
-    let nbytes = Int(try c.i32())
-    let version = Int(try c.i16())
-    let objLen = Int(try c.i32())
-    _ = try c.u32()  // datime
-    let keyLen = Int(try c.i16())
-    let cycle = Int(try c.i16())
-    let seekKey = version > 1000 ? Int(try c.i64()) : Int(try c.i32())
-    _ = version > 1000 ? Int(try c.i64()) : Int(try c.i32())  // seekPdir
-    let className = try c.string()
-    let name = try c.string()
-    let title = try c.string()
-    guard nbytes >= 0, objLen >= 0, keyLen >= 0 else { throw FormatError("corrupt key '\(name)' (negative sizes)") }
-    return Key(nbytes: nbytes, objLen: objLen, keyLen: keyLen, cycle: cycle, seekKey: seekKey,
-               className: className, name: name, title: title)
+  init(_ c: inout ByteCursor) throws {
+    let start = c.position
+    nbytes = try c.i32()
+    version = try c.i16()
+    objLen = try c.i32()
+    _ = try c.u32()  // Datime
+    keyLen = try c.i16()
+    cycle = try c.i16()
+    seekKey = try c.offset(wide: version > 1000)
+    _ = try c.offset(wide: version > 1000)  // SeekPdir
+    className = try c.tString()
+    name = try c.tString()
+    title = try c.tString()
+    guard nbytes >= keyLen, keyLen >= c.position - start, objLen >= 0, seekKey >= 0 else {
+      throw FormatError("invalid key '\(name)' at offset \(start) (Nbytes \(nbytes), KeyLen \(keyLen), ObjLen \(objLen), SeekKey \(seekKey))")
+    }
   }
 }
 
-/// A ROOT file opened for reading histograms, without ROOT.
-///
-/// The whole file is read into memory once. Supports the small (32-bit) and large (64-bit)
-/// layouts, sub-directories, and every compression ROOT writes (see ``decompress(_:expectedSize:)``).
-/// Any malformed content is reported as a ``ROOTIOError``; the reader never traps on bad input.
-public final class ROOTFile: @unchecked Sendable {
-  public let path: String
-  let bytes: [UInt8]
-  /// Keys of the top directory.
-  let rootKeys: [Key]
-  private var directoryCache: [String: [Key]] = [:]
-  private let lock = NSLock()
+/// The keys of one directory: all cycles, and the highest cycle of each name in order of first appearance.
+struct KeyListing {
+  var all: [KeyHeader]
+  var latest: [KeyHeader] = []
+  var latestByName: [String: Int] = [:]
 
-  public init(path: String) throws {
-    self.path = path
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw ROOTIOError(file: path, "cannot read the file (missing or unreadable)")
-    }
-    bytes = [UInt8](data)
-    do {
-      var c = Cursor(bytes)
-      try c.need(4)
-      guard bytes[0..<4].elementsEqual("root".utf8) else { throw FormatError("not a ROOT file (no 'root' magic at the start)") }
-      try c.skip(4)
-      let fVersion = Int(try c.i32())
-      let big = fVersion >= 1_000_000
-      let fBegin = Int(try c.i32())
-      if big {
-        _ = try c.i64(); _ = try c.i64()  // fEND, fSeekFree
+  init(_ keys: [KeyHeader]) {
+    all = keys
+    for key in keys {
+      if let index = latestByName[key.name] {
+        if key.cycle > latest[index].cycle { latest[index] = key }
       } else {
-        _ = try c.i32(); _ = try c.i32()
+        latestByName[key.name] = latest.count
+        latest.append(key)
       }
-      _ = try c.i32(); _ = try c.i32()  // fNbytesFree, nfree
-      let fNbytesName = Int(try c.i32())
-      guard fBegin > 0, fNbytesName > 0 else { throw FormatError("corrupt file header") }
-      rootKeys = try ROOTFile.readDirectory(bytes, recordAt: fBegin + fNbytesName)
-    } catch let e as FormatError {
-      throw ROOTIOError(file: path, e.message)
+    }
+  }
+}
+
+/// A TDirectory record: `version` i16 (> 1000: 64-bit seeks), `ctime`, `mtime`, `nbytesKeys`, `nbytesName`,
+/// `seekDir`, `seekParent`, `seekKeys`. At `seekKeys`: a TKey, an i32 count, then that many TKey headers.
+struct DirectoryRecord {
+  var seekKeys: Int
+
+  init(_ bytes: [UInt8], at offset: Int) throws {
+    var c = try ByteCursor(bytes, at: offset)
+    let version = try c.i16()
+    try c.skip(4 + 4 + 4 + 4)  // ctime, mtime, nbytesKeys, nbytesName
+    _ = try c.offset(wide: version > 1000)  // seekDir
+    _ = try c.offset(wide: version > 1000)  // seekParent
+    seekKeys = try c.offset(wide: version > 1000)
+    guard seekKeys >= 0, seekKeys < bytes.count else {
+      throw FormatError("directory record at offset \(offset) has invalid seekKeys \(seekKeys)")
     }
   }
 
-  /// Reads a TDirectory record and its key list.
-  static func readDirectory(_ bytes: [UInt8], recordAt offset: Int) throws -> [Key] {
-    var c = Cursor(bytes)
-    try c.seek(offset)
-    let version = Int(try c.i16())
-    _ = try c.u32(); _ = try c.u32()  // ctime, mtime
-    _ = try c.i32(); _ = try c.i32()  // nbytesKeys, nbytesName
-    let seekKeys: Int
-    if version > 1000 {
-      _ = try c.i64(); _ = try c.i64()
-      seekKeys = Int(try c.i64())
-    } else {
-      _ = try c.i32(); _ = try c.i32()
-      seekKeys = Int(try c.i32())
-    }
+  func readKeys(_ bytes: [UInt8]) throws -> [KeyHeader] {
     guard seekKeys > 0 else { return [] }
-    try c.seek(seekKeys)
-    let header = try Key.read(&c)
-    try c.seek(seekKeys + header.keyLen)
-    let n = try c.count(limit: bytes.count / 20, what: "number of keys")
-    var keys: [Key] = []
-    keys.reserveCapacity(n)
-    for _ in 0..<n { keys.append(try Key.read(&c)) }
-    return keys
-  }
-
-  /// Keys of a directory path ("" = top), highest cycle per name.
-  func keyList(_ dir: String) throws -> [Key] {
-    lock.lock()
-    defer { lock.unlock() }
-    if let k = directoryCache[dir] { return k }
-    var keys = rootKeys
-    var depth = 0
-    for part in dir.split(separator: "/") where !part.isEmpty {
-      depth += 1
-      guard depth < 64 else { throw ROOTIOError(file: path, key: dir, "directory nesting too deep") }
-      guard let k = Self.highestCycle(keys).first(where: { $0.name == part }) else {
-        throw ROOTIOError(file: path, key: dir, "directory '\(part)' not found")
-      }
-      guard k.isDirectory else { throw ROOTIOError(file: path, key: dir, "'\(part)' is a \(k.className), not a directory") }
-      do {
-        keys = try Self.readDirectory(bytes, recordAt: k.seekKey + k.keyLen)
-      } catch let e as FormatError {
-        throw ROOTIOError(file: path, key: dir, e.message)
-      }
+    var c = try ByteCursor(bytes, at: seekKeys)
+    let listKey = try KeyHeader(&c)
+    guard listKey.nbytes <= bytes.count - seekKeys else {
+      throw FormatError("keys list at offset \(seekKeys) runs past the end of the file")
     }
-    let result = Self.highestCycle(keys)
-    directoryCache[dir] = result
-    return result
-  }
-
-  static func highestCycle(_ keys: [Key]) -> [Key] {
-    var best: [String: Key] = [:]
-    var order: [String] = []
-    for k in keys {
-      if let b = best[k.name] {
-        if k.cycle > b.cycle { best[k.name] = k }
-      } else {
-        best[k.name] = k
-        order.append(k.name)
-      }
-    }
-    return order.map { best[$0]! }
-  }
-
-  static func split(_ objectPath: String) -> (dir: String, name: String) {
-    let trimmed = objectPath.hasPrefix("/") ? String(objectPath.dropFirst()) : objectPath
-    guard let slash = trimmed.lastIndex(of: "/") else { return ("", trimmed) }
-    return (String(trimmed[..<slash]), String(trimmed[trimmed.index(after: slash)...]))
-  }
-
-  /// The keys of a directory ("" = top), highest cycle per name.
-  public func keys(inDirectory dir: String = "") throws -> [ROOTKeyInfo] {
-    try keyList(dir).map { ROOTKeyInfo(name: $0.name, className: $0.className, title: $0.title, cycle: $0.cycle) }
-  }
-
-  /// The class of the object at `objectPath` (`dir/sub/name`), or nil when there is none.
-  public func className(of objectPath: String) throws -> String? {
-    let (dir, name) = Self.split(objectPath)
-    guard let keys = try? keyList(dir) else { return nil }
-    return keys.first { $0.name == name }?.className
-  }
-
-  /// Paths of every histogram in the file, recursively.
-  public func allHistogramPaths() throws -> [String] {
-    var out: [String] = []
-    var stack = [""]
-    var visited = 0
-    while let dir = stack.popLast() {
-      visited += 1
-      guard visited < 100_000 else { throw ROOTIOError(file: path, "too many directories (corrupt file?)") }
-      for k in try keyList(dir) {
-        let p = dir.isEmpty ? k.name : dir + "/" + k.name
-        if k.isDirectory { stack.append(p) } else if HistogramReader.supports(k.className) { out.append(p) }
-      }
-    }
-    return out.sorted()
-  }
-
-  /// Reads the histogram at `objectPath` (highest cycle).
-  public func histogram(_ objectPath: String) throws -> Histogram {
-    let (dir, name) = Self.split(objectPath)
-    let keys = try keyList(dir)
-    guard let key = keys.first(where: { $0.name == name }) else {
-      let nearby = keys.prefix(8).map(\.name).joined(separator: ", ")
-      throw ROOTIOError(file: path, key: objectPath, "not found" + (keys.isEmpty ? "" : " (the directory has: \(nearby)\(keys.count > 8 ? ", ..." : ""))"))
-    }
-    guard HistogramReader.supports(key.className) else {
-      throw ROOTIOError(file: path, key: objectPath, "is a \(key.className); expected a histogram (TH1D, TH1F, TH1I, TH1S, TH1C, TH2D, TH2F, TH2I)")
-    }
-    do {
-      let data = try objectBytes(key)
-      var h = try HistogramReader.read(data, className: key.className)
-      h.name = key.name
-      return h
-    } catch let e as FormatError {
-      throw ROOTIOError(file: path, key: objectPath, "\(key.className): " + e.message)
-    }
-  }
-
-  /// The (decompressed) streamed bytes of an object.
-  func objectBytes(_ key: Key) throws -> [UInt8] {
-    let start = key.seekKey + key.keyLen
-    let stored = key.nbytes - key.keyLen
-    guard key.seekKey >= 0, stored >= 0, start >= 0, start <= bytes.count, stored <= bytes.count - start else {
-      throw FormatError("record of '\(key.name)' lies outside the file (truncated?)")
-    }
-    if stored == key.objLen { return Array(bytes[start..<(start + stored)]) }
-    guard key.objLen <= 1 << 30 else { throw FormatError("implausible object size \(key.objLen)") }
-    return try decompress(bytes[start..<(start + stored)], expectedSize: key.objLen)
+    c = try ByteCursor(bytes, at: seekKeys + listKey.keyLen, limit: seekKeys + listKey.nbytes)
+    let count = try c.count(of: "keys list", elementSize: KeyHeader.minimumSize)
+    return try (0..<count).map { _ in try KeyHeader(&c) }
   }
 }

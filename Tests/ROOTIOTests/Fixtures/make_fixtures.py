@@ -8,10 +8,11 @@ Writes, next to this script:
     TH2D, TH2F, the same kinds in a sub-directory `sub/` (and `sub/deeper/`), and one histogram
     written twice under one name (two cycles).
   * hists_big.root: the same content in ROOT's 64-bit ("big file") layout, produced by uproot's own
-    big-layout writer, switched on by lowering uproot.const.kStartBigFile to 0 for that file.
+    big-layout writer, switched on by lowering uproot.const.kStartBigFile to 1 for that file.
   * tree.root: a TTree and a TH1D, for the "not a histogram" error test.
   * expected.json: every histogram's class, edges, contents and sumw2 as uproot reads them back,
-    each double as the 16-hex-digit big-endian bit pattern (exact, NaN-preserving).
+    each double as the 16-hex-digit big-endian bit pattern (exact, NaN-preserving). All hists_*.root
+    files hold the same content (checked here), so it is stored once, with the list of files.
   * reference_summary.json: per histogram of every .root file under ../../../../shared/reference
     (combine/ and corpus/): class, bins, integral (bins 1..N), Σ i·content over all cells,
     Σ sumw2, Σ edges — computed from uproot's arrays with math.fsum.
@@ -91,8 +92,8 @@ def histograms(rng):
     ncell = (len(xe) + 1) * (len(ye) + 1)
     out["h2d"] = [th2("D", "h2d", "TH2D", xe, ye, rng.normal(0, 3, ncell), rng.uniform(0, 9, ncell))]
     out["h2f"] = [th2("F", "h2f", "TH2F", ye, xe, rng.uniform(0, 1e6, ncell).astype(np.float32), None)]
-    big_edges = np.linspace(-5.0, 5.0, 2001)
-    out["h1d_2000"] = [th1("D", "h1d_2000", "2000 bins", big_edges, rng.poisson(30, 2002).astype(float), None)]
+    big_edges = np.linspace(-5.0, 5.0, 1001)
+    out["h1d_1000"] = [th1("D", "h1d_1000", "1000 bins", big_edges, rng.poisson(30, 1002).astype(float), None)]
     out["sub/h1d"] = [th1("D", "h1d", "in sub", variable, rng.normal(size=len(variable) + 1), None)]
     out["sub/deeper/h1f"] = [th1("F", "h1f", "in sub/deeper", uniform, rng.uniform(size=n1), rng.uniform(size=n1))]
     out["cycles"] = [
@@ -132,12 +133,12 @@ def write_fixture(filename, codec, content):
 
 
 def main():
-    expected = {}
+    expected = {"files": [], "histograms": None}
     for name, codec in list(CODECS.items()) + [("big", uproot.ZLIB(1))]:
         content = histograms(np.random.default_rng(20240601))
         saved = uproot.const.kStartBigFile
         if name == "big":
-            uproot.const.kStartBigFile = 0
+            uproot.const.kStartBigFile = 1
         try:
             path = write_fixture("hists_%s.root" % name, codec, content)
         finally:
@@ -151,11 +152,13 @@ def main():
             entry["cycles;1"] = describe(f[cycles[0]]) if len(cycles) > 1 else None
             if name == "big":
                 assert f.file.fVersion >= 1000000, "big layout expected"
-        expected["hists_%s.root" % name] = entry
+        assert expected["histograms"] in (None, entry), "fixtures differ: %s" % name
+        expected["histograms"] = entry
+        expected["files"].append("hists_%s.root" % name)
 
     tree = os.path.join(HERE, "tree.root")
     with uproot.recreate(tree) as f:
-        f["events"] = {"x": np.arange(10, dtype=np.float64)}
+        f.mktree("events", {"x": np.float64}).extend({"x": np.arange(10, dtype=np.float64)})
         f["h"] = np.histogram(np.arange(10.0), bins=5)
 
     with open(os.path.join(HERE, "expected.json"), "w") as out:
@@ -191,8 +194,8 @@ def main():
 
 
 def num(x):
-    """JSON has no NaN/Inf: write those as strings."""
-    return x if math.isfinite(x) else repr(x)
+    """15 significant digits (the test compares to 1e-12 relative); JSON has no NaN/Inf: strings."""
+    return float("%.15g" % x) if math.isfinite(x) else repr(x)
 
 
 if __name__ == "__main__":
