@@ -114,3 +114,52 @@ import Testing
     #expect(ok.columns.map(\.id) == [0, 1, 0, 1])
   }
 }
+
+@Suite struct ValidationTests {
+  /// Every reference case validates with its ROOT files: every histogram read, rates equal to the
+  /// template integrals (rate −1 or the card's numbers, checked to Combine's 1%), observations
+  /// equal to data_obs (0.5%), no errors.
+  @Test func referenceCardsValidate() throws {
+    let root = TestPaths.reference.appendingPathComponent("combine")
+    let cases = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
+    var checked = 0
+    for c in cases {
+      let cardDir = root.appendingPathComponent(c + "/card")
+      for f in try FileManager.default.contentsOfDirectory(atPath: cardDir.path) where f.hasSuffix(".txt") {
+        let card = try Datacard.parse(contentsOf: cardDir.appendingPathComponent(f).path)
+        var o = ValidationOptions()
+        o.mass = c.hasPrefix("longexercise") || c.hasPrefix("ci_template") ? 200 : 120
+        let report = Validator.validate(card, options: o)
+        #expect(report.errors.isEmpty, "\(c)/\(f): \(report.errors)")
+        if card.hasShapes { #expect(report.histogramsRead > 0, "\(c)/\(f)") }
+        checked += 1
+      }
+    }
+    #expect(checked == 10)
+  }
+
+  /// A wrong rate (2% off the template integral) and an observation that disagrees with data_obs
+  /// are errors, as in text2workspace.
+  @Test func inconsistentRatesAreErrors() throws {
+    let dir = TestPaths.reference.appendingPathComponent("combine/shapes_simple_TH1/card")
+    var text = try String(contentsOf: dir.appendingPathComponent("simple-shapes-TH1.txt"), encoding: .utf8)
+    text = text.replacingOccurrences(of: "rate            10         100", with: "rate            10.2       100")
+    text = text.replacingOccurrences(of: "observation 85", with: "observation 90")
+    let card = try Datacard.parse(text: text, path: dir.appendingPathComponent("mutated.txt").path)
+    let report = Validator.validate(card)
+    #expect(report.errors.contains { $0.check == "rateMismatch" && $0.message.contains("signal") })
+    #expect(report.errors.contains { $0.check == "observationMismatch" })
+  }
+
+  /// A missing histogram names the file, the card line and the object.
+  @Test func missingHistogramIsLocated() throws {
+    let dir = TestPaths.reference.appendingPathComponent("combine/shapes_simple_TH1/card")
+    var text = try String(contentsOf: dir.appendingPathComponent("simple-shapes-TH1.txt"), encoding: .utf8)
+    text = text.replacingOccurrences(of: "sigma  shape", with: "sigmaX shape")
+    let card = try Datacard.parse(text: text, path: dir.appendingPathComponent("mutated.txt").path)
+    let report = Validator.validate(card)
+    let e = try #require(report.errors.first)
+    #expect(e.line == 5)  // the shapes line
+    #expect(e.message.contains("simple-shapes-TH1_input.root") && e.message.contains("sigmaXUp"))
+  }
+}
