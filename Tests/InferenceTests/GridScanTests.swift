@@ -1,0 +1,90 @@
+import Datacard
+import Fit
+import Foundation
+import Inference
+import Likelihood
+import Testing
+
+@Suite struct GridScanTests {
+  static let card = TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card/part3_combined.txt")
+
+  /// The long-exercise model with r ∈ [−1, 2] (Combine's --rMin −1 --rMax 2), fitted.
+  static func setUp() throws -> (CompiledModel, NLL, [ParameterSpec], MinimizationResult) {
+    let model = try CompiledModel.compile(try Datacard.parse(contentsOf: card.path), mass: 200)
+    var setup = FitSetup(model: model)
+    try setup.setFirstPOIRange(min: -1, max: 2)
+    let nll = try NLL(model: model)
+    let specs = model.parameters.indices.map {
+      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0],
+                    fixed: setup.fixed[$0], step: model.parameters[$0].step)
+    }
+    return (model, nll, specs, Minimizer().minimize(nll, parameters: specs))
+  }
+
+  /// Combine's grid geometry: bin centres, --alignEdges, one point at the minimum.
+  @Test func geometry() {
+    #expect(GridScan.axisValues(lower: -1, upper: 2, count: 30, alignEdges: false).first! == -0.95)
+    let c = GridScan.axisValues(lower: -1, upper: 2, count: 30, alignEdges: false)
+    #expect(abs(c[29] - 1.95) < 1e-12)
+    #expect(GridScan.axisValues(lower: 0, upper: 1, count: 5, alignEdges: true) == [0, 0.25, 0.5, 0.75, 1])
+    #expect(GridScan.axisValues(lower: 3, upper: 7, count: 1, alignEdges: false) == [3])
+    #expect(GridScan.pointsPerAxis(400, dimensions: 2) == 20)
+    #expect(GridScan.pointsPerAxis(401, dimensions: 2) == 21)
+    let p = GridScan.gridPoints(axes: [[1, 2], [10, 20, 30]])
+    #expect(p[1] == [1, 20] && p[3] == [2, 10])  // index = i·n_y + j
+  }
+
+  /// The 30-point scan of Combine's tutorial (scan_grid30.csv), on 2 threads and on 1: the same
+  /// numbers, within 2e-4 of Combine's deltaNLL.
+  @Test func parallelScanMatchesCombine() throws {
+    let (model, nll, specs, best) = try Self.setUp()
+    let r = model.index(of: "r")!
+    var o = GridScanOptions()
+    o.points = 30
+    o.threads = 2
+    let two = try GridScan.run(model: model, data: nll.data, specs: specs, best: best, axes: [r], options: o)
+    o.threads = 1
+    let one = try GridScan.run(model: model, data: nll.data, specs: specs, best: best, axes: [r], options: o)
+    #expect(two.count == 30)
+    for (a, b) in zip(one, two) { #expect(abs(a.deltaNLL - b.deltaNLL) < 1e-9) }
+    let text = try String(contentsOf: Self.card.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("expected/scan_grid30.csv"), encoding: .utf8)
+    let ref = text.split(whereSeparator: { $0.isNewline }).dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+    for (p, row) in zip(two, ref) {
+      #expect(abs(p.values[0] - row[0]) < 1e-9)
+      #expect(abs(p.deltaNLL - row[1]) < 2e-4)
+    }
+  }
+
+  /// A scan stopped part-way resumes from its checkpoint: finished points are taken from the file
+  /// (a marked value survives), a line cut short by the kill is recomputed.
+  @Test func killedScanResumes() throws {
+    let (model, nll, specs, best) = try Self.setUp()
+    let r = model.index(of: "r")!
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("rc-scan-\(getpid()).partial").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var o = GridScanOptions()
+    o.points = 12
+    o.checkpoint = path
+    o.lastPoint = 5  // the "killed" run got this far
+    let firstRun = try GridScan.run(model: model, data: nll.data, specs: specs, best: best, axes: [r], options: o)
+    #expect(firstRun.count == 6)
+    // Mark point 2 in the file, and cut the last line in half as a kill during a write would.
+    var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    #expect(lines.count == 7)
+    if let i = lines.firstIndex(where: { $0.hasPrefix("2,") }) {
+      var f = lines[i].split(separator: ",").map(String.init)
+      f[1] = "123.5"
+      lines[i] = f.joined(separator: ",")
+    }
+    let cut = lines.last!.prefix(lines.last!.count / 2)
+    let cutIndex = Int(cut.split(separator: ",")[0])!
+    lines[lines.count - 1] = String(cut)
+    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    o.lastPoint = nil
+    let resumed = try GridScan.run(model: model, data: nll.data, specs: specs, best: best, axes: [r], options: o)
+    #expect(resumed.count == 12)
+    #expect(resumed.first { $0.index == 2 }!.deltaNLL == 123.5)
+    let fresh = firstRun.first { $0.index == cutIndex }!
+    #expect(abs(resumed.first { $0.index == cutIndex }!.deltaNLL - fresh.deltaNLL) < 1e-9)
+  }
+}
