@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The main job of Recombine, as far as it exists: validate the reference datacards (with their
-# ROOT shape files), combine the long-exercise cards as combineCards.py does, and validate the result.
+# The main job of Recombine, end to end, as far as it exists today:
+#  1. validate every reference datacard with its ROOT shape files;
+#  2. combine the long-exercise cards as combineCards.py does;
+#  3. fit the combination (best fit and 68% interval of r) and scan r on 30 points, as in the
+#     Combine tutorial, writing Combine-style CSV files.
 # Usage: Examples/demo.sh BIN SHARED OUTDIR
 set -euo pipefail
 BIN=${1:-.build/release/recombine}
@@ -14,17 +17,28 @@ if [ ! -d "$REF" ]; then
 fi
 echo "== 1. validate every reference card (shapes read from ROOT files)"
 for card in "$REF"/*/card/*.txt; do
-  case "$card" in *part3_combined.txt) mass=200;; *longexercise*|*shapeInterp*) mass=200;; *) mass=120;; esac
+  case "$card" in *longexercise*|*shapeInterp*) mass=200;; *) mass=120;; esac
   name=$(basename "$(dirname "$(dirname "$card")")")/$(basename "$card")
   if "$BIN" validate "$card" -m "$mass" --json > "$OUT/validate-$(basename "$card" .txt).json"; then s=ok; else s=ERRORS; fi
   printf '  %-62s %s\n' "$name" "$s"
 done
 echo
-echo "== 2. summary of one card"
-"$BIN" validate "$REF/ci_template_shapeInterp/card/template-analysis_shapeInterp.txt" -m 200
-echo "== 3. combine-cards: long exercise signal region + two control regions"
+echo "== 2. combine-cards: long-exercise signal region + ttbar and DY control regions"
 D="$REF/longexercise_part3_combined/card"
 "$BIN" combine-cards signal_region="$D/datacard_part3.txt" ttbar_cr="$D/datacard_part3_ttbar_cr.txt" \
   DY_cr="$D/datacard_part3_DY_cr.txt" -o "$OUT/part3_combined.txt"
-echo "  wrote $OUT/part3_combined.txt"
+# The tutorial then appends its rateParams:
+cat >> "$OUT/part3_combined.txt" <<'CARD'
+rate_ttbar rateParam * ttbar 1.0 [0,5]
+rate_Zll rateParam * Ztautau 1.0 [0,5]
+rate_Zll rateParam * Zmumu 1.0 [0,5]
+CARD
 "$BIN" validate "$OUT/part3_combined.txt" -m 200
+echo "== 3. fit and scan (Combine: r = 0.540 -0.440/+0.466)"
+"$BIN" fit "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --algo singles --csv "$OUT/fit_singles.csv" --json "$OUT/fit.json"
+"$BIN" scan "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --algo grid --points 30 --csv "$OUT/scan_r.csv"
+echo
+echo "  r      2*deltaNLL"
+awk -F, 'NR>2 { printf "  %+.2f  %7.3f\n", $4, 2*$5 }' "$OUT/scan_r.csv"
+echo
+echo "demo: outputs in $OUT/"

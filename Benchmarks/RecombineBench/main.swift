@@ -7,6 +7,9 @@
 import Datacard
 import Foundation
 import ROOTIO
+import Likelihood
+import Fit
+import Inference
 
 func now() -> Double {
   var ts = timespec()
@@ -76,4 +79,81 @@ let readAll = try timeMin(5) {
 print("Reference ROOT files: \(rootFiles.count) files, \(totalBytes) bytes, \(nHist) histograms")
 print("  raw file read (baseline): \(fmt(rawRead))")
 print("  open + decompress + read every histogram: \(fmt(readAll))   (\(String(format: "%.1f", readAll / rawRead))× baseline, \(String(format: "%.1f", readAll / Double(max(nHist, 1)) * 1e6)) µs per histogram)")
+
+
+// 3. Likelihood: NLL + gradient evaluations per second on the reference cards.
+func cpuTime() -> Double {
+  var u = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &u)
+  return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) * 1e-6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) * 1e-6
+}
+
+let refCards: [(String, Double)] = [
+  ("counting_part1/card/datacard_part1.txt", 120),
+  ("shapes_simple_TH1/card/simple-shapes-TH1.txt", 120),
+  ("template_CAT23001/card/datacard-2-template-analysis.txt", 120),
+  ("longexercise_part3_combined/card/part3_combined.txt", 200),
+  ("ci_template_shapeInterp/card/template-analysis_shapeInterp.txt", 200),
+]
+print("NLL + analytic gradient (release, one thread):")
+for (rel, mass) in refCards {
+  let card = try Datacard.parse(contentsOf: shared + "/reference/combine/" + rel)
+  let model = try CompiledModel.compile(card, mass: mass)
+  let nll = try NLL(model: model)
+  var x = model.initialValues
+  var g = [Double](repeating: 0, count: x.count)
+  let reps = 2000
+  var acc = 0.0
+  let t = try timeMin(3) {
+    for k in 0..<reps {
+      x[0] = 1 + 1e-6 * Double(k & 7)
+      acc += x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { nll.valueAndGradient(xb, $0) } }
+    }
+  }
+  sink &+= Int(acc.isFinite ? 1 : 0)
+  let name = rel.split(separator: "/").first.map(String.init) ?? rel
+  print("  " + name.padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: "%5d bins %4d params %10.0f evaluations/s (%.2f µs)", model.binCount, model.parameters.count, Double(reps) / t, t / Double(reps) * 1e6))
+}
+
+// 4. 1000-point profiled scans of r (Combine: --rMin -1 --rMax 2 --algo grid --points 1000).
+@MainActor func scanBench(_ label: String, cards: [String], mass: Double) throws {
+  let cpu0 = cpuTime(), wall0 = now()
+  let card: Datacard
+  if cards.count == 1 {
+    card = try Datacard.parse(contentsOf: cards[0])
+  } else {
+    card = try combineCards(cards.enumerated().map { (["signal_region", "ttbar_cr", "DY_cr"][$0.offset], $0.element) })
+  }
+  var full = card
+  if cards.count > 1 {
+    // The tutorial's rateParams, as appended to part3_combined.txt.
+    full = try Datacard.parse(text: DatacardWriter.write(card) + "rate_ttbar rateParam * ttbar 1.0 [0,5]\nrate_Zll rateParam * Ztautau 1.0 [0,5]\nrate_Zll rateParam * Zmumu 1.0 [0,5]\n",
+                              path: cards[0])
+  }
+  let model = try CompiledModel.compile(full, mass: mass)
+  var setup = FitSetup(model: model)
+  try setup.setFirstPOIRange(min: -1, max: 2)
+  let nll = try NLL(model: model)
+  let specs = model.parameters.indices.map {
+    ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0], fixed: setup.fixed[$0], step: model.parameters[$0].step)
+  }
+  let best = Minimizer().minimize(nll, parameters: specs)
+  let wallFit = now() - wall0
+  var o = GridScanOptions()
+  o.points = 1000
+  let w1 = now()
+  let pts = try GridScan.run(model: model, data: nll.data, specs: specs, best: best, axes: [model.index(of: "r")!], options: o)
+  let wallScan = now() - w1
+  let wall = now() - wall0, cpu = cpuTime() - cpu0
+  // Baseline in the same process: one NLL + gradient evaluation.
+  var g = [Double](repeating: 0, count: best.x.count)
+  let one = timeMin(3) { for _ in 0..<200 { sink &+= Int(best.x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { nll.valueAndGradient(xb, $0) } }) } } / 200
+  print(String(format: "  %@: %d points, %d parameters; parse+compile+fit %.3f s, scan %.3f s wall; total %.3f s wall, %.3f s CPU (%d threads); %.2f ms per point = %.0f× one NLL+gradient evaluation",
+               label, pts.count, model.parameters.count, wallFit, wallScan, wall, cpu, o.threads, wallScan / Double(max(pts.count, 1)) * 1e3 * Double(o.threads), wallScan * Double(o.threads) / Double(max(pts.count, 1)) / one))
+}
+let le = shared + "/reference/combine/longexercise_part3_combined/card/"
+print("1000-point scans of r ∈ [−1, 2] (Combine needs 1.4 s CPU for the single-card scan, start-up included):")
+try scanBench("signal region alone (-m 200)", cards: [le + "datacard_part3.txt"], mass: 200)
+try scanBench("long-exercise combination", cards: [le + "datacard_part3.txt", le + "datacard_part3_ttbar_cr.txt", le + "datacard_part3_DY_cr.txt"], mass: 200)
+
 if sink == 42 { print("") }
