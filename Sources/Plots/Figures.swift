@@ -39,6 +39,15 @@ public func resultMarkup(_ s: Scan1D, parameter: String, level: Double = Level1D
   if r.pieces.count > 1 {
     return "\(parameter) ∈ \(r.piecesText(digits: d))"
   }
+  // An end cut by the scan range: quote the one-sided limit (or nothing if both are cut).
+  if let p = r.pieces.first, p.lowerIsRangeEdge || p.upperIsRangeEdge {
+    let cl = level == Level1D.sigma1 ? "68" : String(format: "%.0f", 100 * erf((level.squareRoot()) / 2.0.squareRoot()))
+    switch (p.lowerIsRangeEdge, p.upperIsRangeEdge) {
+    case (true, false): return "\(parameter) < \(formatNumber(p.upper, digits: d)) (\(cl)% CL)"
+    case (false, true): return "\(parameter) > \(formatNumber(p.lower, digits: d)) (\(cl)% CL)"
+    default: return "\(parameter) = \(formatNumber(r.bestFit, digits: d)), no \(cl)% CL bound in range"
+    }
+  }
   return "\(parameter) = \(r.markup(digits: d))"
 }
 
@@ -83,7 +92,6 @@ public func plotScan1D(_ curves: [ScanCurve], options o: ScanPlotOptions = ScanP
       }
     }
     c.restore()
-    ax.draw(on: c, xTitle: o.parameter, yTitle: "−2 Δln L", style: o.style, titleMarkup: o.titleMarkup)
     // Results: a legend with one row per curve (label, then best fit and errors).
     let display = o.parameter
     var entries: [LegendEntry] = []
@@ -106,6 +114,7 @@ public func plotScan1D(_ curves: [ScanCurve], options o: ScanPlotOptions = ScanP
       c.rectangle(ax.right - fs * 0.9 - w - 4, bottom + 2, w + 8, fs * 1.2); c.fill(); c.restore()
       c.text(t, x: ax.right - fs * 0.9, y: bottom + 2 + fs * 0.6, font: FontStyle(size: fs * 0.85), align: .right, valign: .middle)
     }
+    ax.draw(on: c, xTitle: o.parameter, yTitle: "−2 Δln L", style: o.style, titleMarkup: o.titleMarkup)
   }
 }
 
@@ -165,7 +174,7 @@ public func plotContours(_ sets: [ContourSet], options o: ContourPlotOptions = C
   try Canvas.render(to: path, width: o.style.width, height: o.style.height) { c in
     // Headroom above the data for the legend.
     var probe = Axes(canvasWidth: c.width, canvasHeight: c.height, x: xr, y: yr)
-    let legendH = fs * 1.55 * Double(entries.count) + fs * 2
+    let legendH = fs * 1.55 * Double(entries.count) + fs * 1.5
     let frac = min(0.5, legendH / probe.height)
     let yTop = yr.1 + (yr.1 - yr.0) * frac / (1 - frac)
     probe = Axes(canvasWidth: c.width, canvasHeight: c.height, x: xr, y: (yr.0, yTop))
@@ -192,14 +201,12 @@ public func plotContours(_ sets: [ContourSet], options o: ContourPlotOptions = C
       lines(g, l68, col, 2.4, [])
       if let b = s.bestFit ?? g.minimum?.at { c.marker(.plus, at: ax.px(b.x), ax.py(b.y), size: 13, color: col) }
     }
-    if let b = first.bestFit ?? g0.minimum?.at { c.marker(.plus, at: ax.px(b.x), ax.py(b.y), size: 13, color: .black) }
     if let sm = o.sm {
       c.marker(.diamond, at: ax.px(sm.x), ax.py(sm.y), size: 11, color: Color(hex: 0xe42536), outline: .black, lineWidth: 0.8)
     }
+    if let b = first.bestFit ?? g0.minimum?.at { c.marker(.plus, at: ax.px(b.x), ax.py(b.y), size: 13, color: .black) }
     c.restore()
-    // Grid-range edge: a thin line where the scanned region ends (the space above is the legend's).
-    c.line(ax.left, ax.py(yr.1), ax.right, ax.py(yr.1), color: Color.gray.withAlpha(0.5), width: 0.6, dash: [2, 3])
-    ax.draw(on: c, xTitle: o.xTitle, yTitle: o.yTitle, style: o.style, titleMarkup: o.titleMarkup)
     drawLegend(entries, on: c, axes: ax, corner: .topRight, fontSize: fs, background: true)
+    ax.draw(on: c, xTitle: o.xTitle, yTitle: o.yTitle, style: o.style, titleMarkup: o.titleMarkup)
   }
 }

@@ -95,7 +95,8 @@ public struct Scan1D: Sendable {
     let pieces = interval(level)
     let main = pieces.first { $0.contains(bestFit) }
     return ScanResult(bestFit: bestFit, level: level, pieces: pieces,
-                      down: main.map { bestFit - $0.lower }, up: main.map { $0.upper - bestFit })
+                      down: main.map { bestFit - $0.lower }, up: main.map { $0.upper - bestFit },
+                      downIsRangeEdge: main?.lowerIsRangeEdge ?? false, upIsRangeEdge: main?.upperIsRangeEdge ?? false)
   }
 }
 
@@ -108,12 +109,18 @@ public struct ScanResult: Sendable {
   /// pieces, which cannot happen for levels > 0).
   public var down: Double?
   public var up: Double?
+  /// The curve never reached the level on that side within the scan: the error is a lower bound.
+  public var downIsRangeEdge = false
+  public var upIsRangeEdge = false
 
-  /// "1.22^{+0.64}_{−0.42}" in the plot's markup (see `Canvas.text`), with `digits` decimals.
+  /// "1.22^{+0.64}_{−0.42}" in the plot's markup (see `Canvas.text`), with `digits` decimals. An
+  /// error cut by the scan range is written as a lower bound, e.g. "+>0.64".
   public func markup(digits: Int) -> String {
     let b = formatNumber(bestFit, digits: digits)
     guard let up, let down else { return b }
-    return "\(b)^{+\(formatNumber(up, digits: digits, minus: false))}_{−\(formatNumber(down, digits: digits, minus: false))}"
+    let u = (upIsRangeEdge ? ">" : "") + formatNumber(up, digits: digits, minus: false)
+    let d = (downIsRangeEdge ? ">" : "") + formatNumber(down, digits: digits, minus: false)
+    return "\(b)^{+\(u)}_{−\(d)}"
   }
 
   /// "[a, b] ∪ [c, d]"; an end at the scan edge is written with "<" / ">" (e.g. "[< 0.00, 1.3]").
