@@ -265,3 +265,39 @@ func fileBytes(_ p: String) -> [UInt8] { [UInt8](FileManager.default.contents(at
     #expect(back.count == 2 && back[0].lines[0].points.count == cs[0].lines[0].points.count)
   }
 }
+
+@Suite struct PipelineTests {
+  @Test func threePointsGiveTheParabola() throws {
+    let s = try Scan1D(x: [0, 1, 3], y: [4, 1, 1])  // (x − 2)² : 4, 1, 1
+    let c = s.crossings(1)
+    #expect(c.count == 2 && abs(c[0] - 1) < 1e-12 && abs(c[1] - 3) < 1e-12)
+    #expect(abs(s.bestFit - 2) < 1e-12)
+  }
+
+  @Test func csvToFigures() throws {
+    // A 1D CSV as `recombine scan --csv` writes it, through to a PDF and an SVG.
+    var csv = "mh,iToy,quantileExpected,r,deltaNLL\n120,0,-1,1.1,0\n"
+    for x in linspace(0, 3, 30) { csv += "120,0,0.5,\(x),\(0.5 * pow((x - 1.1) / 0.5, 2))\n" }
+    let t = try ScanTable(csv: csv)
+    let s = try t.scan1D(poi: t.pois([], count: 1)[0])
+    let r = s.result()
+    #expect(abs(r.bestFit - 1.1) < 1e-9 && abs(r.up! - 0.5) < 1e-9 && abs(r.down! - 0.5) < 1e-9)
+    var o = ScanPlotOptions(); o.parameter = "r"
+    for ext in ["pdf", "svg"] {
+      let p = "\(figureDir)/pipeline.\(ext)"
+      try plotScan1D([ScanCurve(s)], options: o, to: p)
+      #expect(fileBytes(p).count > 3000)
+    }
+    #expect(String(decoding: fileBytes("\(figureDir)/pipeline.svg").prefix(200), as: UTF8.self).contains("<svg"))
+  }
+
+  @Test func upsamplingKeepsMissingRegionsMissing() {
+    var g = Grid2D(x: linspace(-2, 2, 9), y: linspace(-2, 2, 9)) { x, y in x * x + y * y }
+    g.z[0][0] = .nan
+    let f = g.upsampled(by: 4)
+    #expect(f.x.count == 33 && f.y.count == 33)
+    #expect(f.z[0][0].isNaN && f.z[1][1].isNaN)
+    #expect(abs(f.z[16][16]) < 1e-12)  // the centre stays at the grid value
+    #expect(f.z[32][32] == 8)
+  }
+}
