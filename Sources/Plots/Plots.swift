@@ -1,1 +1,0 @@
-// Plots module of Recombine. See README.md for the module map.

@@ -1,0 +1,202 @@
+//===--- PlotCommand.swift ------------------------------------------------===//
+// `recombine plot scan|contour`: figures from the limit-tree CSV that `recombine scan --csv`
+// writes (header `…,quantileExpected,<POIs>,deltaNLL`; columns found by name).
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import Foundation
+import Plots
+
+struct PlotCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "plot",
+    abstract: "Figures of likelihood scans (PNG, PDF or SVG by the output's extension).",
+    subcommands: [PlotScanCommand.self, PlotContourCommand.self])
+}
+
+/// Options shared by both figures.
+struct PlotStyleOptions: ParsableArguments {
+  @Option(name: [.customShort("o"), .customLong("output")], help: "Output file: .png, .pdf or .svg.")
+  var output: String
+
+  @Option(name: .customLong("other"), help: "Overlay another scan: FILE[:LABEL[:COLOR]] (repeatable; COLOR a name or #rrggbb).")
+  var others: [String] = []
+
+  @Option(name: .customLong("main-label"), help: "Legend label of the main scan (default: 'Observed' when overlaid).")
+  var mainLabel: String?
+
+  @Option(name: .customLong("label"), help: "Experiment label above the frame.")
+  var label: String = "Recombine"
+
+  @Flag(name: .customLong("cms"), help: "Prefix the label with a bold 'CMS'.")
+  var cms = false
+
+  @Option(name: .customLong("right-label"), help: "Text above the frame's right end, e.g. '138 fb^{-1} (13 TeV)'.")
+  var rightLabel: String?
+
+  var style: PlotStyle {
+    var s = PlotStyle()
+    s.label = label; s.cms = cms
+    s.rightLabel = rightLabel?.replacingOccurrences(of: "^{-", with: "^{−")
+    return s
+  }
+
+  /// Parses FILE[:LABEL[:COLOR]].
+  func parseOthers() throws -> [(file: String, label: String, color: Color?)] {
+    try others.map { spec in
+      let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+      let file = parts[0]
+      let label = parts.count > 1 && !parts[1].isEmpty ? parts[1] : (file as NSString).lastPathComponent
+      var color: Color?
+      if parts.count > 2 {
+        guard let c = Color(name: parts[2]) else { throw PlotError("--other \(spec): unknown colour '\(parts[2])'") }
+        color = c
+      }
+      return (file, label, color)
+    }
+  }
+}
+
+struct PlotScanCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "scan",
+    abstract: "2ΔNLL against a parameter, with 68%/95% lines and the best fit ± errors (Combine's plot1DScan.py).")
+
+  @Argument(help: "The scan's CSV (recombine scan --csv).")
+  var input: String
+
+  @Option(name: [.customShort("P"), .customLong("poi")], help: "The parameter (default: the first POI column).")
+  var poi: String?
+
+  @OptionGroup var common: PlotStyleOptions
+
+  @Option(name: .customLong("x-title"), help: "x-axis title (default: the parameter's name).")
+  var xTitle: String?
+
+  @Option(name: .customLong("y-max"), help: "Upper end of the 2ΔNLL axis.")
+  var yMax: Double?
+
+  @Option(name: .customLong("y-cut"), help: "Drop points with 2ΔNLL above this before interpolating.")
+  var yCut: Double?
+
+  @Option(name: .customLong("interpolation"), help: "spline (not-a-knot, as TSpline3), natural, monotone or linear.")
+  var interpolation: String = "spline"
+
+  @Flag(name: .customLong("no-points"), help: "Draw only the interpolated curves, not the scan points.")
+  var noPoints = false
+
+  func run() throws {
+    try runReportingErrors {
+      guard let kind = SplineKind(rawValue: interpolation) else {
+        throw PlotError("--interpolation must be one of \(SplineKind.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      let table = try ScanTable.read(input)
+      let name = try table.pois(poi.map { [$0] } ?? [], count: 1)[0]
+      let others = try common.parseOthers()
+      var curves = [ScanCurve(try table.scan1D(poi: name, kind: kind, yCut: yCut),
+                              label: common.mainLabel ?? (others.isEmpty ? nil : "Observed"))]
+      for (k, o) in others.enumerated() {
+        let t = try ScanTable.read(o.file)
+        guard t.columns.contains(name) else { throw PlotError("\(o.file): no column '\(name)'") }
+        curves.append(ScanCurve(try t.scan1D(poi: name, kind: kind, yCut: yCut), label: o.label,
+                                color: o.color ?? Color.cmsPalette[k % Color.cmsPalette.count],
+                                dash: k % 2 == 0 ? [7, 4] : [2, 3]))
+      }
+      if noPoints { for k in curves.indices { curves[k].showPoints = false } }
+      var opt = ScanPlotOptions()
+      opt.style = common.style
+      opt.parameter = xTitle ?? name
+      opt.yMax = yMax
+      try plotScan1D(curves, options: opt, to: common.output)
+      for c in curves {
+        let r1 = c.scan.result(Level1D.sigma1), r95 = c.scan.result(Level1D.cl95), r2 = c.scan.result(Level1D.sigma2)
+        let d = r1.suggestedDigits + 1
+        var line = "\(c.label.map { $0 + ": " } ?? "")\(name) = \(formatNumber(r1.bestFit, digits: d))"
+        if let up = r1.up, let dn = r1.down {
+          line += " -\(r1.downIsRangeEdge ? ">" : "")\(formatNumber(dn, digits: d, minus: false))"
+          line += "/+\(r1.upIsRangeEdge ? ">" : "")\(formatNumber(up, digits: d, minus: false))"
+        }
+        line += "   68%: \(r1.piecesText(digits: d))   95%: \(r95.piecesText(digits: d))   2σ: \(r2.piecesText(digits: d))"
+        print(line.replacingOccurrences(of: "−", with: "-"))
+      }
+      print("wrote \(common.output)")
+    }
+  }
+}
+
+struct PlotContourCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "contour",
+    abstract: "68%/95% confidence regions (2ΔNLL = 2.30, 5.99) of a 2D grid scan, best fit and SM point.")
+
+  @Argument(help: "The 2D scan's CSV (recombine scan --csv with two -P).")
+  var input: String
+
+  @Option(name: [.customShort("P"), .customLong("poi")], help: "x then y parameter (default: the first two POI columns).")
+  var poi: [String] = []
+
+  @OptionGroup var common: PlotStyleOptions
+
+  @Option(name: .customLong("sm"), help: "The SM point as x,y (default 0,0).")
+  var sm: String = "0,0"
+
+  @Flag(name: .customLong("no-sm"), help: "Do not draw the SM point.")
+  var noSM = false
+
+  @Option(name: .customLong("sm-label"), help: "Legend text of the SM point.")
+  var smLabel: String = "SM"
+
+  @Option(name: .customLong("smooth"), help: "Bicubic subdivisions per grid cell before contouring (1: none).")
+  var smooth: Int = 4
+
+  @Option(name: .customLong("x-title"), help: "x-axis title (default: the parameter's name).")
+  var xTitle: String?
+
+  @Option(name: .customLong("y-title"), help: "y-axis title (default: the parameter's name).")
+  var yTitle: String?
+
+  @Option(name: .customLong("contours"), help: "Also write the main scan's 68%/95% contour polygons (.csv or .json).")
+  var contoursOut: String?
+
+  func run() throws {
+    try runReportingErrors {
+      guard (1...20).contains(smooth) else { throw PlotError("--smooth must be in 1…20") }
+      let table = try ScanTable.read(input)
+      let names = try table.pois(poi, count: 2)
+      var opt = ContourPlotOptions()
+      opt.style = common.style
+      opt.xTitle = xTitle ?? names[0]; opt.yTitle = yTitle ?? names[1]
+      opt.smooth = smooth; opt.smLabel = smLabel
+      if noSM { opt.sm = nil } else {
+        let v = sm.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard v.count == 2 else { throw PlotError("--sm expects x,y (got '\(sm)')") }
+        opt.sm = Point2D(v[0], v[1])
+      }
+      func set(_ t: ScanTable, label: String?, color: Color) throws -> ContourSet {
+        let b = t.bestFit(names).flatMap { $0.allSatisfy(\.isFinite) ? Point2D($0[0], $0[1]) : nil }
+        return ContourSet(try t.grid2D(x: names[0], y: names[1]), bestFit: b, label: label, color: color)
+      }
+      let others = try common.parseOthers()
+      var sets = [try set(table, label: common.mainLabel ?? (others.isEmpty ? nil : "Observed"), color: Color(hex: 0x1f3c88))]
+      for (k, o) in others.enumerated() {
+        sets.append(try set(try ScanTable.read(o.file), label: o.label, color: o.color ?? Color.cmsPalette[(k + 1) % Color.cmsPalette.count]))
+      }
+      try plotContours(sets, options: opt, to: common.output)
+      let fine = sets[0].grid.upsampled(by: smooth, clampAbove: 50)
+      let cs = fine.contours(levels: [Level2D.cl68, Level2D.cl95])
+      let best = sets[0].bestFit ?? fine.minimum?.at
+      if let best { print("best fit: \(names[0]) = \(String(format: "%.4g", best.x)), \(names[1]) = \(String(format: "%.4g", best.y))") }
+      for c in cs {
+        let closed = c.lines.filter(\.isClosed)
+        let area = closed.map(\.signedArea).reduce(0, +)
+        print(String(format: "2ΔNLL = %.2f: %d line(s), %d closed, enclosed area %.4g", c.level, c.lines.count, closed.count, area))
+      }
+      if let out = contoursOut {
+        let text = out.lowercased().hasSuffix(".json") ? try contoursJSON(cs) : contoursCSV(cs)
+        try writeAtomically(text, to: out)
+        print("wrote \(out)")
+      }
+      print("wrote \(common.output)")
+    }
+  }
+}
