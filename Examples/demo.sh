@@ -36,7 +36,18 @@ CARD
 "$BIN" validate "$OUT/part3_combined.txt" -m 200
 echo "== 3. fit and scan (Combine: r = 0.540 -0.440/+0.466)"
 "$BIN" fit "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --algo singles --csv "$OUT/fit_singles.csv" --json "$OUT/fit.json"
-"$BIN" scan "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --algo grid --points 30 --csv "$OUT/scan_r.csv"
+"$BIN" scan "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --algo grid --points 30 --csv "$OUT/scan_r.csv" \
+  --plot "$OUT/scan_r.png"
+echo "== 4. the same scan on the Asimov dataset (r = 1), overlaid"
+"$BIN" scan "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --algo grid --points 30 -t -1 --expectSignal 1 \
+  --csv "$OUT/scan_r_asimov.csv"
+"$BIN" plot scan "$OUT/scan_r.csv" --other "$OUT/scan_r_asimov.csv:Expected" --main-label Observed \
+  --right-label "Combine long exercise" -o "$OUT/scan_r_obs_exp.png"
+echo "== 5. a 2D scan: r against the ttbar normalisation, profiled"
+"$BIN" scan "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --setParameterRanges rate_ttbar=0.9,1.1 \
+  -P r -P rate_ttbar --points 400 --csv "$OUT/scan_r_ttbar.csv"
+"$BIN" plot contour "$OUT/scan_r_ttbar.csv" --sm 1,1 --sm-label "r = 1, nominal ttbar" \
+  --contours "$OUT/contours_r_ttbar.json" -o "$OUT/scan_r_ttbar.png"
 echo
 echo "  r      2*deltaNLL"
 awk -F, 'NR>2 { printf "  %+.2f  %7.3f\n", $4, 2*$5 }' "$OUT/scan_r.csv"

@@ -52,6 +52,9 @@ struct ScanCommand: ParsableCommand {
   @Option(name: .customLong("csv"), help: "Write Combine's limit-tree rows here (atomically).")
   var csv: String?
 
+  @Option(name: .customLong("plot"), help: "Also draw the scan (1D: 2ΔNLL curve; 2D: 68%/95% contours) to this .png or .pdf.")
+  var plot: String?
+
   func run() throws {
     try runReportingErrors {
       guard algo == "grid" else { throw LikelihoodError("--algo \(algo) is not supported by 'scan' (grid)") }
@@ -90,6 +93,23 @@ struct ScanCommand: ParsableCommand {
       } else {
         print(header.joined(separator: ","))
         for r in rows { print(r.map { String(format: "%.9g", $0) }.joined(separator: ",")) }
+      }
+      if let plot {
+        guard axes.count <= 2 else { throw LikelihoodError("--plot draws 1D and 2D scans only") }
+        var path = csv
+        if path == nil {
+          path = FileManager.default.temporaryDirectory.appendingPathComponent("recombine-scan-\(getpid()).csv").path
+          try writeCSV(header, rows, to: path!)
+        }
+        defer { if csv == nil { try? FileManager.default.removeItem(atPath: path!) } }
+        let names = axes.flatMap { ["-P", m.parameters[$0].name] }
+        if axes.count == 1 {
+          var cmd = try PlotScanCommand.parse([path!, "-o", plot] + names)
+          try cmd.run()
+        } else {
+          var cmd = try PlotContourCommand.parse([path!, "-o", plot] + names)
+          try cmd.run()
+        }
       }
     }
   }
