@@ -95,8 +95,17 @@ struct FitCommand: ParsableCommand {
           }
           params.append(d)
         }
+        // Correlation matrix of the floating parameters (from the HESSE covariance).
+        let free = (0..<n).filter { !prep.specs[$0].fixed }
+        let corr: [[Double]] = free.map { i in
+          free.map { j in
+            let d = (hesse.covariance[i * n + i] * hesse.covariance[j * n + j]).squareRoot()
+            return d > 0 ? hesse.covariance[i * n + j] / d : (i == j ? 1 : 0)
+          }
+        }
         let doc: [String: Any] = [
           "nll": best.fval, "status": "\(best.status)", "singlesDelta": delta, "parameters": params,
+          "correlation": ["names": free.map { m.parameters[$0].name }, "matrix": corr],
         ]
         let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
         try writeFileAtomically(String(decoding: data, as: UTF8.self) + "\n", to: json)

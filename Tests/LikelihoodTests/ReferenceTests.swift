@@ -96,6 +96,24 @@ import Testing
       if name == "r" { print("  r Hesse error \(e) vs Combine \(error)") }
     }
     print("\(c.name) \(asimov ? "asimov" : "obs") params: max |Δvalue| = \(worstValue), max rel. Hesse error diff = \(worstError)")
+
+    // Correlation matrix (fit_*_corr.csv), for parameters not sitting on a bound.
+    let text = try String(contentsOf: dir(c).appendingPathComponent("expected/fit_\(asimov ? "asimov" : "obs")_corr.csv"), encoding: .utf8)
+    let lines = text.split(whereSeparator: { $0.isNewline }).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    let names = Array(lines[0].dropFirst())
+    let cov = p.hesseCovariance(best)
+    let n = best.x.count
+    var worstCorr = 0.0
+    for row in lines.dropFirst() {
+      guard let i = p.model.index(of: row[0]), !best.atBound.contains(i) else { continue }
+      for (k, v) in row.dropFirst().enumerated() {
+        guard let j = p.model.index(of: names[k]), !best.atBound.contains(j), let ref = Double(v) else { continue }
+        let ours = cov[i * n + j] / (cov[i * n + i] * cov[j * n + j]).squareRoot()
+        worstCorr = max(worstCorr, abs(ours - ref))
+        #expect(abs(ours - ref) < 0.01, "corr(\(row[0]), \(names[k])): \(ours) vs \(ref)")
+      }
+    }
+    print("  max |Δcorrelation| = \(worstCorr)")
   }
 
   /// toy-hgg-125 (counting, 2 channels) with floatingXSHiggs and with the equivalent

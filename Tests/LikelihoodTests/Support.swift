@@ -76,6 +76,13 @@ struct Problem {
     return r.fval - best.fval
   }
 
+  /// The HESSE covariance (parameters on a bound held fixed).
+  func hesseCovariance(_ best: MinimizationResult) -> [Double] {
+    var s = specs
+    for i in best.atBound { s[i].fixed = true }
+    return Minimizer().hesse(nll, at: best.x, parameters: s).covariance
+  }
+
   /// Hesse errors as Combine reports them (parameters on a bound held; scaled by √(2·level)).
   func hesseErrors(_ best: MinimizationResult) -> [String: Double] {
     var s = specs
