@@ -55,7 +55,7 @@ public enum CombineInterferenceFormat {
   public static func parse(data: Data) throws -> EFTParametrisation {
     var d = data
     if d.count >= 2 && d[d.startIndex] == 0x1f && d[d.startIndex + 1] == 0x8b { d = Data(try inflateGzip([UInt8](d))) }
-    return try parse(JSONSerialization.jsonObject(with: d))
+    return try parse(ExactJSONParser.parse(d))
   }
 
   enum Param {

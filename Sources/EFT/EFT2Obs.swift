@@ -40,6 +40,17 @@ public enum EFT2ObsFormat {
     return try parse(obj, targets: targets, formPrefix: formPrefix, into: base).0
   }
 
+  /// Parses EFT2Obs JSON data (plain or gzipped).
+  public static func parse(
+    data: Data, targets: Targets = .processesFromBinLabels, formPrefix: String = "eft2obs:",
+    into base: EFTParametrisation = EFTParametrisation()
+  ) throws -> (EFTParametrisation, Metadata) {
+    var d = data
+    if d.count >= 2 && d[d.startIndex] == 0x1f && d[d.startIndex + 1] == 0x8b { d = Data(try inflateGzip([UInt8](d))) }
+    guard let obj = try ExactJSONParser.parse(d) as? [String: Any] else { throw EFTError("EFT2Obs: not a JSON object") }
+    return try parse(obj, targets: targets, formPrefix: formPrefix, into: base)
+  }
+
   /// Parses a decoded EFT2Obs object.
   public static func parse(
     _ obj: [String: Any], targets: Targets = .processesFromBinLabels, formPrefix: String = "eft2obs:",

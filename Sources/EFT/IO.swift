@@ -77,9 +77,7 @@ func deflateGzip(_ input: [UInt8]) throws -> [UInt8] {
 /// Parses JSON from a (possibly gzipped) file into Foundation objects.
 func readJSONObject(_ path: String) throws -> Any {
   let data = try readMaybeGzipped(path)
-  do { return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
-    throw EFTError("'\(path)': invalid JSON (\(error))")
-  }
+  do { return try ExactJSONParser.parse(data) } catch { throw EFTError("'\(path)': \(error)") }
 }
 
 /// A JSON number as Double (JSONSerialization gives NSNumber, Int or Double).
@@ -121,4 +119,157 @@ func parseSimpleYAML(_ text: String) throws -> [(name: String, fields: [String: 
     }
   }
   return out
+}
+
+/// A small exact JSON parser producing Foundation-style values ([String: Any], [Any], String,
+/// Double, Bool, NSNull). Numbers are converted with Swift's `Double(_:)` (correctly rounded);
+/// swift-corelibs-foundation's JSONSerialization can be off by a few ulps, which would break
+/// bit-identical round trips.
+struct ExactJSONParser {
+  let bytes: [UInt8]
+  var pos = 0
+
+  static func parse(_ data: Data) throws -> Any {
+    var p = ExactJSONParser(bytes: [UInt8](data))
+    p.skipWhitespace()
+    let v = try p.value()
+    p.skipWhitespace()
+    guard p.pos == p.bytes.count else { throw p.error("trailing characters") }
+    return v
+  }
+
+  init(bytes: [UInt8]) {
+    self.bytes = bytes
+    // Skip a UTF-8 byte-order mark.
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { pos = 3 }
+  }
+
+  func error(_ msg: String) -> EFTError { EFTError("invalid JSON at byte \(pos): \(msg)") }
+
+  mutating func skipWhitespace() {
+    while pos < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[pos]) { pos += 1 }
+  }
+
+  mutating func expect(_ literal: String, _ value: Any) throws -> Any {
+    let l = Array(literal.utf8)
+    guard pos + l.count <= bytes.count, Array(bytes[pos..<pos + l.count]) == l else { throw error("bad literal") }
+    pos += l.count
+    return value
+  }
+
+  mutating func value() throws -> Any {
+    guard pos < bytes.count else { throw error("unexpected end") }
+    switch bytes[pos] {
+    case UInt8(ascii: "{"):
+      pos += 1
+      var obj: [String: Any] = [:]
+      skipWhitespace()
+      if pos < bytes.count && bytes[pos] == UInt8(ascii: "}") {
+        pos += 1
+        return obj
+      }
+      while true {
+        skipWhitespace()
+        guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("expected a key") }
+        let k = try string()
+        skipWhitespace()
+        guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':'") }
+        pos += 1
+        skipWhitespace()
+        obj[k] = try value()
+        skipWhitespace()
+        guard pos < bytes.count else { throw error("unexpected end in object") }
+        if bytes[pos] == UInt8(ascii: ",") {
+          pos += 1
+          continue
+        }
+        guard bytes[pos] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
+        pos += 1
+        return obj
+      }
+    case UInt8(ascii: "["):
+      pos += 1
+      var arr: [Any] = []
+      skipWhitespace()
+      if pos < bytes.count && bytes[pos] == UInt8(ascii: "]") {
+        pos += 1
+        return arr
+      }
+      while true {
+        skipWhitespace()
+        arr.append(try value())
+        skipWhitespace()
+        guard pos < bytes.count else { throw error("unexpected end in array") }
+        if bytes[pos] == UInt8(ascii: ",") {
+          pos += 1
+          continue
+        }
+        guard bytes[pos] == UInt8(ascii: "]") else { throw error("expected ',' or ']'") }
+        pos += 1
+        return arr
+      }
+    case UInt8(ascii: "\""): return try string()
+    case UInt8(ascii: "t"): return try expect("true", true)
+    case UInt8(ascii: "f"): return try expect("false", false)
+    case UInt8(ascii: "n"): return try expect("null", NSNull())
+    case UInt8(ascii: "N"): return try expect("NaN", Double.nan)  // Python's json writes NaN
+    case UInt8(ascii: "I"): return try expect("Infinity", Double.infinity)
+    default:
+      let start = pos
+      if bytes[pos] == UInt8(ascii: "-") && pos + 1 < bytes.count && bytes[pos + 1] == UInt8(ascii: "I") {
+        pos += 1
+        _ = try expect("Infinity", 0)
+        return -Double.infinity
+      }
+      while pos < bytes.count, let c = Optional(bytes[pos]),
+        (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
+          || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+      {
+        pos += 1
+      }
+      guard pos > start, let s = String(bytes: bytes[start..<pos], encoding: .ascii), let d = Double(s) else {
+        throw error("bad number")
+      }
+      return d
+    }
+  }
+
+  mutating func string() throws -> String {
+    pos += 1  // opening quote
+    var out: [UInt8] = []
+    while pos < bytes.count {
+      let c = bytes[pos]
+      pos += 1
+      if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
+      if c != UInt8(ascii: "\\") {
+        out.append(c)
+        continue
+      }
+      guard pos < bytes.count else { break }
+      let e = bytes[pos]
+      pos += 1
+      switch e {
+      case UInt8(ascii: "n"): out.append(0x0A)
+      case UInt8(ascii: "t"): out.append(0x09)
+      case UInt8(ascii: "r"): out.append(0x0D)
+      case UInt8(ascii: "b"): out.append(0x08)
+      case UInt8(ascii: "f"): out.append(0x0C)
+      case UInt8(ascii: "u"):
+        guard pos + 4 <= bytes.count, let h = String(bytes: bytes[pos..<pos + 4], encoding: .ascii),
+          var code = UInt32(h, radix: 16)
+        else { throw error("bad \\u escape") }
+        pos += 4
+        if (0xD800..<0xDC00).contains(code), pos + 6 <= bytes.count, bytes[pos] == UInt8(ascii: "\\"),
+          bytes[pos + 1] == UInt8(ascii: "u"), let h2 = String(bytes: bytes[pos + 2..<pos + 6], encoding: .ascii),
+          let low = UInt32(h2, radix: 16), (0xDC00..<0xE000).contains(low)
+        {
+          pos += 6
+          code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+        }
+        out.append(contentsOf: Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8))
+      default: out.append(e)  // \" \\ \/
+      }
+    }
+    throw error("unterminated string")
+  }
 }
