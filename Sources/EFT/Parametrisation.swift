@@ -302,6 +302,72 @@ public struct EFTModel: Sendable {
 
   /// The POI vector at the model's initial values.
   public var initialValues: [Double] { parameters.map(\.value) }
+
+  // MARK: Bulk evaluation (the layout the likelihood uses)
+
+  /// Every scaling of every target, flattened: target k owns `flatScalings[flatOffsets[k] ..<
+  /// flatOffsets[k] + targets[k].scalings.count]` (one entry, or one per shape bin).
+  public var flatScalings: [CompiledScaling] { targets.flatMap(\.scalings) }
+
+  /// Start of each target's scalings in `flatScalings`.
+  public var flatOffsets: [Int] {
+    var out: [Int] = []
+    var o = 0
+    for t in targets {
+      out.append(o)
+      o += t.scalings.count
+    }
+    return out
+  }
+
+  /// μ of every scaling (in `flatScalings` order) written into `values` (which must be at least
+  /// that long), in one pass, without allocation.
+  public func evaluateAll(at theta: [Double], into values: inout [Double]) {
+    theta.withUnsafeBufferPointer { t in
+      var k = 0
+      for target in targets {
+        for s in target.scalings {
+          values[k] = s.evaluate(t, gradient: nil, weight: 0)
+          k += 1
+        }
+      }
+    }
+  }
+
+  /// Adds Σ_k weights[k] · ∂μ_k/∂θ to `gradient` (k over `flatScalings`); returns Σ_k weights[k]·μ_k.
+  /// This is what an NLL needs: weights[k] = ∂NLL/∂μ_k (e.g. Σ_bins y_k,b (1 − n_b/ν_b)).
+  @discardableResult
+  public func accumulateGradient(at theta: [Double], weights: [Double], into gradient: inout [Double]) -> Double {
+    var total = 0.0
+    theta.withUnsafeBufferPointer { t in
+      gradient.withUnsafeMutableBufferPointer { g in
+        var k = 0
+        for target in targets {
+          for s in target.scalings {
+            let w = weights[k]
+            if w != 0 { total += w * s.evaluate(t, gradient: g.baseAddress, weight: w) }
+            k += 1
+          }
+        }
+      }
+    }
+    return total
+  }
+
+  /// The scalings that are ≤ `threshold` at θ (e.g. negative yields from a truncated or expanded
+  /// polynomial), for warnings during scans.
+  public func nonPositiveScalings(at theta: [Double], threshold: Double = 0) -> [(
+    channel: String, process: String, bin: Int, value: Double
+  )] {
+    var out: [(String, String, Int, Double)] = []
+    for t in targets {
+      for (b, s) in t.scalings.enumerated() {
+        let v = s.value(at: theta)
+        if v <= threshold { out.append((t.channel, t.process, t.perBin ? b : 0, v)) }
+      }
+    }
+    return out
+  }
 }
 
 extension EFTParametrisation {
@@ -370,5 +436,37 @@ extension EFTParametrisation {
       }
     }
     return EFTModel(parameters: pois, options: options, targets: compiled, transform: transform)
+  }
+}
+
+extension EFTParametrisation {
+  /// A copy in which every scaling with more than one factor (or any denominator) is replaced by its
+  /// second-order Taylor expansion, one form per distinct scaling, named
+  /// `"expanded:<n1>*<n2>/<d1>"` (STXStoSMEFT's `expand_equations`, then `truncation`). Needed to
+  /// write ratio parametrisations in single-form formats (Combine scaling.json, EFT2Obs).
+  public func expandingRatios(truncation: Truncation = .quadratic) throws -> EFTParametrisation {
+    try validate()
+    var out = self
+    func expand(_ f: ScalingFactors) -> ScalingFactors {
+      if f.numerators.count == 1 && f.denominators.isEmpty && truncation == .quadratic { return f }
+      let name = "expanded:" + f.numerators.joined(separator: "*")
+        + (f.denominators.isEmpty ? "" : "/" + f.denominators.joined(separator: "*"))
+        + (truncation == .linear ? ":linear" : "")
+      if out.forms[name] == nil {
+        out.forms[name] = QuadraticForm.expandedRatio(
+          numerators: f.numerators.map { forms[$0]! }, denominators: f.denominators.map { forms[$0]! }
+        ).truncated(truncation)
+      }
+      return ScalingFactors(numerators: [name])
+    }
+    out.targets = targets.map { t in
+      var t = t
+      switch t.scaling {
+      case .process(let f): t.scaling = .process(expand(f))
+      case .perBin(let b): t.scaling = .perBin(b.map(expand))
+      }
+      return t
+    }
+    return out
   }
 }

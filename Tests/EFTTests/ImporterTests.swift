@@ -454,3 +454,49 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
   broken.targets.append(EFTTarget(process: "t", scaling: .process(.init(numerators: ["missing"]))))
   #expect(throws: EFTError.self) { try broken.compile() }
 }
+
+@Test func bulkEvaluationExpandedExportAndNegativeWarning() throws {
+  let mapping: [String: STXStoSMEFT.ProcessMapping] = [
+    "ggH_hzz": .init(production: "GG2H", decay: "ZZ"), "ttH_hgg": .init(production: "TTH", decay: "gamgam"),
+    "qqH_hzz": .init(production: "QQ2HQQ", decay: "ZZ"),
+  ]
+  let p = try STXStoSMEFT.read(directory: stxsDir, processes: mapping).parametrisation
+  let model = try p.compile()
+  let n = p.coefficients.count
+  var theta = [Double](repeating: 0, count: n)
+  for i in 0..<n { theta[i] = 0.02 * Double((i * 5) % 9 - 4) }
+  var values = [Double](repeating: 0, count: model.flatScalings.count)
+  model.evaluateAll(at: theta, into: &values)
+  #expect(values.count == 3 && model.flatOffsets == [0, 1, 2])
+  let weights = [0.5, -1.25, 2.0]
+  var g = [Double](repeating: 0, count: n)
+  let total = model.accumulateGradient(at: theta, weights: weights, into: &g)
+  var gRef = [Double](repeating: 0, count: n)
+  var totalRef = 0.0
+  for (k, s) in model.flatScalings.enumerated() {
+    #expect(close(values[k], s.value(at: theta)))
+    totalRef += weights[k] * s.valueAndGradient(at: theta, accumulatingInto: &gRef, weight: weights[k])
+  }
+  #expect(close(total, totalRef))
+  for i in 0..<n { #expect(close(g[i], gRef[i])) }
+  // Expanded ratios exported to Combine's scaling.json and read back evaluate like `.expanded`.
+  let flat = try p.expandingRatios()
+  let back = try CombineInterferenceFormat.parse(data: try CombineInterferenceFormat.write(flat))
+  let mBack = try back.compile(options: .init(applyExponents: false))
+  let mExp = try p.compile(options: .init(ratio: .expanded, applyExponents: false))
+  let c = p.coefficients.map { _ in 0.0 }
+  var c1 = c
+  c1[p.coefficientIndex(named: "chg")!] = 0.001
+  c1[p.coefficientIndex(named: "chb")!] = -0.2
+  c1[p.coefficientIndex(named: "chw")!] = 0.3
+  for proc in mapping.keys {
+    let t = back.coefficients.map { w in c1[p.coefficientIndex(named: w.name)!] }
+    #expect(close(mBack.scaling(channel: "*", process: proc)!.value(at: t), mExp.scaling(channel: "x", process: proc)!.value(at: c1), 1e-12))
+  }
+  // eft.md §1.1: the expanded GG2H×ZZ scaling is negative at c_Hb = 2 → reported.
+  var c2 = c
+  c2[p.coefficientIndex(named: "chb")!] = 2
+  let neg = mExp.nonPositiveScalings(at: c2)
+  #expect(neg.contains { $0.process == "ggH_hzz" && abs($0.value - -1.38) < 0.005 })
+  #expect(try p.compile(options: .init(applyExponents: false)).nonPositiveScalings(at: c2).isEmpty)
+}
