@@ -44,11 +44,16 @@ public enum AACTemplates {
   }
 
   /// Classifies a process name; `operators` resolves `X_Y` splits when names contain `_`.
-  public static func role(of process: String, naming: Naming = .aac, operators: Set<String>? = nil) -> Role? {
+  public static func role(of process: String, naming: Naming = .aac, operators: Set<String>? = nil)
+    -> Role?
+  {
     func split(_ s: String) -> (String, String)? {
       for u in s.indices where s[u] == "_" {
-        let a = String(s[..<u]), b = String(s[s.index(after: u)...])
-        if let ops = operators { if ops.contains(a) && ops.contains(b) { return (a, b) } } else if !a.isEmpty && !b.isEmpty
+        let a = String(s[..<u])
+        let b = String(s[s.index(after: u)...])
+        if let ops = operators {
+          if ops.contains(a) && ops.contains(b) { return (a, b) }
+        } else if !a.isEmpty && !b.isEmpty
           && !b.contains("_")
         {
           return (a, b)
@@ -59,7 +64,9 @@ public enum AACTemplates {
     switch naming {
     case .aac:
       if process == "sm" { return .sm }
-      if process.hasPrefix("sm_lin_quad_mixed_") { return split(String(process.dropFirst(18))).map { .mixed($0.0, $0.1) } }
+      if process.hasPrefix("sm_lin_quad_mixed_") {
+        return split(String(process.dropFirst(18))).map { .mixed($0.0, $0.1) }
+      }
       if process.hasPrefix("sm_lin_quad_") { return .smLinQuad(String(process.dropFirst(12))) }
       if process.hasPrefix("sm_lin_") { return .smLin(String(process.dropFirst(7))) }
       if process.hasPrefix("quad_") { return .quad(String(process.dropFirst(5))) }
@@ -68,7 +75,9 @@ public enum AACTemplates {
       guard process.hasPrefix(p + "_") else { return nil }
       let r = String(process.dropFirst(p.count + 1))
       if r == "sm" { return .sm }
-      if r.hasPrefix("quad_mixed_") { return split(String(r.dropFirst(11))).map { .mixed($0.0, $0.1) } }
+      if r.hasPrefix("quad_mixed_") {
+        return split(String(r.dropFirst(11))).map { .mixed($0.0, $0.1) }
+      }
       if r.hasPrefix("lin_") { return .smLinQuad(String(r.dropFirst(4))) }
       if r.hasPrefix("quad_") { return .quad(String(r.dropFirst(5))) }
       return nil
@@ -81,7 +90,9 @@ public enum AACTemplates {
     _ yields: [String: Double], naming: Naming, registry: inout CoefficientRegistry
   ) throws -> QuadraticForm {
     var sm: Double?
-    var quad: [String: Double] = [:], sml: [String: Double] = [:], smlq: [String: Double] = [:]
+    var quad: [String: Double] = [:]
+    var sml: [String: Double] = [:]
+    var smlq: [String: Double] = [:]
     var mixed: [(String, String, Double)] = []
     for (proc, y) in yields.sorted(by: { $0.key < $1.key }) {
       switch role(of: proc, naming: naming) {
@@ -95,10 +106,13 @@ public enum AACTemplates {
     }
     guard let s = sm else { throw EFTError("no SM template among \(yields.keys.sorted())") }
     var ops: [String] = []
-    for x in (Array(smlq.keys) + Array(sml.keys) + Array(quad.keys) + mixed.flatMap { [$0.0, $0.1] }) where !ops.contains(x) {
+    for x
+      in (Array(smlq.keys) + Array(sml.keys) + Array(quad.keys) + mixed.flatMap { [$0.0, $0.1] })
+    where !ops.contains(x) {
       ops.append(x)
     }
-    var lin: [String: Double] = [:], q: [String: Double] = [:]
+    var lin: [String: Double] = [:]
+    var q: [String: Double] = [:]
     for x in ops {
       q[x] = quad[x] ?? 0
       if let v = smlq[x] {
@@ -141,24 +155,31 @@ public enum AACTemplates {
     var factors: [ScalingFactors] = []
     for b in 0..<nbins {
       let f = try absoluteForm(yields.mapValues { $0[b] }, naming: naming, registry: &reg)
-      guard f.constant != 0 else { throw EFTError("channel \(channel) bin \(b): SM yield is 0, cannot normalise") }
+      guard f.constant != 0 else {
+        throw EFTError("channel \(channel) bin \(b): SM yield is 0, cannot normalise")
+      }
       let name = nbins == 1 ? "\(channel)/\(smProcess)" : "\(channel)/\(smProcess)/\(b)"
       out.forms[name] = f.scaled(by: 1 / f.constant)
       factors.append(ScalingFactors(numerators: [name]))
     }
     out.targets.append(
       EFTTarget(
-        channel: channel, process: smProcess, scaling: nbins == 1 ? .process(factors[0]) : .perBin(factors)))
+        channel: channel, process: smProcess,
+        scaling: nbins == 1 ? .process(factors[0]) : .perBin(factors)))
     if out.forms["zero"] == nil { out.forms["zero"] = QuadraticForm() }
     for p in yields.keys.sorted() where p != smProcess && role(of: p, naming: naming) != nil {
-      out.targets.append(EFTTarget(channel: channel, process: p, scaling: .process(ScalingFactors(numerators: ["zero"]))))
+      out.targets.append(
+        EFTTarget(
+          channel: channel, process: p, scaling: .process(ScalingFactors(numerators: ["zero"]))))
     }
     out.coefficients = reg.coefficients
     return out
   }
 
   /// Converts every channel of a counting datacard (rates from the `rate` line).
-  public static func convert(datacard card: Datacard, naming: Naming = .aac) throws -> EFTParametrisation {
+  public static func convert(datacard card: Datacard, naming: Naming = .aac) throws
+    -> EFTParametrisation
+  {
     var p = EFTParametrisation()
     for bin in card.bins {
       var yields: [String: [Double]] = [:]
@@ -174,7 +195,9 @@ public enum AACTemplates {
   /// The template yields (AAC naming) that reproduce an absolute-yield form N(c):
   /// sm = a₀, quad_X = B_XX, sm_lin_quad_X = a₀ + A_X + B_XX,
   /// sm_lin_quad_mixed_X_Y = a₀ + A_X + B_XX + A_Y + B_YY + B_XY (for every pair with B_XY ≠ 0).
-  public static func templateYields(_ form: QuadraticForm, coefficientNames: [String]) -> [String: Double] {
+  public static func templateYields(_ form: QuadraticForm, coefficientNames: [String]) -> [String:
+    Double]
+  {
     var out: [String: Double] = ["sm": form.constant]
     let s = form.constant
     for i in form.indices {

@@ -46,7 +46,9 @@ public struct EFTBasis: Sendable, Equatable {
     let m = r.count
     guard m == parameters.count, m > 0 else { throw EFTError("need one row of R per parameter") }
     let n = r[0].count
-    guard r.allSatisfy({ $0.count == n }), m <= n else { throw EFTError("R must be m×n with m ≤ n") }
+    guard r.allSatisfy({ $0.count == n }), m <= n else {
+      throw EFTError("R must be m×n with m ≤ n")
+    }
     // G = R Rᵀ (m×m), then T = Rᵀ G⁻¹.
     var g = [Double](repeating: 0, count: m * m)
     for a in 0..<m {
@@ -77,7 +79,9 @@ public struct EFTBasis: Sendable, Equatable {
     fisher: [[Double]], threshold: Double, prefix: String = "EV", range: Double = 10
   ) throws -> EFTBasis {
     let n = fisher.count
-    guard n > 0, fisher.allSatisfy({ $0.count == n }) else { throw EFTError("Fisher matrix must be square") }
+    guard n > 0, fisher.allSatisfy({ $0.count == n }) else {
+      throw EFTError("Fisher matrix must be square")
+    }
     for i in 0..<n {
       for j in 0..<i where abs(fisher[i][j] - fisher[j][i]) > 1e-9 * max(1, abs(fisher[i][j])) {
         throw EFTError("Fisher matrix is not symmetric at (\(i), \(j))")
@@ -95,7 +99,9 @@ public struct EFTBasis: Sendable, Equatable {
       v = v.map { sign * $0 / norm }
       for i in 0..<n { t[i][a] = v[i] }
     }
-    let params = order.indices.map { Parameter(name: "\(prefix)\($0)", minimum: -range, maximum: range) }
+    let params = order.indices.map {
+      Parameter(name: "\(prefix)\($0)", minimum: -range, maximum: range)
+    }
     return try EFTBasis(parameters: params, transform: t, eigenvalues: order.map { values[$0] })
   }
 
@@ -108,7 +114,8 @@ public struct EFTBasis: Sendable, Equatable {
 func symmetricEigen(_ a: [[Double]]) throws -> ([Double], [Double]) {
   let n = a.count
   gsl_set_error_handler_off()
-  guard let m = gsl_matrix_alloc(n, n), let evec = gsl_matrix_alloc(n, n), let eval = gsl_vector_alloc(n),
+  guard let m = gsl_matrix_alloc(n, n), let evec = gsl_matrix_alloc(n, n),
+    let eval = gsl_vector_alloc(n),
     let work = gsl_eigen_symmv_alloc(n)
   else { throw EFTError("GSL allocation failed") }
   defer {
@@ -132,7 +139,8 @@ func symmetricEigen(_ a: [[Double]]) throws -> ([Double], [Double]) {
 /// Inverse of an m×m row-major matrix by GSL's LU decomposition.
 func invert(_ a: [Double], _ m: Int) throws -> [Double] {
   gsl_set_error_handler_off()
-  guard let mat = gsl_matrix_alloc(m, m), let inv = gsl_matrix_alloc(m, m), let perm = gsl_permutation_alloc(m)
+  guard let mat = gsl_matrix_alloc(m, m), let inv = gsl_matrix_alloc(m, m),
+    let perm = gsl_permutation_alloc(m)
   else { throw EFTError("GSL allocation failed") }
   defer {
     gsl_matrix_free(mat)
@@ -141,8 +149,12 @@ func invert(_ a: [Double], _ m: Int) throws -> [Double] {
   }
   for i in 0..<m { for j in 0..<m { gsl_matrix_set(mat, i, j, a[i * m + j]) } }
   var signum: Int32 = 0
-  guard gsl_linalg_LU_decomp(mat, perm, &signum) == 0 else { throw EFTError("LU decomposition failed") }
-  for i in 0..<m where gsl_matrix_get(mat, i, i) == 0 { throw EFTError("singular matrix: R has dependent rows") }
+  guard gsl_linalg_LU_decomp(mat, perm, &signum) == 0 else {
+    throw EFTError("LU decomposition failed")
+  }
+  for i in 0..<m where gsl_matrix_get(mat, i, i) == 0 {
+    throw EFTError("singular matrix: R has dependent rows")
+  }
   guard gsl_linalg_LU_invert(mat, perm, inv) == 0 else { throw EFTError("matrix inversion failed") }
   var out = [Double](repeating: 0, count: m * m)
   for i in 0..<m { for j in 0..<m { out[i * m + j] = gsl_matrix_get(inv, i, j) } }

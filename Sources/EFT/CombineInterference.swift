@@ -54,7 +54,9 @@ public enum CombineInterferenceFormat {
   /// Parses JSON data (plain or gzipped bytes).
   public static func parse(data: Data) throws -> EFTParametrisation {
     var d = data
-    if d.count >= 2 && d[d.startIndex] == 0x1f && d[d.startIndex + 1] == 0x8b { d = Data(try inflateGzip([UInt8](d))) }
+    if d.count >= 2 && d[d.startIndex] == 0x1f && d[d.startIndex + 1] == 0x8b {
+      d = Data(try inflateGzip([UInt8](d)))
+    }
     return try parse(ExactJSONParser.parse(d))
   }
 
@@ -66,7 +68,9 @@ public enum CombineInterferenceFormat {
   /// Parses one factory string.
   static func parameter(_ s: String, registry: inout CoefficientRegistry) throws -> Param {
     let t = s.trimmingCharacters(in: .whitespaces)
-    if t.contains("::") { throw EFTError("unsupported factory expression '\(t)' (only name, name[v], name[v,lo,hi])") }
+    if t.contains("::") {
+      throw EFTError("unsupported factory expression '\(t)' (only name, name[v], name[v,lo,hi])")
+    }
     guard let open = t.firstIndex(of: "[") else {
       guard !t.isEmpty else { throw EFTError("empty parameter name") }
       return .coefficient(registry.add(t))
@@ -75,21 +79,30 @@ public enum CombineInterferenceFormat {
     let name = String(t[..<open])
     let inner = t[t.index(after: open)..<t.index(before: t.endIndex)]
     let nums = try inner.split(separator: ",").map { p -> Double in
-      guard let v = Double(p.trimmingCharacters(in: .whitespaces)) else { throw EFTError("bad number in '\(t)'") }
+      guard let v = Double(p.trimmingCharacters(in: .whitespaces)) else {
+        throw EFTError("bad number in '\(t)'")
+      }
       return v
     }
     switch nums.count {
     case 1: return .constant(nums[0])
     case 2:  // RooFit: name[lo,hi] starts at the midpoint
       return .coefficient(
-        registry.add(WilsonCoefficient(name: name, value: (nums[0] + nums[1]) / 2, minimum: nums[0], maximum: nums[1])))
-    case 3: return .coefficient(registry.add(WilsonCoefficient(name: name, value: nums[0], minimum: nums[1], maximum: nums[2])))
+        registry.add(
+          WilsonCoefficient(
+            name: name, value: (nums[0] + nums[1]) / 2, minimum: nums[0], maximum: nums[1])))
+    case 3:
+      return .coefficient(
+        registry.add(
+          WilsonCoefficient(name: name, value: nums[0], minimum: nums[1], maximum: nums[2])))
     default: throw EFTError("malformed parameter '\(t)'")
     }
   }
 
   static func parse(_ json: Any) throws -> EFTParametrisation {
-    guard let records = json as? [Any] else { throw EFTError("scaling data must be a JSON list of records") }
+    guard let records = json as? [Any] else {
+      throw EFTError("scaling data must be a JSON list of records")
+    }
     var reg = CoefficientRegistry()
     var forms: [String: QuadraticForm] = [:]
     var targets: [EFTTarget] = []
@@ -99,14 +112,17 @@ public enum CombineInterferenceFormat {
         let rows = rec["scaling"] as? [Any]
       else { throw EFTError("record \(r): needs channel, process, parameters and scaling") }
       let ps = try params.map { p -> Param in
-        guard let s = p as? String else { throw EFTError("record \(r): parameters must be strings") }
+        guard let s = p as? String else {
+          throw EFTError("record \(r): parameters must be strings")
+        }
         return try parameter(s, registry: &reg)
       }
       let k = ps.count
       var bins: [ScalingFactors] = []
       for (b, rowAny) in rows.enumerated() {
         guard let row = rowAny as? [Any], row.count == k * (k + 1) / 2 else {
-          throw EFTError("record \(r) (\(channel)/\(process)) bin \(b): expected \(k * (k + 1) / 2) numbers")
+          throw EFTError(
+            "record \(r) (\(channel)/\(process)) bin \(b): expected \(k * (k + 1) / 2) numbers")
         }
         var constant = 0.0
         var linear: [Int: Double] = [:]
@@ -114,7 +130,9 @@ public enum CombineInterferenceFormat {
         var pos = 0
         for i in 0..<k {
           for j in 0...i {
-            guard let m = jsonNumber(row[pos]) else { throw EFTError("record \(r) bin \(b): non-numeric entry") }
+            guard let m = jsonNumber(row[pos]) else {
+              throw EFTError("record \(r) bin \(b): non-numeric entry")
+            }
             pos += 1
             if m == 0 { continue }
             let v = i == j ? m : 2 * m
@@ -122,7 +140,8 @@ public enum CombineInterferenceFormat {
             case (.constant(let a), .constant(let c)): constant += v * a * c
             case (.constant(let a), .coefficient(let c)), (.coefficient(let c), .constant(let a)):
               linear[c, default: 0] += v * a
-            case (.coefficient(let a), .coefficient(let c)): quadratic[IndexPair(a, c), default: 0] += v
+            case (.coefficient(let a), .coefficient(let c)):
+              quadratic[IndexPair(a, c), default: 0] += v
             }
           }
         }
@@ -148,20 +167,28 @@ public enum CombineInterferenceFormat {
       }
       let forms = try factors.map { f -> QuadraticForm in
         guard f.numerators.count == 1, f.denominators.isEmpty else {
-          throw EFTError("\(t.channel)/\(t.process): only single-form scalings can be written as scaling.json")
+          throw EFTError(
+            "\(t.channel)/\(t.process): only single-form scalings can be written as scaling.json")
         }
         return p.forms[f.numerators[0]]!
       }
       let used = Set(forms.flatMap(\.indices)).sorted()
-      let params = ["cSM[1]"] + used.map { i -> String in
-        let c = p.coefficients[i]
-        return "\(c.name)[\(fmt(c.value)),\(fmt(c.minimum)),\(fmt(c.maximum))]"
-      }
+      let params =
+        ["cSM[1]"]
+        + used.map { i -> String in
+          let c = p.coefficients[i]
+          return "\(c.name)[\(fmt(c.value)),\(fmt(c.minimum)),\(fmt(c.maximum))]"
+        }
       // Map each form onto local coefficients 0..<used.count, then take the dense triangle.
-      var local = [[Double]](repeating: [Double](repeating: 0, count: used.count), count: p.coefficients.count)
+      var local = [[Double]](
+        repeating: [Double](repeating: 0, count: used.count), count: p.coefficients.count)
       for (a, i) in used.enumerated() { local[i][a] = 1 }
-      let rows = forms.map { $0.substituted(local, newCount: used.count).denseLowerTriangle(coefficientCount: used.count) }
-      out.append(["channel": t.channel, "process": t.process, "parameters": params, "scaling": rows] as [String: Any])
+      let rows = forms.map {
+        $0.substituted(local, newCount: used.count).denseLowerTriangle(coefficientCount: used.count)
+      }
+      out.append(
+        ["channel": t.channel, "process": t.process, "parameters": params, "scaling": rows]
+          as [String: Any])
     }
     let data = try writeJSONObject(out)
     return gzip ? Data(try deflateGzip([UInt8](data))) : data

@@ -36,7 +36,9 @@ public enum EFT2ObsFormat {
     path: String, targets: Targets = .processesFromBinLabels, formPrefix: String = "eft2obs:",
     into base: EFTParametrisation = EFTParametrisation()
   ) throws -> EFTParametrisation {
-    guard let obj = try readJSONObject(path) as? [String: Any] else { throw EFTError("\(path): not a JSON object") }
+    guard let obj = try readJSONObject(path) as? [String: Any] else {
+      throw EFTError("\(path): not a JSON object")
+    }
     return try parse(obj, targets: targets, formPrefix: formPrefix, into: base).0
   }
 
@@ -46,14 +48,19 @@ public enum EFT2ObsFormat {
     into base: EFTParametrisation = EFTParametrisation()
   ) throws -> (EFTParametrisation, Metadata) {
     var d = data
-    if d.count >= 2 && d[d.startIndex] == 0x1f && d[d.startIndex + 1] == 0x8b { d = Data(try inflateGzip([UInt8](d))) }
-    guard let obj = try ExactJSONParser.parse(d) as? [String: Any] else { throw EFTError("EFT2Obs: not a JSON object") }
+    if d.count >= 2 && d[d.startIndex] == 0x1f && d[d.startIndex + 1] == 0x8b {
+      d = Data(try inflateGzip([UInt8](d)))
+    }
+    guard let obj = try ExactJSONParser.parse(d) as? [String: Any] else {
+      throw EFTError("EFT2Obs: not a JSON object")
+    }
     return try parse(obj, targets: targets, formPrefix: formPrefix, into: base)
   }
 
   /// Parses a decoded EFT2Obs object.
   public static func parse(
-    _ obj: [String: Any], targets: Targets = .processesFromBinLabels, formPrefix: String = "eft2obs:",
+    _ obj: [String: Any], targets: Targets = .processesFromBinLabels,
+    formPrefix: String = "eft2obs:",
     into base: EFTParametrisation = EFTParametrisation()
   ) throws -> (EFTParametrisation, Metadata) {
     var reg = CoefficientRegistry(base.coefficients)
@@ -66,9 +73,13 @@ public enum EFT2ObsFormat {
       for (t, any) in terms.enumerated() {
         guard let term = any as? [Any], term.count >= 2, let names = term[0] as? [String],
           let vals = term[1] as? [Any], vals.count == perBin.count
-        else { throw EFTError("EFT2Obs term \(t): expected [[params], [value per bin], [error per bin]]") }
+        else {
+          throw EFTError("EFT2Obs term \(t): expected [[params], [value per bin], [error per bin]]")
+        }
         for b in 0..<perBin.count {
-          guard let v = jsonNumber(vals[b]) else { throw EFTError("EFT2Obs term \(t): non-numeric value") }
+          guard let v = jsonNumber(vals[b]) else {
+            throw EFTError("EFT2Obs term \(t): non-numeric value")
+          }
           perBin[b].append((names, v))
         }
       }
@@ -76,14 +87,19 @@ public enum EFT2ObsFormat {
     } else if let bins = obj["bins"] as? [Any] {
       perBin = []
       for (b, any) in bins.enumerated() {
-        guard let entries = any as? [Any] else { throw EFTError("EFT2Obs legacy bin \(b): not a list") }
+        guard let entries = any as? [Any] else {
+          throw EFTError("EFT2Obs legacy bin \(b): not a list")
+        }
         var list: [([String], Double)] = []
         for e in entries {
-          guard let arr = e as? [Any], arr.count >= 3, arr.count <= 4, let v = jsonNumber(arr[0]) else {
+          guard let arr = e as? [Any], arr.count >= 3, arr.count <= 4, let v = jsonNumber(arr[0])
+          else {
             throw EFTError("EFT2Obs legacy bin \(b): entries are [val, err, p1(, p2)]")
           }
           let names = try arr[2...].map { x -> String in
-            guard let s = x as? String else { throw EFTError("EFT2Obs legacy bin \(b): parameter names must be strings") }
+            guard let s = x as? String else {
+              throw EFTError("EFT2Obs legacy bin \(b): parameter names must be strings")
+            }
             return s
           }
           list.append((names, v))
@@ -125,7 +141,9 @@ public enum EFT2ObsFormat {
     }
     switch targets {
     case .processesFromBinLabels:
-      for (b, f) in factors.enumerated() { out.targets.append(EFTTarget(process: labels[b], scaling: .process(f))) }
+      for (b, f) in factors.enumerated() {
+        out.targets.append(EFTTarget(process: labels[b], scaling: .process(f)))
+      }
     case .shapeBins(let channel, let process):
       out.targets.append(EFTTarget(channel: channel, process: process, scaling: .perBin(factors)))
     }
@@ -137,7 +155,8 @@ public enum EFT2ObsFormat {
   /// ordered as EFT2Obs does: linear, then squares and crosses, parameter names sorted within a term.
   /// Errors are written as 0.
   public static func write(
-    bins: [QuadraticForm], coefficientNames: [String], binLabels: [String] = [], smValues: [Double]? = nil,
+    bins: [QuadraticForm], coefficientNames: [String], binLabels: [String] = [],
+    smValues: [Double]? = nil,
     binEdges: [[Double]]? = nil, legacy: Bool = false
   ) throws -> Data {
     for (b, f) in bins.enumerated() where f.constant != 1 {
@@ -147,12 +166,17 @@ public enum EFT2ObsFormat {
     var keys = Set<[String]>()
     for f in bins {
       for t in f.linearTerms { keys.insert([coefficientNames[t.index]]) }
-      for t in f.quadraticTerms { keys.insert([coefficientNames[t.first], coefficientNames[t.second]].sorted()) }
+      for t in f.quadraticTerms {
+        keys.insert([coefficientNames[t.first], coefficientNames[t.second]].sorted())
+      }
     }
-    let ordered = keys.sorted { a, b in a.count != b.count ? a.count < b.count : a.lexicographicallyPrecedes(b) }
+    let ordered = keys.sorted { a, b in
+      a.count != b.count ? a.count < b.count : a.lexicographicallyPrecedes(b)
+    }
     let index = Dictionary(uniqueKeysWithValues: coefficientNames.enumerated().map { ($1, $0) })
     func value(_ f: QuadraticForm, _ k: [String]) -> Double {
-      k.count == 1 ? f.linearCoefficient(index[k[0]]!) : f.quadraticCoefficient(index[k[0]]!, index[k[1]]!)
+      k.count == 1
+        ? f.linearCoefficient(index[k[0]]!) : f.quadraticCoefficient(index[k[0]]!, index[k[1]]!)
     }
     let n = bins.count
     let sm = smValues ?? Array(repeating: 1, count: n)
@@ -166,7 +190,9 @@ public enum EFT2ObsFormat {
       ]
     } else {
       obj = [
-        "terms": ordered.map { k in [k, bins.map { value($0, k) }, Array(repeating: 0.0, count: n)] as [Any] },
+        "terms": ordered.map { k in
+          [k, bins.map { value($0, k) }, Array(repeating: 0.0, count: n)] as [Any]
+        },
         "nbins": n, "sm_vals": sm, "bin_edges": edges, "bin_labels": binLabels,
         "parameters": Array(Set(ordered.joined())).sorted(),
       ]

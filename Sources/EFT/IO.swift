@@ -7,7 +7,9 @@ import Foundation
 
 /// Reads a file, transparently gunzipping it when it starts with the gzip magic bytes.
 func readMaybeGzipped(_ path: String) throws -> Data {
-  guard let data = FileManager.default.contents(atPath: path) else { throw EFTError("cannot read '\(path)'") }
+  guard let data = FileManager.default.contents(atPath: path) else {
+    throw EFTError("cannot read '\(path)'")
+  }
   if data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b {
     return Data(try inflateGzip([UInt8](data)))
   }
@@ -18,7 +20,8 @@ func readMaybeGzipped(_ path: String) throws -> Data {
 func inflateGzip(_ input: [UInt8]) throws -> [UInt8] {
   var output: [UInt8] = []
   var stream = z_stream()
-  guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+  guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+  else {
     throw EFTError("zlib initialisation failed")
   }
   defer { inflateEnd(&stream) }
@@ -39,7 +42,9 @@ func inflateGzip(_ input: [UInt8]) throws -> [UInt8] {
         guard inflateReset(&stream) == Z_OK else { throw EFTError("corrupt gzip member") }
         continue
       }
-      guard status == Z_OK else { throw EFTError("corrupt or truncated gzip data (zlib status \(status))") }
+      guard status == Z_OK else {
+        throw EFTError("corrupt or truncated gzip data (zlib status \(status))")
+      }
       if stream.avail_in == 0 && produced == 0 { throw EFTError("truncated gzip data") }
     }
   }
@@ -68,7 +73,9 @@ func deflateGzip(_ input: [UInt8]) throws -> [UInt8] {
       }
       output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
       if status == Z_STREAM_END { return }
-      guard status == Z_OK || status == Z_BUF_ERROR else { throw EFTError("gzip compression failed") }
+      guard status == Z_OK || status == Z_BUF_ERROR else {
+        throw EFTError("gzip compression failed")
+      }
     }
   }
   return output
@@ -108,8 +115,11 @@ func parseSimpleYAML(_ text: String) throws -> [(name: String, fields: [String: 
     if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("---") { continue }
     let indented = line.first == " " || line.first == "\t"
     let t = line.trimmingCharacters(in: .whitespaces)
-    guard let colon = t.firstIndex(of: ":") else { throw EFTError("pois.yaml line \(n + 1): expected 'key: value'") }
-    let key = t[..<colon].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+    guard let colon = t.firstIndex(of: ":") else {
+      throw EFTError("pois.yaml line \(n + 1): expected 'key: value'")
+    }
+    let key = t[..<colon].trimmingCharacters(in: .whitespaces).trimmingCharacters(
+      in: CharacterSet(charactersIn: "\"'"))
     let value = t[t.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     if !indented {
       out.append((key, [:]))
@@ -152,7 +162,9 @@ struct ExactJSONParser {
 
   mutating func expect(_ literal: String, _ value: Any) throws -> Any {
     let l = Array(literal.utf8)
-    guard pos + l.count <= bytes.count, Array(bytes[pos..<pos + l.count]) == l else { throw error("bad literal") }
+    guard pos + l.count <= bytes.count, Array(bytes[pos..<pos + l.count]) == l else {
+      throw error("bad literal")
+    }
     pos += l.count
     return value
   }
@@ -170,10 +182,14 @@ struct ExactJSONParser {
       }
       while true {
         skipWhitespace()
-        guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("expected a key") }
+        guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else {
+          throw error("expected a key")
+        }
         let k = try string()
         skipWhitespace()
-        guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':'") }
+        guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else {
+          throw error("expected ':'")
+        }
         pos += 1
         skipWhitespace()
         obj[k] = try value()
@@ -216,18 +232,23 @@ struct ExactJSONParser {
     case UInt8(ascii: "I"): return try expect("Infinity", Double.infinity)
     default:
       let start = pos
-      if bytes[pos] == UInt8(ascii: "-") && pos + 1 < bytes.count && bytes[pos + 1] == UInt8(ascii: "I") {
+      if bytes[pos] == UInt8(ascii: "-") && pos + 1 < bytes.count
+        && bytes[pos + 1] == UInt8(ascii: "I")
+      {
         pos += 1
         _ = try expect("Infinity", 0)
         return -Double.infinity
       }
       while pos < bytes.count, let c = Optional(bytes[pos]),
-        (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
+        (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
+          || c == UInt8(ascii: ".")
           || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
       {
         pos += 1
       }
-      guard pos > start, let s = String(bytes: bytes[start..<pos], encoding: .ascii), let d = Double(s) else {
+      guard pos > start, let s = String(bytes: bytes[start..<pos], encoding: .ascii),
+        let d = Double(s)
+      else {
         throw error("bad number")
       }
       return d
@@ -259,8 +280,10 @@ struct ExactJSONParser {
           var code = UInt32(h, radix: 16)
         else { throw error("bad \\u escape") }
         pos += 4
-        if (0xD800..<0xDC00).contains(code), pos + 6 <= bytes.count, bytes[pos] == UInt8(ascii: "\\"),
-          bytes[pos + 1] == UInt8(ascii: "u"), let h2 = String(bytes: bytes[pos + 2..<pos + 6], encoding: .ascii),
+        if (0xD800..<0xDC00).contains(code), pos + 6 <= bytes.count,
+          bytes[pos] == UInt8(ascii: "\\"),
+          bytes[pos + 1] == UInt8(ascii: "u"),
+          let h2 = String(bytes: bytes[pos + 2..<pos + 6], encoding: .ascii),
           let low = UInt32(h2, radix: 16), (0xDC00..<0xE000).contains(low)
         {
           pos += 6

@@ -84,13 +84,19 @@ public enum NativeFormat {
     do { file = try JSONDecoder().decode(File.self, from: data) } catch {
       throw EFTError("not a recombine-eft file: \(error)")
     }
-    guard file.format == formatName else { throw EFTError("format is '\(file.format)', expected '\(formatName)'") }
-    guard file.version == version else { throw EFTError("unsupported recombine-eft version \(file.version)") }
+    guard file.format == formatName else {
+      throw EFTError("format is '\(file.format)', expected '\(formatName)'")
+    }
+    guard file.version == version else {
+      throw EFTError("unsupported recombine-eft version \(file.version)")
+    }
     let coefficients = file.coefficients.map {
       WilsonCoefficient(
-        name: $0.name, value: $0.value ?? 0, minimum: $0.min ?? -10, maximum: $0.max ?? 10, exponent: $0.exponent ?? 0)
+        name: $0.name, value: $0.value ?? 0, minimum: $0.min ?? -10, maximum: $0.max ?? 10,
+        exponent: $0.exponent ?? 0)
     }
-    let index = Dictionary(coefficients.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    let index = Dictionary(
+      coefficients.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     func idx(_ n: String, _ form: String) throws -> Int {
       guard let i = index[n] else { throw EFTError("form '\(form)': unknown coefficient '\(n)'") }
       return i
@@ -102,19 +108,30 @@ public enum NativeFormat {
       for (k, v) in f.linear ?? [:] { linear[try idx(k, name), default: 0] += v }
       for (k, v) in f.quadratic ?? [:] {
         let parts = k.split(separator: "*", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { throw EFTError("form '\(name)': quadratic key '\(k)' is not 'x*y'") }
-        quadratic[IndexPair(try idx(String(parts[0]), name), try idx(String(parts[1]), name)), default: 0] += v
+        guard parts.count == 2 else {
+          throw EFTError("form '\(name)': quadratic key '\(k)' is not 'x*y'")
+        }
+        quadratic[
+          IndexPair(try idx(String(parts[0]), name), try idx(String(parts[1]), name)), default: 0] +=
+          v
       }
       forms[name] = QuadraticForm(constant: f.constant ?? 0, linear: linear, quadratic: quadratic)
     }
     let targets = try file.targets.map { t -> EFTTarget in
       if let bins = t.bins {
-        guard t.numerators == nil else { throw EFTError("target \(t.process): both bins and numerators") }
+        guard t.numerators == nil else {
+          throw EFTError("target \(t.process): both bins and numerators")
+        }
         return EFTTarget(
           channel: t.channel ?? "*", process: t.process,
-          scaling: .perBin(bins.map { ScalingFactors(numerators: $0.numerators, denominators: $0.denominators ?? []) }))
+          scaling: .perBin(
+            bins.map {
+              ScalingFactors(numerators: $0.numerators, denominators: $0.denominators ?? [])
+            }))
       }
-      guard let n = t.numerators else { throw EFTError("target \(t.process): needs numerators or bins") }
+      guard let n = t.numerators else {
+        throw EFTError("target \(t.process): needs numerators or bins")
+      }
       return EFTTarget(
         channel: t.channel ?? "*", process: t.process,
         scaling: .process(ScalingFactors(numerators: n, denominators: t.denominators ?? [])))
@@ -149,13 +166,18 @@ public enum NativeFormat {
       case .perBin(let b):
         return Target(
           channel: t.channel, process: t.process, numerators: nil, denominators: nil,
-          bins: b.map { Factors(numerators: $0.numerators, denominators: $0.denominators.isEmpty ? nil : $0.denominators) })
+          bins: b.map {
+            Factors(
+              numerators: $0.numerators,
+              denominators: $0.denominators.isEmpty ? nil : $0.denominators)
+          })
       }
     }
     let file = File(
       format: formatName, version: version,
       coefficients: p.coefficients.map {
-        Coefficient(name: $0.name, value: $0.value, min: $0.minimum, max: $0.maximum, exponent: $0.exponent)
+        Coefficient(
+          name: $0.name, value: $0.value, min: $0.minimum, max: $0.maximum, exponent: $0.exponent)
       }, forms: forms, targets: targets)
     let enc = JSONEncoder()
     enc.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
@@ -178,7 +200,9 @@ public enum NativeFormat {
 /// ≤ 2. Whitespace and line breaks are ignored; an optional `label:` prefix is skipped.
 public enum PolynomialText {
   /// Parses one polynomial; unknown coefficient names are added to `coefficients`.
-  public static func parse(_ text: String, coefficients: inout [WilsonCoefficient]) throws -> QuadraticForm {
+  public static func parse(_ text: String, coefficients: inout [WilsonCoefficient]) throws
+    -> QuadraticForm
+  {
     var reg = CoefficientRegistry(coefficients)
     var s = text.filter { !$0.isWhitespace }
     if let colon = s.firstIndex(of: ":") { s = String(s[s.index(after: colon)...]) }
@@ -224,7 +248,9 @@ public enum PolynomialText {
         var name = String(factor)
         var power = 1
         if let caret = name.firstIndex(of: "^") {
-          guard let p = Int(name[name.index(after: caret)...]) else { throw EFTError("bad power in '\(term)'") }
+          guard let p = Int(name[name.index(after: caret)...]) else {
+            throw EFTError("bad power in '\(term)'")
+          }
           power = p
           name = String(name[..<caret])
         }
@@ -251,12 +277,16 @@ public enum PolynomialText {
     numerator: QuadraticForm, denominator: QuadraticForm
   ) {
     let s = text.filter { !$0.isWhitespace }
-    guard let r = s.range(of: ")/(") else { return (try parse(s, coefficients: &coefficients), QuadraticForm(constant: 1)) }
+    guard let r = s.range(of: ")/(") else {
+      return (try parse(s, coefficients: &coefficients), QuadraticForm(constant: 1))
+    }
     var num = String(s[..<r.lowerBound])
     var den = String(s[r.upperBound...])
     guard num.hasPrefix("("), den.hasSuffix(")") else { throw EFTError("ratio must be (…)/(…)") }
     num.removeFirst()
     den.removeLast()
-    return (try parse(num, coefficients: &coefficients), try parse(den, coefficients: &coefficients))
+    return (
+      try parse(num, coefficients: &coefficients), try parse(den, coefficients: &coefficients)
+    )
   }
 }

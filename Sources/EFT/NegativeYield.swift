@@ -46,13 +46,16 @@ public enum NegativeYieldPolicy: Sendable, Hashable {
   @inline(__always)
   public func apply(_ nu: Double) -> Outcome {
     let m = minimum
-    if nu >= m { return Outcome(yield: nu, derivative: 1, penalty: 0, penaltyDerivative: 0, floored: false) }
+    if nu >= m {
+      return Outcome(yield: nu, derivative: 1, penalty: 0, penaltyDerivative: 0, floored: false)
+    }
     switch self {
     case .floor:
       return Outcome(yield: m, derivative: 0, penalty: 0, penaltyDerivative: 0, floored: true)
     case .penalty(let k, _):
       let d = m - nu
-      return Outcome(yield: m, derivative: 0, penalty: k * d * d, penaltyDerivative: -2 * k * d, floored: true)
+      return Outcome(
+        yield: m, derivative: 0, penalty: k * d * d, penaltyDerivative: -2 * k * d, floored: true)
     }
   }
 }

@@ -21,7 +21,9 @@ public struct WilsonCoefficient: Sendable, Hashable, Codable {
   /// c = 10^(−exponent) · θ.
   public var exponent: Int
 
-  public init(name: String, value: Double = 0, minimum: Double = -10, maximum: Double = 10, exponent: Int = 0) {
+  public init(
+    name: String, value: Double = 0, minimum: Double = -10, maximum: Double = 10, exponent: Int = 0
+  ) {
     self.name = name
     self.value = value
     self.minimum = minimum
@@ -84,14 +86,19 @@ public struct EFTParametrisation: Sendable, Equatable {
   public var forms: [String: QuadraticForm]
   public var targets: [EFTTarget]
 
-  public init(coefficients: [WilsonCoefficient] = [], forms: [String: QuadraticForm] = [:], targets: [EFTTarget] = []) {
+  public init(
+    coefficients: [WilsonCoefficient] = [], forms: [String: QuadraticForm] = [:],
+    targets: [EFTTarget] = []
+  ) {
     self.coefficients = coefficients
     self.forms = forms
     self.targets = targets
   }
 
   /// Position of the coefficient called `name`.
-  public func coefficientIndex(named name: String) -> Int? { coefficients.firstIndex { $0.name == name } }
+  public func coefficientIndex(named name: String) -> Int? {
+    coefficients.firstIndex { $0.name == name }
+  }
 
   /// The target for (channel, process): an exact channel match first, then channel "*".
   public func target(channel: String, process: String) -> EFTTarget? {
@@ -114,7 +121,8 @@ public struct EFTParametrisation: Sendable, Equatable {
     let names = coefficients.map(\.name)
     if Set(names).count != names.count { throw EFTError("duplicate coefficient names") }
     for (name, f) in forms where (f.indices.last ?? -1) >= coefficients.count {
-      throw EFTError("form '\(name)' refers to coefficient index \(f.indices.last!) ≥ \(coefficients.count)")
+      throw EFTError(
+        "form '\(name)' refers to coefficient index \(f.indices.last!) ≥ \(coefficients.count)")
     }
     for t in targets {
       let all: [ScalingFactors]
@@ -138,7 +146,8 @@ public struct EFTParametrisation: Sendable, Equatable {
       guard let i = coefficientIndex(named: n) else { throw EFTError("unknown coefficient '\(n)'") }
       map.append(i)
     }
-    var t = [[Double]](repeating: [Double](repeating: 0, count: names.count), count: coefficients.count)
+    var t = [[Double]](
+      repeating: [Double](repeating: 0, count: names.count), count: coefficients.count)
     for (a, i) in map.enumerated() { t[i][a] = 1 }
     var out = self
     out.coefficients = map.map { coefficients[$0] }
@@ -167,7 +176,9 @@ public struct EFTOptions: Sendable, Hashable {
   /// Apply the per-coefficient `exponent` rescaling (ignored when a basis is given).
   public var applyExponents: Bool
 
-  public init(truncation: Truncation = .quadratic, ratio: RatioMode = .ratio, applyExponents: Bool = true) {
+  public init(
+    truncation: Truncation = .quadratic, ratio: RatioMode = .ratio, applyExponents: Bool = true
+  ) {
     self.truncation = truncation
     self.ratio = ratio
     self.applyExponents = applyExponents
@@ -181,7 +192,8 @@ public struct EFTOptions: Sendable, Hashable {
     case "quadratic", "linquad", "linear+quadratic": self.init(truncation: .quadratic)
     case "expanded": self.init(truncation: .quadratic, ratio: .expanded)
     case "linear-expanded": self.init(truncation: .linear, ratio: .expanded)
-    default: throw EFTError("unknown truncation '\(name)' (linear, quadratic, expanded, linear-expanded)")
+    default:
+      throw EFTError("unknown truncation '\(name)' (linear, quadratic, expanded, linear-expanded)")
     }
   }
 }
@@ -202,11 +214,15 @@ public struct CompiledScaling: Sendable, Hashable {
   }
 
   /// μ(θ), adding `weight · ∂μ/∂θ` into `gradient`.
-  public func valueAndGradient(at theta: [Double], accumulatingInto gradient: inout [Double], weight: Double = 1)
+  public func valueAndGradient(
+    at theta: [Double], accumulatingInto gradient: inout [Double], weight: Double = 1
+  )
     -> Double
   {
     theta.withUnsafeBufferPointer { t in
-      gradient.withUnsafeMutableBufferPointer { g in evaluate(t, gradient: g.baseAddress, weight: weight) }
+      gradient.withUnsafeMutableBufferPointer { g in
+        evaluate(t, gradient: g.baseAddress, weight: weight)
+      }
     }
   }
 
@@ -217,7 +233,9 @@ public struct CompiledScaling: Sendable, Hashable {
   /// No allocation; with a gradient each factor is evaluated twice (value pass, then weighted
   /// gradient pass). A single-numerator scaling costs one pass.
   @inline(__always)
-  public func evaluate(_ theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutablePointer<Double>?, weight: Double)
+  public func evaluate(
+    _ theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutablePointer<Double>?, weight: Double
+  )
     -> Double
   {
     if denominators.isEmpty && numerators.count == 1 {
@@ -231,7 +249,9 @@ public struct CompiledScaling: Sendable, Hashable {
     guard let g = gradient else { return mu }
     for k in numerators.indices {
       var others = 1.0
-      for l in numerators.indices where l != k { others *= numerators[l].evaluate(theta, gradient: nil, weight: 0) }
+      for l in numerators.indices where l != k {
+        others *= numerators[l].evaluate(theta, gradient: nil, weight: 0)
+      }
       _ = numerators[k].evaluate(theta, gradient: g, weight: weight * others / den)
     }
     for f in denominators {
@@ -337,7 +357,9 @@ public struct EFTModel: Sendable {
   /// Adds Σ_k weights[k] · ∂μ_k/∂θ to `gradient` (k over `flatScalings`); returns Σ_k weights[k]·μ_k.
   /// This is what an NLL needs: weights[k] = ∂NLL/∂μ_k (e.g. Σ_bins y_k,b (1 − n_b/ν_b)).
   @discardableResult
-  public func accumulateGradient(at theta: [Double], weights: [Double], into gradient: inout [Double]) -> Double {
+  public func accumulateGradient(
+    at theta: [Double], weights: [Double], into gradient: inout [Double]
+  ) -> Double {
     var total = 0.0
     theta.withUnsafeBufferPointer { t in
       gradient.withUnsafeMutableBufferPointer { g in
@@ -377,17 +399,21 @@ extension EFTParametrisation {
   ///   - basis: if given, the POIs are the basis parameters φ (c = T φ) and the exponents are not
   ///     used; otherwise the POIs are the coefficients rescaled by their exponents (c = e·θ) when
   ///     `options.applyExponents`, else the coefficients themselves.
-  public func compile(options: EFTOptions = EFTOptions(), basis: EFTBasis? = nil) throws -> EFTModel {
+  public func compile(options: EFTOptions = EFTOptions(), basis: EFTBasis? = nil) throws -> EFTModel
+  {
     try validate()
     let n = coefficients.count
     var transform: [[Double]]
     var pois: [EFTModel.POI]
     if let b = basis {
       guard b.transform.count == n else {
-        throw EFTError("basis has \(b.transform.count) coefficient rows, parametrisation has \(n) coefficients")
+        throw EFTError(
+          "basis has \(b.transform.count) coefficient rows, parametrisation has \(n) coefficients")
       }
       transform = b.transform
-      pois = b.parameters.map { EFTModel.POI(name: $0.name, value: $0.value, minimum: $0.minimum, maximum: $0.maximum) }
+      pois = b.parameters.map {
+        EFTModel.POI(name: $0.name, value: $0.value, minimum: $0.minimum, maximum: $0.maximum)
+      }
     } else {
       transform = (0..<n).map { i in
         var row = [Double](repeating: 0, count: n)
@@ -430,9 +456,11 @@ extension EFTParametrisation {
     let compiled = targets.map { t -> CompiledTarget in
       switch t.scaling {
       case .process(let f):
-        return CompiledTarget(channel: t.channel, process: t.process, perBin: false, scalings: [cached(f)])
+        return CompiledTarget(
+          channel: t.channel, process: t.process, perBin: false, scalings: [cached(f)])
       case .perBin(let b):
-        return CompiledTarget(channel: t.channel, process: t.process, perBin: true, scalings: b.map(cached))
+        return CompiledTarget(
+          channel: t.channel, process: t.process, perBin: true, scalings: b.map(cached))
       }
     }
     return EFTModel(parameters: pois, options: options, targets: compiled, transform: transform)
@@ -449,12 +477,14 @@ extension EFTParametrisation {
     var out = self
     func expand(_ f: ScalingFactors) -> ScalingFactors {
       if f.numerators.count == 1 && f.denominators.isEmpty && truncation == .quadratic { return f }
-      let name = "expanded:" + f.numerators.joined(separator: "*")
+      let name =
+        "expanded:" + f.numerators.joined(separator: "*")
         + (f.denominators.isEmpty ? "" : "/" + f.denominators.joined(separator: "*"))
         + (truncation == .linear ? ":linear" : "")
       if out.forms[name] == nil {
         out.forms[name] = QuadraticForm.expandedRatio(
-          numerators: f.numerators.map { forms[$0]! }, denominators: f.denominators.map { forms[$0]! }
+          numerators: f.numerators.map { forms[$0]! },
+          denominators: f.denominators.map { forms[$0]! }
         ).truncated(truncation)
       }
       return ScalingFactors(numerators: [name])

@@ -81,7 +81,8 @@ public struct QuadraticForm: Sendable, Hashable {
     p[0] = constant
     for (i, a) in linear { p[Self.packedIndex(slot[i]!, 0)] += a / 2 }
     for (pair, b) in quadratic {
-      let r = slot[pair.first]!, c = slot[pair.second]!
+      let r = slot[pair.first]!
+      let c = slot[pair.second]!
       p[Self.packedIndex(max(r, c), min(r, c))] += r == c ? b : b / 2
     }
     self.indices = idx
@@ -111,7 +112,8 @@ public struct QuadraticForm: Sendable, Hashable {
 
   /// The local slot (1…m) of global coefficient `i`, or nil.
   @inline(__always) func slot(of i: Int) -> Int? {
-    var lo = 0, hi = indices.count
+    var lo = 0
+    var hi = indices.count
     while lo < hi {
       let mid = (lo + hi) / 2
       if indices[mid] < i { lo = mid + 1 } else { hi = mid }
@@ -121,7 +123,8 @@ public struct QuadraticForm: Sendable, Hashable {
 
   /// The matrix element M_rc over the global c̃ (0 = constant, i + 1 = θ_i); symmetric.
   public func matrixElement(_ r: Int, _ c: Int) -> Double {
-    let sr = r == 0 ? 0 : slot(of: r - 1), sc = c == 0 ? 0 : slot(of: c - 1)
+    let sr = r == 0 ? 0 : slot(of: r - 1)
+    let sc = c == 0 ? 0 : slot(of: c - 1)
     guard let a = sr, let b = sc else { return 0 }
     return packed[Self.packedIndex(max(a, b), min(a, b))]
   }
@@ -173,12 +176,16 @@ public struct QuadraticForm: Sendable, Hashable {
   }
 
   /// μ(θ), and `weight · ∂μ/∂θ_i` **added** to `gradient[i]` for every i the form depends on.
-  public func valueAndGradient(at theta: [Double], accumulatingInto gradient: inout [Double], weight: Double = 1)
+  public func valueAndGradient(
+    at theta: [Double], accumulatingInto gradient: inout [Double], weight: Double = 1
+  )
     -> Double
   {
     precondition(gradient.count >= theta.count, "gradient shorter than theta")
     return theta.withUnsafeBufferPointer { t in
-      gradient.withUnsafeMutableBufferPointer { g in evaluate(t, gradient: g.baseAddress, weight: weight) }
+      gradient.withUnsafeMutableBufferPointer { g in
+        evaluate(t, gradient: g.baseAddress, weight: weight)
+      }
     }
   }
 
@@ -190,7 +197,9 @@ public struct QuadraticForm: Sendable, Hashable {
   ///
   /// and `weight · ∂μ/∂θ_i` is added to `gradient[i]` (if `gradient` is non-nil).
   @inline(__always)
-  public func evaluate(_ theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutablePointer<Double>?, weight: Double)
+  public func evaluate(
+    _ theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutablePointer<Double>?, weight: Double
+  )
     -> Double
   {
     packed.withUnsafeBufferPointer { p in
@@ -378,7 +387,8 @@ struct SeriesPolynomial {
     for a in 0..<m { r.l[a] = c * o.l[a] + o.c * l[a] }
     for a in 0..<m {
       for b in 0..<m {
-        r.s[a * m + b] = c * o.s[a * m + b] + o.c * s[a * m + b] + 0.5 * (l[a] * o.l[b] + l[b] * o.l[a])
+        r.s[a * m + b] =
+          c * o.s[a * m + b] + o.c * s[a * m + b] + 0.5 * (l[a] * o.l[b] + l[b] * o.l[a])
       }
     }
     return r
@@ -418,7 +428,9 @@ extension QuadraticForm {
   ///     B_jj = B_jj^P + B_jj^f − B_jj^tot + A_j^P A_j^f − A_j^P A_j^tot − A_j^f A_j^tot + (A_j^tot)²
   ///     B_jk = B_jk^P + B_jk^f − B_jk^tot + A_j^P A_k^f + A_k^P A_j^f − A_j^P A_k^tot − A_k^P A_j^tot
   ///            − A_j^f A_k^tot − A_k^f A_j^tot + 2 A_j^tot A_k^tot
-  public static func expandedRatio(numerators: [QuadraticForm], denominators: [QuadraticForm]) -> QuadraticForm {
+  public static func expandedRatio(numerators: [QuadraticForm], denominators: [QuadraticForm])
+    -> QuadraticForm
+  {
     let all = Set((numerators + denominators).flatMap { $0.indices }).sorted()
     var acc = SeriesPolynomial(QuadraticForm(constant: 1), on: all)
     for f in numerators { acc = acc.times(SeriesPolynomial(f, on: all)) }

@@ -39,13 +39,16 @@ public enum STXStoSMEFT {
 
   /// Combine's `MAP_HIGGS_PROD_SMEFT` (datacard production prefix → STXS name), longest prefix wins.
   public static let productionMap: [String: String] = [
-    "ggH": "GG2H", "qqH": "QQ2HQQ", "WH_had": "QQ2HQQ", "ZH_had": "QQ2HQQ", "ggZH_had": "GG2H", "ggZH_qq": "GG2H",
-    "WH_lep": "QQ2HLNU", "ZH_lep": "QQ2HLL", "ggZH_lep": "GG2HLL", "ggZH_ll": "GG2HLL", "ggZH_nunu": "GG2HLL",
+    "ggH": "GG2H", "qqH": "QQ2HQQ", "WH_had": "QQ2HQQ", "ZH_had": "QQ2HQQ", "ggZH_had": "GG2H",
+    "ggZH_qq": "GG2H",
+    "WH_lep": "QQ2HLNU", "ZH_lep": "QQ2HLL", "ggZH_lep": "GG2HLL", "ggZH_ll": "GG2HLL",
+    "ggZH_nunu": "GG2HLL",
     "ttH": "TTH", "tHq": "THQ", "tHW": "THW", "bbH": "BBH",
   ]
   /// Combine's `MAP_HIGGS_DECAY_SMEFT` (datacard decay suffix → decay.json key), plus cc and gluglu.
   public static let decayMap: [String: String] = [
-    "hgg": "gamgam", "hzz": "ZZ", "hbb": "bb", "hww": "WW", "htt": "tautau", "hmm": "mumu", "hzg": "Zgam",
+    "hgg": "gamgam", "hzz": "ZZ", "hbb": "bb", "hww": "WW", "htt": "tautau", "hmm": "mumu",
+    "hzg": "Zgam",
     "hcc": "cc", "hgluglu": "gluglu",
   ]
 
@@ -54,18 +57,23 @@ public enum STXStoSMEFT {
   /// longest matching production prefix (followed by `_` or the end) in `productions` is replaced by
   /// its STXS name and the rest of the name is kept. Returns nil when no prefix matches.
   public static func defaultMapping(
-    process: String, productions: [String: String] = productionMap, decays: [String: String] = decayMap
+    process: String, productions: [String: String] = productionMap,
+    decays: [String: String] = decayMap
   ) -> ProcessMapping? {
     var rest = process
     var decay: String?
-    for (suffix, key) in decays.sorted(by: { $0.key.count > $1.key.count }) where rest.hasSuffix("_" + suffix) {
+    for (suffix, key) in decays.sorted(by: { $0.key.count > $1.key.count })
+    where rest.hasSuffix("_" + suffix) {
       decay = key
       rest = String(rest.dropLast(suffix.count + 1))
       break
     }
-    for (prefix, stxs) in productions.sorted(by: { $0.key.count > $1.key.count }) where rest.hasPrefix(prefix) {
+    for (prefix, stxs) in productions.sorted(by: { $0.key.count > $1.key.count })
+    where rest.hasPrefix(prefix) {
       let tail = rest.dropFirst(prefix.count)
-      if tail.isEmpty || tail.hasPrefix("_") { return ProcessMapping(production: stxs + tail, decay: decay) }
+      if tail.isEmpty || tail.hasPrefix("_") {
+        return ProcessMapping(production: stxs + tail, decay: decay)
+      }
     }
     return nil
   }
@@ -80,7 +88,8 @@ public enum STXStoSMEFT {
   ) throws -> Result {
     let dir = URL(fileURLWithPath: directory)
     return try read(
-      prod: dir.appendingPathComponent("prod.json").path, decay: dir.appendingPathComponent("decay.json").path,
+      prod: dir.appendingPathComponent("prod.json").path,
+      decay: dir.appendingPathComponent("decay.json").path,
       pois: dir.appendingPathComponent("pois.yaml").path, processes: processes,
       eigenvalueThreshold: eigenvalueThreshold)
   }
@@ -101,8 +110,10 @@ public enum STXStoSMEFT {
       }
       coefficients.append(
         WilsonCoefficient(
-          name: name, value: f["val"].flatMap(Double.init) ?? 0, minimum: f["min"].flatMap(Double.init) ?? -10,
-          maximum: f["max"].flatMap(Double.init) ?? 10, exponent: f["exponent"].flatMap { Int($0) } ?? 0))
+          name: name, value: f["val"].flatMap(Double.init) ?? 0,
+          minimum: f["min"].flatMap(Double.init) ?? -10,
+          maximum: f["max"].flatMap(Double.init) ?? 10,
+          exponent: f["exponent"].flatMap { Int($0) } ?? 0))
     }
     guard let prodObj = try readJSONObject(prod) as? [String: Any],
       let decayObj = try readJSONObject(decay) as? [String: Any]
@@ -112,7 +123,9 @@ public enum STXStoSMEFT {
     var forms: [String: QuadraticForm] = [:]
     for (prefix, obj) in [("prod:", prodObj), ("decay:", decayObj)] {
       for (key, any) in obj {
-        guard let entries = any as? [String: Any] else { throw EFTError("\(prefix)\(key): not an object") }
+        guard let entries = any as? [String: Any] else {
+          throw EFTError("\(prefix)\(key): not an object")
+        }
         let (form, d) = try form(entries, index: index)
         dropped += d
         forms[prefix + key] = form
@@ -134,7 +147,8 @@ public enum STXStoSMEFT {
       targets.append(EFTTarget(process: process, scaling: .process(f)))
     }
     return Result(
-      parametrisation: EFTParametrisation(coefficients: coefficients, forms: forms, targets: targets),
+      parametrisation: EFTParametrisation(
+        coefficients: coefficients, forms: forms, targets: targets),
       droppedTerms: dropped, eigenvalues: eigen)
   }
 
@@ -158,7 +172,8 @@ public enum STXStoSMEFT {
         // Split "x_y" at the underscore that leaves two known names.
         var found = false
         for u in rest.indices where rest[u] == "_" {
-          if let i = index[String(rest[..<u])], let j = index[String(rest[rest.index(after: u)...])] {
+          if let i = index[String(rest[..<u])], let j = index[String(rest[rest.index(after: u)...])]
+          {
             quadratic[IndexPair(i, j), default: 0] += v
             found = true
             break
@@ -175,7 +190,9 @@ public enum STXStoSMEFT {
   /// Writes the `prod:`/`decay:` forms back as (prod.json, decay.json, pois.yaml) contents, in
   /// the key convention above (`u_` entries are not written). Every form must have constant 1.
   /// A cross term B_ij is written under `B_<first>_<second>` in coefficient order.
-  public static func write(_ p: EFTParametrisation) throws -> (prod: Data, decay: Data, pois: String) {
+  public static func write(_ p: EFTParametrisation) throws -> (
+    prod: Data, decay: Data, pois: String
+  ) {
     var prod: [String: Any] = [:]
     var decay: [String: Any] = [:]
     for (name, f) in p.forms {
@@ -185,10 +202,15 @@ public enum STXStoSMEFT {
       var d: [String: Double] = [:]
       for t in f.linearTerms { d["A_" + p.coefficients[t.index].name] = t.value }
       for t in f.quadraticTerms {
-        let a = p.coefficients[t.first].name, b = p.coefficients[t.second].name
+        let a = p.coefficients[t.first].name
+        let b = p.coefficients[t.second].name
         d[t.first == t.second ? "B_\(a)_2" : "B_\(a)_\(b)"] = t.value
       }
-      if isProd { prod[String(name.dropFirst(5))] = d } else { decay[String(name.dropFirst(6))] = d }
+      if isProd {
+        prod[String(name.dropFirst(5))] = d
+      } else {
+        decay[String(name.dropFirst(6))] = d
+      }
     }
     var yaml = "---\n"
     for c in p.coefficients {

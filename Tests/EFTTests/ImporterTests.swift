@@ -5,16 +5,21 @@ import Testing
 @testable import EFT
 
 let eftData = TestPaths.shared.appendingPathComponent("spec/eft-data")
-let stxsDir = eftData.appendingPathComponent("stxs-to-smeft/CMS-prelim-SMEFT-topU3l_22_05_05_AccCorr_0p01").path
+let stxsDir = eftData.appendingPathComponent(
+  "stxs-to-smeft/CMS-prelim-SMEFT-topU3l_22_05_05_AccCorr_0p01"
+).path
 let fixtures = TestPaths.packageRoot.appendingPathComponent("Tests/EFTTests/Fixtures")
 
 // Hand-copied from the real prod.json / decay.json (CMS STXStoSMEFT, SMEFTsim topU3l), the terms among
 // chg, chbox, ctgre, chw, chb only.
 enum H4l {
   // prod GG2H_0J_PTH_0_10
-  static let aP: [String: Double] = ["chbox": 0.12127164833089059, "chg": 39.32673955371397, "ctgre": -0.9382492494966725]
+  static let aP: [String: Double] = [
+    "chbox": 0.12127164833089059, "chg": 39.32673955371397, "ctgre": -0.9382492494966725,
+  ]
   static let bP: [String: Double] = [
-    "chbox*chg": 2.3845601448605747, "chbox*ctgre": -0.05688692985076568, "chg*chg": 241.26611071419495,
+    "chbox*chg": 2.3845601448605747, "chbox*ctgre": -0.05688692985076568,
+    "chg*chg": 241.26611071419495,
     "chg*ctgre": -18.448711950335916, "ctgre*ctgre": 0.2199992504259565,
   ]
   // decay ZZ
@@ -24,7 +29,8 @@ enum H4l {
   ]
   // decay tot
   static let aT: [String: Double] = [
-    "chb": -0.11774443348228512, "chbox": 0.111094283433403, "chg": 3.2321440588070733, "chw": -0.025550148767896373,
+    "chb": -0.11774443348228512, "chbox": 0.111094283433403, "chg": 3.2321440588070733,
+    "chw": -0.025550148767896373,
   ]
   static let bT: [String: Double] = [
     "chb*chb": 1.0212057849486498, "chb*chw": 0.42466410726423676, "chg*chg": 36.08012882940807,
@@ -40,26 +46,33 @@ enum H4l {
       return s + kv.value * (c[p[0]] ?? 0) * (c[p[1]] ?? 0)
     }
   }
-  static func poly(_ a: [String: Double], _ b: [String: Double], _ c: [String: Double], linear: Bool = false) -> Double {
+  static func poly(
+    _ a: [String: Double], _ b: [String: Double], _ c: [String: Double], linear: Bool = false
+  ) -> Double {
     1 + lin(a, c) + (linear ? 0 : quad(b, c))
   }
   /// Second-order expansion of P·Z/T, written out term by term (eft.md §1.1).
   static func expanded(_ c: [String: Double], linear: Bool = false) -> Double {
     let names = ["chg", "chbox", "ctgre", "chw", "chb"]
     func A(_ m: [String: Double], _ j: String) -> Double { m[j] ?? 0 }
-    func B(_ m: [String: Double], _ j: String, _ k: String) -> Double { m["\(j)*\(k)"] ?? m["\(k)*\(j)"] ?? 0 }
+    func B(_ m: [String: Double], _ j: String, _ k: String) -> Double {
+      m["\(j)*\(k)"] ?? m["\(k)*\(j)"] ?? 0
+    }
     var mu = 1.0
     for j in names { mu += (A(aP, j) + A(aZ, j) - A(aT, j)) * (c[j] ?? 0) }
     if linear { return mu }
     for (x, j) in names.enumerated() {
       let bjj =
-        B(bP, j, j) + B(bZ, j, j) - B(bT, j, j) + A(aP, j) * A(aZ, j) - A(aP, j) * A(aT, j) - A(aZ, j) * A(aT, j)
+        B(bP, j, j) + B(bZ, j, j) - B(bT, j, j) + A(aP, j) * A(aZ, j) - A(aP, j) * A(aT, j) - A(
+          aZ, j) * A(aT, j)
         + A(aT, j) * A(aT, j)
       mu += bjj * (c[j] ?? 0) * (c[j] ?? 0)
       for k in names[(x + 1)...] {
         let bjk =
-          B(bP, j, k) + B(bZ, j, k) - B(bT, j, k) + A(aP, j) * A(aZ, k) + A(aP, k) * A(aZ, j) - A(aP, j) * A(aT, k)
-          - A(aP, k) * A(aT, j) - A(aZ, j) * A(aT, k) - A(aZ, k) * A(aT, j) + 2 * A(aT, j) * A(aT, k)
+          B(bP, j, k) + B(bZ, j, k) - B(bT, j, k) + A(aP, j) * A(aZ, k) + A(aP, k) * A(aZ, j) - A(
+            aP, j) * A(aT, k)
+          - A(aP, k) * A(aT, j) - A(aZ, j) * A(aT, k) - A(aZ, k) * A(aT, j) + 2 * A(aT, j)
+          * A(aT, k)
         mu += bjk * (c[j] ?? 0) * (c[k] ?? 0)
       }
     }
@@ -76,7 +89,9 @@ enum H4l {
 }
 
 /// POI vector for a model from physical coefficients (θ = c·10^exponent when exponents are applied).
-func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double], exponents: Bool) -> [Double] {
+func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double], exponents: Bool)
+  -> [Double]
+{
   p.coefficients.map { w in (c[w.name] ?? 0) * (exponents ? pow(10, Double(w.exponent)) : 1) }
 }
 
@@ -86,23 +101,38 @@ func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double]
     processes: ["ggH_0J_PTH_0_10_hzz": STXStoSMEFT.defaultMapping(process: "ggH_0J_PTH_0_10_hzz")!])
   let p = r.parametrisation
   #expect(p.coefficients.count == 57)
-  #expect(STXStoSMEFT.defaultMapping(process: "ggH_0J_PTH_0_10_hzz") == .init(production: "GG2H_0J_PTH_0_10", decay: "ZZ"))
-  #expect(STXStoSMEFT.defaultMapping(process: "ZH_lep_PTV_75_150_hbb") == .init(production: "QQ2HLL_PTV_75_150", decay: "bb"))
-  #expect(STXStoSMEFT.defaultMapping(process: "ggZH_lep_PTV_0_75_hgg") == .init(production: "GG2HLL_PTV_0_75", decay: "gamgam"))
+  #expect(
+    STXStoSMEFT.defaultMapping(process: "ggH_0J_PTH_0_10_hzz")
+      == .init(production: "GG2H_0J_PTH_0_10", decay: "ZZ"))
+  #expect(
+    STXStoSMEFT.defaultMapping(process: "ZH_lep_PTV_75_150_hbb")
+      == .init(production: "QQ2HLL_PTV_75_150", decay: "bb"))
+  #expect(
+    STXStoSMEFT.defaultMapping(process: "ggZH_lep_PTV_0_75_hgg")
+      == .init(production: "GG2HLL_PTV_0_75", decay: "gamgam"))
   #expect(p.forms.count == 64 + 10)
-  for c in p.coefficients where H4l.exponents[c.name] != nil { #expect(c.exponent == H4l.exponents[c.name]!) }
+  for c in p.coefficients where H4l.exponents[c.name] != nil {
+    #expect(c.exponent == H4l.exponents[c.name]!)
+  }
   // Restrict to the five coefficients so the hand polynomial is complete (others fixed at 0).
   let sub = try p.restricted(to: ["chg", "chbox", "ctgre", "chw", "chb"])
   for exps in [true, false] {
     let ratioQ = try sub.compile(options: .init(truncation: .quadratic, applyExponents: exps))
     let ratioL = try sub.compile(options: .init(truncation: .linear, applyExponents: exps))
-    let expQ = try sub.compile(options: .init(truncation: .quadratic, ratio: .expanded, applyExponents: exps))
-    let expL = try sub.compile(options: .init(truncation: .linear, ratio: .expanded, applyExponents: exps))
-    if exps { #expect(ratioQ.parameterNames == ["chgXE3", "chbox", "ctgreXE1", "chwXE2", "chbXE2"]) }
+    let expQ = try sub.compile(
+      options: .init(truncation: .quadratic, ratio: .expanded, applyExponents: exps))
+    let expL = try sub.compile(
+      options: .init(truncation: .linear, ratio: .expanded, applyExponents: exps))
+    if exps {
+      #expect(ratioQ.parameterNames == ["chgXE3", "chbox", "ctgreXE1", "chwXE2", "chbXE2"])
+    }
     for c in H4l.points {
       let theta = poiVector(ratioQ, sub, c, exponents: exps)
-      let s = { (m: EFTModel) in m.scaling(channel: "hzz_4l", process: "ggH_0J_PTH_0_10_hzz")!.value(at: theta) }
-      let handQ = H4l.poly(H4l.aP, H4l.bP, c) * H4l.poly(H4l.aZ, H4l.bZ, c) / H4l.poly(H4l.aT, H4l.bT, c)
+      let s = { (m: EFTModel) in
+        m.scaling(channel: "hzz_4l", process: "ggH_0J_PTH_0_10_hzz")!.value(at: theta)
+      }
+      let handQ =
+        H4l.poly(H4l.aP, H4l.bP, c) * H4l.poly(H4l.aZ, H4l.bZ, c) / H4l.poly(H4l.aT, H4l.bT, c)
       let handL =
         H4l.poly(H4l.aP, H4l.bP, c, linear: true) * H4l.poly(H4l.aZ, H4l.bZ, c, linear: true)
         / H4l.poly(H4l.aT, H4l.bT, c, linear: true)
@@ -113,8 +143,10 @@ func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double]
     }
   }
   // The worked example of eft.md §1.1: inclusive GG2H × BR(ZZ), c_Hb alone.
-  let incl = try STXStoSMEFT.read(directory: stxsDir, processes: ["ggH_hzz": .init(production: "GG2H", decay: "ZZ")])
-    .parametrisation
+  let incl = try STXStoSMEFT.read(
+    directory: stxsDir, processes: ["ggH_hzz": .init(production: "GG2H", decay: "ZZ")]
+  )
+  .parametrisation
   let ratio = try incl.compile(options: .init(applyExponents: false))
   let expd = try incl.compile(options: .init(ratio: .expanded, applyExponents: false))
   let ichb = incl.coefficientIndex(named: "chb")!
@@ -141,7 +173,8 @@ func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double]
   var g = [Double](repeating: 0, count: theta.count)
   _ = s.valueAndGradient(at: theta, accumulatingInto: &g)
   for i in theta.indices {
-    var a = theta, b = theta
+    var a = theta
+    var b = theta
     a[i] += 1e-5
     b[i] -= 1e-5
     let fd = (s.value(at: a) - s.value(at: b)) / 2e-5
@@ -151,7 +184,8 @@ func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double]
 
 @Test func atlasH4lParametrisationMatchesHandPolynomial() throws {
   let text = try String(
-    contentsOf: eftData.appendingPathComponent("atlas-h4l-smeft/smeft-param-CPeven.txt"), encoding: .utf8)
+    contentsOf: eftData.appendingPathComponent("atlas-h4l-smeft/smeft-param-CPeven.txt"),
+    encoding: .utf8)
   // Blocks separated by blank lines; block 1 = ggF bin 1 cross section; the branching ratio follows "#branching".
   let sections = text.components(separatedBy: "#")
   let xs = sections.first { $0.hasPrefix("cross section") }!
@@ -175,45 +209,70 @@ func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double]
     coefficients: coeffs,
     forms: ["ggF1": ggf1, "VHlep": vhlep, "ttH": tth, "G4l": num, "Gtot": den],
     targets: [
-      EFTTarget(process: "ggF_bin1", scaling: .process(.init(numerators: ["ggF1", "G4l"], denominators: ["Gtot"]))),
-      EFTTarget(process: "VH_lep", scaling: .process(.init(numerators: ["VHlep", "G4l"], denominators: ["Gtot"]))),
-      EFTTarget(process: "ttH", scaling: .process(.init(numerators: ["ttH", "G4l"], denominators: ["Gtot"]))),
+      EFTTarget(
+        process: "ggF_bin1",
+        scaling: .process(.init(numerators: ["ggF1", "G4l"], denominators: ["Gtot"]))),
+      EFTTarget(
+        process: "VH_lep",
+        scaling: .process(.init(numerators: ["VHlep", "G4l"], denominators: ["Gtot"]))),
+      EFTTarget(
+        process: "ttH",
+        scaling: .process(.init(numerators: ["ttH", "G4l"], denominators: ["Gtot"]))),
     ])
   // Hand transcription of eft.md §2.1.
   func ggF(_ c: [String: Double], _ lin: Bool) -> Double {
     1 + 35.8 * c["cHG", default: 0] + (lin ? 0 : 326.23 * pow(c["cHG", default: 0], 2))
   }
   func vh(_ c: [String: Double], _ lin: Bool) -> Double {
-    let w = c["cHW", default: 0], b = c["cHB", default: 0], wb = c["cHWB", default: 0]
+    let w = c["cHW", default: 0]
+    let b = c["cHB", default: 0]
+    let wb = c["cHWB", default: 0]
     return 1 + 0.828 * w + 0.035 * b + 0.127 * wb
-      + (lin ? 0 : 0.321 * w * w + 0.013 * b * b + 0.026 * wb * wb - 0.218 * w * b - 0.155 * w * wb + 0.02 * b * wb)
+      + (lin
+        ? 0
+        : 0.321 * w * w + 0.013 * b * b + 0.026 * wb * wb - 0.218 * w * b - 0.155 * w * wb + 0.02
+          * b * wb)
   }
   func tt(_ c: [String: Double], _ lin: Bool) -> Double {
-    let g = c["cHG", default: 0], u = c["cuH", default: 0]
+    let g = c["cHG", default: 0]
+    let u = c["cuH", default: 0]
     return 1 + 0.483 * g - 0.108 * u + (lin ? 0 : 0.59 * g * g + 0.009 * u * u - 0.015 * g * u)
   }
   func g4l(_ c: [String: Double], _ lin: Bool) -> Double {
-    let w = c["cHW", default: 0], b = c["cHB", default: 0], wb = c["cHWB", default: 0]
+    let w = c["cHW", default: 0]
+    let b = c["cHB", default: 0]
+    let wb = c["cHWB", default: 0]
     return 1 - 0.199 * w - 0.112 * b + 0.181 * wb
-      + (lin ? 0 : 0.753 * w * w + 2.665 * b * b + 0.76 * wb * wb - 0.043 * w * b - 1.288 * w * wb - 1.397 * b * wb)
+      + (lin
+        ? 0
+        : 0.753 * w * w + 2.665 * b * b + 0.76 * wb * wb - 0.043 * w * b - 1.288 * w * wb - 1.397
+          * b * wb)
   }
   func gtot(_ c: [String: Double], _ lin: Bool) -> Double {
-    let w = c["cHW", default: 0], b = c["cHB", default: 0], wb = c["cHWB", default: 0], g = c["cHG", default: 0]
+    let w = c["cHW", default: 0]
+    let b = c["cHB", default: 0]
+    let wb = c["cHWB", default: 0]
+    let g = c["cHG", default: 0]
     return 1 - 0.054 * w - 0.076 * b + 0.062 * wb + 1.519 * g
       + (lin
         ? 0
-        : 0.162 * w * w + 1.209 * b * b + 0.357 * wb * wb + 14.922 * g * g + 0.518 * w * b - 0.441 * w * wb
+        : 0.162 * w * w + 1.209 * b * b + 0.357 * wb * wb + 14.922 * g * g + 0.518 * w * b - 0.441
+          * w * wb
           - 1.132 * b * wb)
   }
   let points: [[String: Double]] = [
-    ["cHG": 0.003], ["cHW": 0.5, "cHB": -0.2, "cHWB": 0.3], ["cHG": -0.006, "cuH": 4, "cHW": -1, "cHB": 0.1, "cHWB": 0.4],
+    ["cHG": 0.003], ["cHW": 0.5, "cHB": -0.2, "cHWB": 0.3],
+    ["cHG": -0.006, "cuH": 4, "cHW": -1, "cHB": 0.1, "cHWB": 0.4],
     ["cHG": 0.01, "cuH": -12, "cHW": 2, "cHB": 0.5, "cHWB": -1],
   ]
-  let ratioQ = try p.compile(), ratioL = try p.compile(options: .init(truncation: .linear))
+  let ratioQ = try p.compile()
+  let ratioL = try p.compile(options: .init(truncation: .linear))
   let expQ = try p.compile(options: .init(ratio: .expanded))
   for c in points {
     let theta = p.coefficients.map { c[$0.name] ?? 0 }
-    for (proc, prod) in [("ggF_bin1", ggF), ("VH_lep", vh), ("ttH", tt)] as [(String, ([String: Double], Bool) -> Double)] {
+    for (proc, prod) in [("ggF_bin1", ggF), ("VH_lep", vh), ("ttH", tt)]
+      as [(String, ([String: Double], Bool) -> Double)]
+    {
       let q = ratioQ.scaling(channel: "4l", process: proc)!.value(at: theta)
       let l = ratioL.scaling(channel: "4l", process: proc)!.value(at: theta)
       #expect(close(q, prod(c, false) * g4l(c, false) / gtot(c, false), 1e-12))
@@ -224,7 +283,8 @@ func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double]
         return prod(ct, false) * g4l(ct, false) / gtot(ct, false)
       }
       let h = 1e-3
-      let d1 = (f(h) - f(-h)) / (2 * h), d2 = (f(h) - 2 * f(0) + f(-h)) / (h * h)
+      let d1 = (f(h) - f(-h)) / (2 * h)
+      let d2 = (f(h) - 2 * f(0) + f(-h)) / (h * h)
       let e = expQ.scaling(channel: "4l", process: proc)!.value(at: theta)
       #expect(abs(e - (1 + d1 + d2 / 2)) < 1e-5 * max(1, abs(e)), "\(proc) \(c)")
     }
@@ -232,8 +292,10 @@ func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double]
 }
 
 @Test func combineScalingJSONMatchesHandPolynomial() throws {
-  let plain = try CombineInterferenceFormat.read(path: fixtures.appendingPathComponent("scaling.json").path)
-  let gz = try CombineInterferenceFormat.read(path: fixtures.appendingPathComponent("scaling.json.gz").path)
+  let plain = try CombineInterferenceFormat.read(
+    path: fixtures.appendingPathComponent("scaling.json").path)
+  let gz = try CombineInterferenceFormat.read(
+    path: fixtures.appendingPathComponent("scaling.json.gz").path)
   #expect(plain == gz)
   #expect(plain.coefficients.map(\.name) == ["chg", "chbox", "ctgre", "cthre"])
   #expect(plain.coefficients[0].minimum == -5 && plain.coefficients[0].maximum == 5)
@@ -255,23 +317,33 @@ func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double]
 
 @Test func eft2ObsNewAndLegacyAgree() throws {
   let new = try EFT2ObsFormat.read(path: fixtures.appendingPathComponent("eft2obs_new.json").path)
-  let legacy = try EFT2ObsFormat.read(path: fixtures.appendingPathComponent("eft2obs_legacy.json").path)
+  let legacy = try EFT2ObsFormat.read(
+    path: fixtures.appendingPathComponent("eft2obs_legacy.json").path)
   #expect(new == legacy)
-  #expect(new.targets.map(\.process) == ["GG2H_0J_PTH_0_10", "GG2H_0J_PTH_GT10", "GG2H_1J_PTH_0_60"])
+  #expect(
+    new.targets.map(\.process) == ["GG2H_0J_PTH_0_10", "GG2H_0J_PTH_GT10", "GG2H_1J_PTH_0_60"])
   let m = try new.compile()
   for c in H4l.points {
     let theta = new.coefficients.map { c[$0.name] ?? 0 }
-    #expect(close(m.scaling(channel: "any", process: "GG2H_0J_PTH_0_10")!.value(at: theta), H4l.poly(H4l.aP, H4l.bP, c), 1e-12))
+    #expect(
+      close(
+        m.scaling(channel: "any", process: "GG2H_0J_PTH_0_10")!.value(at: theta),
+        H4l.poly(H4l.aP, H4l.bP, c), 1e-12))
   }
   // Shape-bin mapping and the same numbers as the scaling.json fixture.
   let shape = try EFT2ObsFormat.read(
-    path: fixtures.appendingPathComponent("eft2obs_new.json").path, targets: .shapeBins(channel: "hzz_4l", process: "ggH"))
-  let scaling = try CombineInterferenceFormat.read(path: fixtures.appendingPathComponent("scaling.json").path)
-  let ms = try shape.compile(), mc = try scaling.compile(options: .init(applyExponents: false))
+    path: fixtures.appendingPathComponent("eft2obs_new.json").path,
+    targets: .shapeBins(channel: "hzz_4l", process: "ggH"))
+  let scaling = try CombineInterferenceFormat.read(
+    path: fixtures.appendingPathComponent("scaling.json").path)
+  let ms = try shape.compile()
+  let mc = try scaling.compile(options: .init(applyExponents: false))
   for c in H4l.points {
     for b in 0..<3 {
-      let v1 = ms.scaling(channel: "hzz_4l", process: "ggH", bin: b)!.value(at: shape.coefficients.map { c[$0.name] ?? 0 })
-      let v2 = mc.scaling(channel: "hzz_4l", process: "ggH", bin: b)!.value(at: scaling.coefficients.map { c[$0.name] ?? 0 })
+      let v1 = ms.scaling(channel: "hzz_4l", process: "ggH", bin: b)!.value(
+        at: shape.coefficients.map { c[$0.name] ?? 0 })
+      let v2 = mc.scaling(channel: "hzz_4l", process: "ggH", bin: b)!.value(
+        at: scaling.coefficients.map { c[$0.name] ?? 0 })
       #expect(close(v1, v2, 1e-12))
     }
   }
@@ -282,7 +354,8 @@ func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double]
   }
   for legacyLayout in [false, true] {
     let data = try EFT2ObsFormat.write(
-      bins: forms, coefficientNames: new.coefficients.map(\.name), binLabels: new.targets.map(\.process),
+      bins: forms, coefficientNames: new.coefficients.map(\.name),
+      binLabels: new.targets.map(\.process),
       legacy: legacyLayout)
     let back = try EFT2ObsFormat.parse(data: data).0
     let aligned = try back.restricted(to: new.coefficients.map(\.name))
@@ -311,21 +384,28 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
 }
 
 @Test func aacTemplatesReproduceTemplateFormula() throws {
-  let card = try Datacard.parse(contentsOf: eftData.appendingPathComponent("aac-cards/datacard3op.txt").path)
+  let card = try Datacard.parse(
+    contentsOf: eftData.appendingPathComponent("aac-cards/datacard3op.txt").path)
   let p = try AACTemplates.convert(datacard: card)
   let rates = Dictionary(uniqueKeysWithValues: card.columns.map { ($0.process, $0.rate) })
   let ops = ["cG", "cGtil", "cH"]
   #expect(Set(p.coefficients.map(\.name)) == Set(ops))
   let m = try p.compile()
-  for c in [["cG": 0.5, "cGtil": -1.0, "cH": 2.0], ["cG": -3, "cGtil": 0.2, "cH": 0], ["cG": 1, "cGtil": 1, "cH": 1]] {
+  for c in [
+    ["cG": 0.5, "cGtil": -1.0, "cH": 2.0], ["cG": -3, "cGtil": 0.2, "cH": 0],
+    ["cG": 1, "cGtil": 1, "cH": 1],
+  ] {
     let theta = p.coefficients.map { c[$0.name]! }
     // Sum over all template processes of rate × μ = the AAC yield.
     var total = 0.0
-    for col in card.columns { total += col.rate * (m.scaling(channel: col.bin, process: col.process)?.value(at: theta) ?? 1) }
+    for col in card.columns {
+      total += col.rate * (m.scaling(channel: col.bin, process: col.process)?.value(at: theta) ?? 1)
+    }
     #expect(close(total, aacYield(rates, ops: ops, c: c), 1e-12))
   }
   // Card with a background: backgrounds are not targets; one operator.
-  let card1 = try Datacard.parse(contentsOf: eftData.appendingPathComponent("aac-cards/datacard1opWithBkg.txt").path)
+  let card1 = try Datacard.parse(
+    contentsOf: eftData.appendingPathComponent("aac-cards/datacard1opWithBkg.txt").path)
   let p1 = try AACTemplates.convert(datacard: card1)
   #expect(p1.target(channel: "test", process: "bkg1") == nil)
   let m1 = try p1.compile()
@@ -336,10 +416,14 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
     #expect(m1.scaling(channel: "test", process: "quad_cG")!.value(at: [cg]) == 0)
   }
   // Linear-only naming: sm + sm_lin_X gives N = Sm + Σ c (SL − Sm).
-  let lin = try AACTemplates.convert(channel: "test", yields: ["sm": [36.93], "sm_lin_cG": [36], "sm_lin_cH": [37]])
+  let lin = try AACTemplates.convert(
+    channel: "test", yields: ["sm": [36.93], "sm_lin_cG": [36], "sm_lin_cH": [37]])
   let ml = try lin.compile()
   let th = lin.coefficients.map { ["cG": 0.4, "cH": -1.5][$0.name]! }
-  #expect(close(36.93 * ml.scaling(channel: "test", process: "sm")!.value(at: th), 36.93 + 0.4 * (36 - 36.93) - 1.5 * (37 - 36.93), 1e-12))
+  #expect(
+    close(
+      36.93 * ml.scaling(channel: "test", process: "sm")!.value(at: th),
+      36.93 + 0.4 * (36 - 36.93) - 1.5 * (37 - 36.93), 1e-12))
   // Template yields of the absolute form reproduce the card's rates.
   let smForm = p.forms["test/sm"]!.scaled(by: rates["sm"]!)
   let back = AACTemplates.templateYields(smForm, coefficientNames: p.coefficients.map(\.name))
@@ -347,7 +431,8 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
   // And re-converting those yields gives the same forms (to rounding).
   let again = try AACTemplates.convert(channel: "test", yields: back.mapValues { [$0] })
   let again2 = try again.restricted(to: p.coefficients.map(\.name))
-  let f1 = p.forms["test/sm"]!, f2 = again2.forms["test/sm"]!
+  let f1 = p.forms["test/sm"]!
+  let f2 = again2.forms["test/sm"]!
   #expect(f1.indices == f2.indices)
   for (a, b) in zip(f1.packed, f2.packed) { #expect(close(a, b, 1e-12)) }
 }
@@ -359,7 +444,9 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
     "ttH_quad_ctp": [0.2, 0.1], "ttH_quad_mixed_ctG_ctp": [12.5, 20.3],
   ]
   let p = try AACTemplates.convert(channel: "2lss", yields: y, naming: .topEFT(process: "ttH"))
-  #expect(AACTemplates.role(of: "ttH_quad_mixed_ctG_ctp", naming: .topEFT(process: "ttH")) == .mixed("ctG", "ctp"))
+  #expect(
+    AACTemplates.role(of: "ttH_quad_mixed_ctG_ctp", naming: .topEFT(process: "ttH"))
+      == .mixed("ctG", "ctp"))
   let m = try p.compile()
   let t = m.target(channel: "2lss", process: "ttH_sm")!
   #expect(t.perBin && t.scalings.count == 2)
@@ -369,36 +456,65 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
       let sm = y["ttH_sm"]![b]
       let lG = y["ttH_lin_ctG"]![b] - sm - y["ttH_quad_ctG"]![b]
       let lP = y["ttH_lin_ctp"]![b] - sm - y["ttH_quad_ctp"]![b]
-      let mix = y["ttH_quad_mixed_ctG_ctp"]![b] - (sm + lG + y["ttH_quad_ctG"]![b] + lP + y["ttH_quad_ctp"]![b])
-      let n = sm + lG * g + lP * tp + y["ttH_quad_ctG"]![b] * g * g + y["ttH_quad_ctp"]![b] * tp * tp + mix * g * tp
+      let mix =
+        y["ttH_quad_mixed_ctG_ctp"]![b]
+        - (sm + lG + y["ttH_quad_ctG"]![b] + lP + y["ttH_quad_ctp"]![b])
+      let n =
+        sm + lG * g + lP * tp + y["ttH_quad_ctG"]![b] * g * g + y["ttH_quad_ctp"]![b] * tp * tp
+        + mix * g * tp
       #expect(close(sm * t.scaling(bin: b).value(at: theta), n, 1e-12))
     }
   }
   // The TOP-22-006 card's process names are classified.
   let card = try Datacard.parse(
-    contentsOf: eftData.appendingPathComponent("topeft-card/ttx_multileptons-2lss_p_4j_lj0pt.txt").path)
-  let templates = card.processes.filter { AACTemplates.role(of: $0, naming: .topEFT(process: "ttH")) != nil }
+    contentsOf: eftData.appendingPathComponent("topeft-card/ttx_multileptons-2lss_p_4j_lj0pt.txt")
+      .path)
+  let templates = card.processes.filter {
+    AACTemplates.role(of: $0, naming: .topEFT(process: "ttH")) != nil
+  }
   #expect(templates.count == 136)
 }
 
 @Test func nativeFormatRoundTrips() throws {
   var all: [(String, EFTParametrisation)] = []
-  all.append(("stxs", try STXStoSMEFT.read(
-    directory: stxsDir,
-    processes: ["ggH_0J_PTH_0_10_hzz": .init(production: "GG2H_0J_PTH_0_10", decay: "ZZ"),
-                "ttH_hgg": .init(production: "TTH", decay: "gamgam"), "qqH": .init(production: "QQ2HQQ", decay: nil)]
-  ).parametrisation))
-  all.append(("scaling", try CombineInterferenceFormat.read(path: fixtures.appendingPathComponent("scaling.json.gz").path)))
-  all.append(("eft2obs", try EFT2ObsFormat.read(path: fixtures.appendingPathComponent("eft2obs_legacy.json").path)))
-  all.append(("aac", try AACTemplates.convert(
-    datacard: try Datacard.parse(contentsOf: eftData.appendingPathComponent("aac-cards/datacard3op.txt").path))))
+  all.append(
+    (
+      "stxs",
+      try STXStoSMEFT.read(
+        directory: stxsDir,
+        processes: [
+          "ggH_0J_PTH_0_10_hzz": .init(production: "GG2H_0J_PTH_0_10", decay: "ZZ"),
+          "ttH_hgg": .init(production: "TTH", decay: "gamgam"),
+          "qqH": .init(production: "QQ2HQQ", decay: nil),
+        ]
+      ).parametrisation
+    ))
+  all.append(
+    (
+      "scaling",
+      try CombineInterferenceFormat.read(
+        path: fixtures.appendingPathComponent("scaling.json.gz").path)
+    ))
+  all.append(
+    (
+      "eft2obs",
+      try EFT2ObsFormat.read(path: fixtures.appendingPathComponent("eft2obs_legacy.json").path)
+    ))
+  all.append(
+    (
+      "aac",
+      try AACTemplates.convert(
+        datacard: try Datacard.parse(
+          contentsOf: eftData.appendingPathComponent("aac-cards/datacard3op.txt").path))
+    ))
   for (name, p) in all {
     let data = try NativeFormat.encode(p)
     let back = try NativeFormat.decode(data)
     #expect(back == p, "\(name)")
     // Compact encoding and gzipped file too.
     #expect(try NativeFormat.decode(NativeFormat.encode(p, pretty: false)) == p)
-    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("eft-\(name)-\(getpid()).json.gz")
+    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "eft-\(name)-\(getpid()).json.gz")
     try Data(try deflateGzip([UInt8](data))).write(to: tmp)
     #expect(try NativeFormat.read(path: tmp.path) == p)
     try? FileManager.default.removeItem(at: tmp)
@@ -413,34 +529,41 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
   try pois.write(to: dir.appendingPathComponent("pois.yaml"), atomically: true, encoding: .utf8)
   let mapping: [String: STXStoSMEFT.ProcessMapping] = [
     "ggH_0J_PTH_0_10_hzz": .init(production: "GG2H_0J_PTH_0_10", decay: "ZZ"),
-    "ttH_hgg": .init(production: "TTH", decay: "gamgam"), "qqH": .init(production: "QQ2HQQ", decay: nil),
+    "ttH_hgg": .init(production: "TTH", decay: "gamgam"),
+    "qqH": .init(production: "QQ2HQQ", decay: nil),
   ]
   let again = try STXStoSMEFT.read(directory: dir.path, processes: mapping).parametrisation
   #expect(again == stxs)
   try? FileManager.default.removeItem(at: dir)
   // A native file with unknown coefficients is rejected.
-  let bad = #"{"format":"recombine-eft","version":1,"coefficients":[],"forms":{"f":{"linear":{"x":1}}},"targets":[]}"#
+  let bad =
+    #"{"format":"recombine-eft","version":1,"coefficients":[],"forms":{"f":{"linear":{"x":1}}},"targets":[]}"#
   #expect(throws: EFTError.self) { try NativeFormat.decode(Data(bad.utf8)) }
 }
 
 @Test func polynomialTextParsing() throws {
   var c: [WilsonCoefficient] = []
-  let f = try PolynomialText.parse("50-60:1 + 0.073*chb - 1e-3*chw + 0.021*chb*chb - 2.5E-2*chb*chw + 3*che**2", coefficients: &c)
+  let f = try PolynomialText.parse(
+    "50-60:1 + 0.073*chb - 1e-3*chw + 0.021*chb*chb - 2.5E-2*chb*chw + 3*che**2", coefficients: &c)
   #expect(c.map(\.name) == ["chb", "chw", "che"])
   #expect(f.constant == 1 && f.linearCoefficient(0) == 0.073 && f.linearCoefficient(1) == -1e-3)
-  #expect(f.quadraticCoefficient(0, 0) == 0.021 && f.quadraticCoefficient(0, 1) == -2.5e-2 && f.quadraticCoefficient(2, 2) == 3)
+  #expect(
+    f.quadraticCoefficient(0, 0) == 0.021 && f.quadraticCoefficient(0, 1) == -2.5e-2
+      && f.quadraticCoefficient(2, 2) == 3)
   #expect(throws: EFTError.self) { try PolynomialText.parse("1 + a*b*c", coefficients: &c) }
 }
 
 @Test func optionsAndTargets() throws {
   #expect(try EFTOptions(truncation: "linear") == EFTOptions(truncation: .linear))
-  #expect(try EFTOptions(truncation: "expanded") == EFTOptions(truncation: .quadratic, ratio: .expanded))
+  #expect(
+    try EFTOptions(truncation: "expanded") == EFTOptions(truncation: .quadratic, ratio: .expanded))
   #expect(throws: EFTError.self) { try EFTOptions(truncation: "cubic") }
   #expect(WilsonCoefficient(name: "chg", exponent: 3).poiName == "chgXE3")
   #expect(WilsonCoefficient(name: "c", exponent: -2).poiName == "cXEm2")
   #expect(WilsonCoefficient(name: "c", exponent: 0).poiName == "c")
   // Exact channel wins over "*".
-  let f1 = QuadraticForm(constant: 1, linear: [0: 1]), f2 = QuadraticForm(constant: 2)
+  let f1 = QuadraticForm(constant: 1, linear: [0: 1])
+  let f2 = QuadraticForm(constant: 2)
   let p = EFTParametrisation(
     coefficients: [.init(name: "a")], forms: ["f1": f1, "f2": f2],
     targets: [
@@ -457,7 +580,8 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
 
 @Test func bulkEvaluationExpandedExportAndNegativeWarning() throws {
   let mapping: [String: STXStoSMEFT.ProcessMapping] = [
-    "ggH_hzz": .init(production: "GG2H", decay: "ZZ"), "ttH_hgg": .init(production: "TTH", decay: "gamgam"),
+    "ggH_hzz": .init(production: "GG2H", decay: "ZZ"),
+    "ttH_hgg": .init(production: "TTH", decay: "gamgam"),
     "qqH_hzz": .init(production: "QQ2HQQ", decay: "ZZ"),
   ]
   let p = try STXStoSMEFT.read(directory: stxsDir, processes: mapping).parametrisation
@@ -475,7 +599,8 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
   var totalRef = 0.0
   for (k, s) in model.flatScalings.enumerated() {
     #expect(close(values[k], s.value(at: theta)))
-    totalRef += weights[k] * s.valueAndGradient(at: theta, accumulatingInto: &gRef, weight: weights[k])
+    totalRef +=
+      weights[k] * s.valueAndGradient(at: theta, accumulatingInto: &gRef, weight: weights[k])
   }
   #expect(close(total, totalRef))
   for i in 0..<n { #expect(close(g[i], gRef[i])) }
@@ -491,7 +616,10 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
   c1[p.coefficientIndex(named: "chw")!] = 0.3
   for proc in mapping.keys {
     let t = back.coefficients.map { w in c1[p.coefficientIndex(named: w.name)!] }
-    #expect(close(mBack.scaling(channel: "*", process: proc)!.value(at: t), mExp.scaling(channel: "x", process: proc)!.value(at: c1), 1e-12))
+    #expect(
+      close(
+        mBack.scaling(channel: "*", process: proc)!.value(at: t),
+        mExp.scaling(channel: "x", process: proc)!.value(at: c1), 1e-12))
   }
   // eft.md §1.1: the expanded GG2H×ZZ scaling is negative at c_Hb = 2 → reported.
   var c2 = c
