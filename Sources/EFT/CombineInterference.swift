@@ -34,11 +34,12 @@ struct CoefficientRegistry {
 /// symmetric M_i listed row by row (for r, for c ≤ r). Also read gzipped (`.json.gz`).
 ///
 /// Parameters are RooFit factory strings: `name[v]` is a constant (TopEFT's `cSM[1]`),
-/// `name[v,lo,hi]` a POI with initial value and range, a bare `name` a POI. `expr::`/`prod::`
-/// parameters are not supported (an error); use an `EFTBasis` for rotations instead.
+/// `name[v,lo,hi]` a POI with initial value and range, a bare `name` a POI, and a **linear**
+/// `expr::name('formula', args…)` an affine combination of coefficients (TopEFT's rotated bases).
+/// `prod::` and non-linear formulas are rejected.
 ///
-/// Import: with p = A c̃ (a constant k contributes A_k0 = v; POI k is coefficient j, A_k,j+1 = 1),
-/// the form is Aᵀ M A over c̃ = (1, c). Each record becomes one per-bin target; the forms are
+/// Import: with p = A c̃ (each parameter an affine function of the coefficients c), the form is
+/// Aᵀ M A over c̃ = (1, c). Each record becomes one per-bin target; the forms are
 /// named `"<channel>/<process>/<bin>"`.
 ///
 /// Export: each record lists `cSM[1]` then the coefficients its bins depend on (in the
@@ -60,20 +61,35 @@ public enum CombineInterferenceFormat {
     return try parse(ExactJSONParser.parse(d))
   }
 
-  enum Param {
-    case constant(Double)
-    case coefficient(Int)
+  /// A parameter as an affine function of the coefficients: constant + Σ_j linear[j]·c_j.
+  struct Affine {
+    var constant: Double = 0
+    var linear: [Int: Double] = [:]
+
+    var isConstant: Bool { linear.values.allSatisfy { $0 == 0 } }
+    static func + (a: Affine, b: Affine) -> Affine {
+      Affine(
+        constant: a.constant + b.constant, linear: a.linear.merging(b.linear, uniquingKeysWith: +))
+    }
+    func scaled(_ s: Double) -> Affine {
+      Affine(constant: constant * s, linear: linear.mapValues { $0 * s })
+    }
   }
 
-  /// Parses one factory string.
-  static func parameter(_ s: String, registry: inout CoefficientRegistry) throws -> Param {
+  /// Parses one factory string: `name`, `name[v]` (constant), `name[lo,hi]`, `name[v,lo,hi]`, or a
+  /// linear `expr::name('formula', arg0, arg1, …)` whose formula uses `@k`, numbers, `+ − * /` and
+  /// parentheses (products and quotients need a constant side), e.g. TopEFT's
+  /// `expr::ctBRe('@0 / 0.4724 - @1 * 0.88136/0.4724', ctZ[0,-2,2], ctW[0,-1.5,1.5])`.
+  static func parameter(_ s: String, registry: inout CoefficientRegistry) throws -> Affine {
     let t = s.trimmingCharacters(in: .whitespaces)
+    if t.hasPrefix("expr::") { return try expression(t, registry: &registry) }
     if t.contains("::") {
-      throw EFTError("unsupported factory expression '\(t)' (only name, name[v], name[v,lo,hi])")
+      throw EFTError(
+        "unsupported factory expression '\(t)' (name, name[v], name[v,lo,hi], linear expr::)")
     }
     guard let open = t.firstIndex(of: "[") else {
       guard !t.isEmpty else { throw EFTError("empty parameter name") }
-      return .coefficient(registry.add(t))
+      return Affine(linear: [registry.add(t): 1])
     }
     guard t.hasSuffix("]") else { throw EFTError("malformed parameter '\(t)'") }
     let name = String(t[..<open])
@@ -85,17 +101,151 @@ public enum CombineInterferenceFormat {
       return v
     }
     switch nums.count {
-    case 1: return .constant(nums[0])
+    case 1: return Affine(constant: nums[0])
     case 2:  // RooFit: name[lo,hi] starts at the midpoint
-      return .coefficient(
-        registry.add(
-          WilsonCoefficient(
-            name: name, value: (nums[0] + nums[1]) / 2, minimum: nums[0], maximum: nums[1])))
+      let i = registry.add(
+        WilsonCoefficient(
+          name: name, value: (nums[0] + nums[1]) / 2, minimum: nums[0], maximum: nums[1]))
+      return Affine(linear: [i: 1])
     case 3:
-      return .coefficient(
-        registry.add(
-          WilsonCoefficient(name: name, value: nums[0], minimum: nums[1], maximum: nums[2])))
+      let i = registry.add(
+        WilsonCoefficient(name: name, value: nums[0], minimum: nums[1], maximum: nums[2]))
+      return Affine(linear: [i: 1])
     default: throw EFTError("malformed parameter '\(t)'")
+    }
+  }
+
+  /// Splits at top-level commas (outside quotes, brackets and parentheses).
+  static func splitArguments(_ s: Substring) -> [String] {
+    var out: [String] = []
+    var depth = 0
+    var quote: Character?
+    var cur = ""
+    for ch in s {
+      if let q = quote {
+        if ch == q { quote = nil }
+      } else if ch == "'" || ch == "\"" {
+        quote = ch
+      } else if ch == "(" || ch == "[" {
+        depth += 1
+      } else if ch == ")" || ch == "]" {
+        depth -= 1
+      } else if ch == "," && depth == 0 {
+        out.append(cur.trimmingCharacters(in: .whitespaces))
+        cur = ""
+        continue
+      }
+      cur.append(ch)
+    }
+    if !cur.trimmingCharacters(in: .whitespaces).isEmpty {
+      out.append(cur.trimmingCharacters(in: .whitespaces))
+    }
+    return out
+  }
+
+  static func expression(_ t: String, registry: inout CoefficientRegistry) throws -> Affine {
+    guard let open = t.firstIndex(of: "("), t.hasSuffix(")") else {
+      throw EFTError("malformed '\(t)'")
+    }
+    let args = splitArguments(t[t.index(after: open)..<t.index(before: t.endIndex)])
+    guard let formula = args.first, formula.count >= 2,
+      formula.first == "'" || formula.first == "\""
+    else {
+      throw EFTError("'\(t)': expected a quoted formula")
+    }
+    let values = try args.dropFirst().map { try parameter($0, registry: &registry) }
+    var parser = LinearFormula(text: Array(formula.dropFirst().dropLast()), args: values)
+    let v = try parser.sum()
+    guard parser.pos == parser.text.count else {
+      throw EFTError("'\(t)': cannot parse the formula")
+    }
+    return v
+  }
+
+  /// Recursive-descent evaluation of a formula over affine values (linear formulas only).
+  struct LinearFormula {
+    let text: [Character]
+    let args: [Affine]
+    var pos = 0
+
+    mutating func skip() { while pos < text.count && text[pos].isWhitespace { pos += 1 } }
+
+    mutating func sum() throws -> Affine {
+      var v = try product()
+      while true {
+        skip()
+        guard pos < text.count, text[pos] == "+" || text[pos] == "-" else { return v }
+        let minus = text[pos] == "-"
+        pos += 1
+        let r = try product()
+        v = v + (minus ? r.scaled(-1) : r)
+      }
+    }
+
+    mutating func product() throws -> Affine {
+      var v = try factor()
+      while true {
+        skip()
+        guard pos < text.count, text[pos] == "*" || text[pos] == "/" else { return v }
+        let divide = text[pos] == "/"
+        pos += 1
+        let r = try factor()
+        if divide {
+          guard r.isConstant, r.constant != 0 else {
+            throw EFTError("non-linear or zero division in expr formula")
+          }
+          v = v.scaled(1 / r.constant)
+        } else if r.isConstant {
+          v = v.scaled(r.constant)
+        } else if v.isConstant {
+          v = r.scaled(v.constant)
+        } else {
+          throw EFTError("non-linear product in expr formula")
+        }
+      }
+    }
+
+    mutating func factor() throws -> Affine {
+      skip()
+      guard pos < text.count else { throw EFTError("unexpected end of expr formula") }
+      let c = text[pos]
+      if c == "-" || c == "+" {
+        pos += 1
+        let f = try factor()
+        return c == "-" ? f.scaled(-1) : f
+      }
+      if c == "(" {
+        pos += 1
+        let v = try sum()
+        skip()
+        guard pos < text.count, text[pos] == ")" else {
+          throw EFTError("missing ')' in expr formula")
+        }
+        pos += 1
+        return v
+      }
+      if c == "@" {
+        pos += 1
+        var digits = ""
+        while pos < text.count, text[pos].isNumber {
+          digits.append(text[pos])
+          pos += 1
+        }
+        guard let k = Int(digits), k < args.count else {
+          throw EFTError("bad argument reference @\(digits)")
+        }
+        return args[k]
+      }
+      var num = ""
+      while pos < text.count,
+        text[pos].isNumber || text[pos] == "." || text[pos] == "e" || text[pos] == "E"
+          || ((text[pos] == "-" || text[pos] == "+") && (num.last == "e" || num.last == "E"))
+      {
+        num.append(text[pos])
+        pos += 1
+      }
+      guard let v = Double(num) else { throw EFTError("cannot parse '\(num)' in expr formula") }
+      return Affine(constant: v)
     }
   }
 
@@ -111,7 +261,7 @@ public enum CombineInterferenceFormat {
         let process = rec["process"] as? String, let params = rec["parameters"] as? [Any],
         let rows = rec["scaling"] as? [Any]
       else { throw EFTError("record \(r): needs channel, process, parameters and scaling") }
-      let ps = try params.map { p -> Param in
+      let ps = try params.map { p -> Affine in
         guard let s = p as? String else {
           throw EFTError("record \(r): parameters must be strings")
         }
@@ -136,12 +286,13 @@ public enum CombineInterferenceFormat {
             pos += 1
             if m == 0 { continue }
             let v = i == j ? m : 2 * m
-            switch (ps[i], ps[j]) {
-            case (.constant(let a), .constant(let c)): constant += v * a * c
-            case (.constant(let a), .coefficient(let c)), (.coefficient(let c), .constant(let a)):
-              linear[c, default: 0] += v * a
-            case (.coefficient(let a), .coefficient(let c)):
-              quadratic[IndexPair(a, c), default: 0] += v
+            // v · x_i x_j with x = a + L c.
+            let (xi, xj) = (ps[i], ps[j])
+            constant += v * xi.constant * xj.constant
+            for (c, l) in xj.linear { linear[c, default: 0] += v * xi.constant * l }
+            for (c, l) in xi.linear { linear[c, default: 0] += v * xj.constant * l }
+            for (a, la) in xi.linear {
+              for (c, lc) in xj.linear { quadratic[IndexPair(a, c), default: 0] += v * la * lc }
             }
           }
         }

@@ -628,3 +628,29 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
   #expect(neg.contains { $0.process == "ggH_hzz" && abs($0.value - -1.38) < 0.005 })
   #expect(try p.compile(options: .init(applyExponents: false)).nonPositiveScalings(at: c2).isEmpty)
 }
+
+@Test func combineScalingWithLinearExprParameters() throws {
+  // TopEFT-style rotated parameter: ctBRe = ctZ/sW − ctW·cW/sW.
+  let json = """
+    [{"channel": "ch", "process": "ttZ",
+      "parameters": ["cSM[1]", "ctZ[0,-2,2]", "ctW[0,-1.5,1.5]",
+                     "expr::ctBRe('@0 / 0.4724 - @1 * 0.88136/0.4724', ctZ, ctW)"],
+      "scaling": [[1, 0.3, 2, -0.1, 0.25, 1.5, 0.05, -0.4, 0.2, 0.8]]}]
+    """
+  let p = try CombineInterferenceFormat.parse(data: Data(json.utf8))
+  #expect(p.coefficients.map(\.name) == ["ctZ", "ctW"])
+  let m = try p.compile()
+  let mat: [[Double]] = [
+    [1, 0.3, -0.1, 0.05], [0.3, 2, 0.25, -0.4], [-0.1, 0.25, 1.5, 0.2], [0.05, -0.4, 0.2, 0.8],
+  ]
+  for (z, w) in [(0.5, -0.3), (-1.2, 0.7), (0.0, 1.0)] {
+    let x = [1, z, w, z / 0.4724 - w * 0.88136 / 0.4724]
+    var hand = 0.0
+    for i in 0..<4 { for j in 0..<4 { hand += x[i] * mat[i][j] * x[j] } }
+    #expect(
+      close(m.scaling(channel: "ch", process: "ttZ", bin: 0)!.value(at: [z, w]), hand, 1e-12))
+  }
+  let bad =
+    #"[{"channel":"c","process":"p","parameters":["cSM[1]","expr::q('@0*@1',a[0,-1,1],b[0,-1,1])"],"scaling":[[1,0,0]]}]"#
+  #expect(throws: EFTError.self) { try CombineInterferenceFormat.parse(data: Data(bad.utf8)) }
+}
