@@ -1,1 +1,0 @@
-// EFT module of Recombine. See README.md for the module map.

@@ -1,0 +1,298 @@
+//===--- IO.swift ---------------------------------------------------------===//
+// File reading (plain or gzipped), JSON value helpers, and a tiny YAML reader for pois.yaml.
+//===----------------------------------------------------------------------===//
+
+import CCompression
+import Foundation
+
+/// Reads a file, transparently gunzipping it when it starts with the gzip magic bytes.
+func readMaybeGzipped(_ path: String) throws -> Data {
+  guard let data = FileManager.default.contents(atPath: path) else {
+    throw EFTError("cannot read '\(path)'")
+  }
+  if data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b {
+    return Data(try inflateGzip([UInt8](data)))
+  }
+  return data
+}
+
+/// gzip (RFC 1952) decompression with zlib, concatenated members included.
+func inflateGzip(_ input: [UInt8]) throws -> [UInt8] {
+  var output: [UInt8] = []
+  var stream = z_stream()
+  guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+  else {
+    throw EFTError("zlib initialisation failed")
+  }
+  defer { inflateEnd(&stream) }
+  var chunk = [UInt8](repeating: 0, count: 1 << 16)
+  try input.withUnsafeBufferPointer { inBuf in
+    stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
+    stream.avail_in = UInt32(inBuf.count)
+    while true {
+      let status: Int32 = chunk.withUnsafeMutableBufferPointer { out in
+        stream.next_out = out.baseAddress
+        stream.avail_out = UInt32(out.count)
+        return inflate(&stream, Z_NO_FLUSH)
+      }
+      let produced = chunk.count - Int(stream.avail_out)
+      output.append(contentsOf: chunk[0..<produced])
+      if status == Z_STREAM_END {
+        if stream.avail_in == 0 { return }
+        guard inflateReset(&stream) == Z_OK else { throw EFTError("corrupt gzip member") }
+        continue
+      }
+      guard status == Z_OK else {
+        throw EFTError("corrupt or truncated gzip data (zlib status \(status))")
+      }
+      if stream.avail_in == 0 && produced == 0 { throw EFTError("truncated gzip data") }
+    }
+  }
+  return output
+}
+
+/// gzip compression (for writing `.json.gz`).
+func deflateGzip(_ input: [UInt8]) throws -> [UInt8] {
+  var stream = z_stream()
+  guard
+    deflateInit2_(
+      &stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+      Int32(MemoryLayout<z_stream>.size)) == Z_OK
+  else { throw EFTError("zlib initialisation failed") }
+  defer { deflateEnd(&stream) }
+  var output: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 1 << 16)
+  try input.withUnsafeBufferPointer { inBuf in
+    stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
+    stream.avail_in = UInt32(inBuf.count)
+    while true {
+      let status: Int32 = chunk.withUnsafeMutableBufferPointer { out in
+        stream.next_out = out.baseAddress
+        stream.avail_out = UInt32(out.count)
+        return deflate(&stream, Z_FINISH)
+      }
+      output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
+      if status == Z_STREAM_END { return }
+      guard status == Z_OK || status == Z_BUF_ERROR else {
+        throw EFTError("gzip compression failed")
+      }
+    }
+  }
+  return output
+}
+
+/// Parses JSON from a (possibly gzipped) file into Foundation objects.
+func readJSONObject(_ path: String) throws -> Any {
+  let data = try readMaybeGzipped(path)
+  do { return try ExactJSONParser.parse(data) } catch { throw EFTError("'\(path)': \(error)") }
+}
+
+/// A JSON number as Double (JSONSerialization gives NSNumber, Int or Double).
+func jsonNumber(_ v: Any?) -> Double? {
+  switch v {
+  case let d as Double: return d
+  case let i as Int: return Double(i)
+  case let n as NSNumber: return n.doubleValue
+  default: return nil
+  }
+}
+
+/// Serialises Foundation objects to JSON (sorted keys for stable output).
+func writeJSONObject(_ object: Any, pretty: Bool = false) throws -> Data {
+  var opts: JSONSerialization.WritingOptions = [.sortedKeys]
+  if pretty { opts.insert(.prettyPrinted) }
+  return try JSONSerialization.data(withJSONObject: object, options: opts)
+}
+
+/// The subset of YAML that STXStoSMEFT's `pois.yaml` uses: a top-level mapping of names to
+/// mappings of scalars (`name:` then indented `key: value`), `---` and `#` comments.
+/// Returns the entries in file order.
+func parseSimpleYAML(_ text: String) throws -> [(name: String, fields: [String: String])] {
+  var out: [(String, [String: String])] = []
+  for (n, raw) in text.components(separatedBy: .newlines).enumerated() {
+    var line = raw
+    if let h = line.firstIndex(of: "#") { line = String(line[..<h]) }
+    if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("---") { continue }
+    let indented = line.first == " " || line.first == "\t"
+    let t = line.trimmingCharacters(in: .whitespaces)
+    guard let colon = t.firstIndex(of: ":") else {
+      throw EFTError("pois.yaml line \(n + 1): expected 'key: value'")
+    }
+    let key = t[..<colon].trimmingCharacters(in: .whitespaces).trimmingCharacters(
+      in: CharacterSet(charactersIn: "\"'"))
+    let value = t[t.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    if !indented {
+      out.append((key, [:]))
+    } else {
+      guard !out.isEmpty else { throw EFTError("pois.yaml line \(n + 1): field outside an entry") }
+      out[out.count - 1].1[key] = value
+    }
+  }
+  return out
+}
+
+/// A small exact JSON parser producing Foundation-style values ([String: Any], [Any], String,
+/// Double, Bool, NSNull). Numbers are converted with Swift's `Double(_:)` (correctly rounded);
+/// swift-corelibs-foundation's JSONSerialization can be off by a few ulps, which would break
+/// bit-identical round trips.
+struct ExactJSONParser {
+  let bytes: [UInt8]
+  var pos = 0
+
+  static func parse(_ data: Data) throws -> Any {
+    var p = ExactJSONParser(bytes: [UInt8](data))
+    p.skipWhitespace()
+    let v = try p.value()
+    p.skipWhitespace()
+    guard p.pos == p.bytes.count else { throw p.error("trailing characters") }
+    return v
+  }
+
+  init(bytes: [UInt8]) {
+    self.bytes = bytes
+    // Skip a UTF-8 byte-order mark.
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { pos = 3 }
+  }
+
+  func error(_ msg: String) -> EFTError { EFTError("invalid JSON at byte \(pos): \(msg)") }
+
+  mutating func skipWhitespace() {
+    while pos < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[pos]) { pos += 1 }
+  }
+
+  mutating func expect(_ literal: String, _ value: Any) throws -> Any {
+    let l = Array(literal.utf8)
+    guard pos + l.count <= bytes.count, Array(bytes[pos..<pos + l.count]) == l else {
+      throw error("bad literal")
+    }
+    pos += l.count
+    return value
+  }
+
+  mutating func value() throws -> Any {
+    guard pos < bytes.count else { throw error("unexpected end") }
+    switch bytes[pos] {
+    case UInt8(ascii: "{"):
+      pos += 1
+      var obj: [String: Any] = [:]
+      skipWhitespace()
+      if pos < bytes.count && bytes[pos] == UInt8(ascii: "}") {
+        pos += 1
+        return obj
+      }
+      while true {
+        skipWhitespace()
+        guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else {
+          throw error("expected a key")
+        }
+        let k = try string()
+        skipWhitespace()
+        guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else {
+          throw error("expected ':'")
+        }
+        pos += 1
+        skipWhitespace()
+        obj[k] = try value()
+        skipWhitespace()
+        guard pos < bytes.count else { throw error("unexpected end in object") }
+        if bytes[pos] == UInt8(ascii: ",") {
+          pos += 1
+          continue
+        }
+        guard bytes[pos] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
+        pos += 1
+        return obj
+      }
+    case UInt8(ascii: "["):
+      pos += 1
+      var arr: [Any] = []
+      skipWhitespace()
+      if pos < bytes.count && bytes[pos] == UInt8(ascii: "]") {
+        pos += 1
+        return arr
+      }
+      while true {
+        skipWhitespace()
+        arr.append(try value())
+        skipWhitespace()
+        guard pos < bytes.count else { throw error("unexpected end in array") }
+        if bytes[pos] == UInt8(ascii: ",") {
+          pos += 1
+          continue
+        }
+        guard bytes[pos] == UInt8(ascii: "]") else { throw error("expected ',' or ']'") }
+        pos += 1
+        return arr
+      }
+    case UInt8(ascii: "\""): return try string()
+    case UInt8(ascii: "t"): return try expect("true", true)
+    case UInt8(ascii: "f"): return try expect("false", false)
+    case UInt8(ascii: "n"): return try expect("null", NSNull())
+    case UInt8(ascii: "N"): return try expect("NaN", Double.nan)  // Python's json writes NaN
+    case UInt8(ascii: "I"): return try expect("Infinity", Double.infinity)
+    default:
+      let start = pos
+      if bytes[pos] == UInt8(ascii: "-") && pos + 1 < bytes.count
+        && bytes[pos + 1] == UInt8(ascii: "I")
+      {
+        pos += 1
+        _ = try expect("Infinity", 0)
+        return -Double.infinity
+      }
+      while pos < bytes.count, let c = Optional(bytes[pos]),
+        (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
+          || c == UInt8(ascii: ".")
+          || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+      {
+        pos += 1
+      }
+      guard pos > start, let s = String(bytes: bytes[start..<pos], encoding: .ascii),
+        let d = Double(s)
+      else {
+        throw error("bad number")
+      }
+      return d
+    }
+  }
+
+  mutating func string() throws -> String {
+    pos += 1  // opening quote
+    var out: [UInt8] = []
+    while pos < bytes.count {
+      let c = bytes[pos]
+      pos += 1
+      if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
+      if c != UInt8(ascii: "\\") {
+        out.append(c)
+        continue
+      }
+      guard pos < bytes.count else { break }
+      let e = bytes[pos]
+      pos += 1
+      switch e {
+      case UInt8(ascii: "n"): out.append(0x0A)
+      case UInt8(ascii: "t"): out.append(0x09)
+      case UInt8(ascii: "r"): out.append(0x0D)
+      case UInt8(ascii: "b"): out.append(0x08)
+      case UInt8(ascii: "f"): out.append(0x0C)
+      case UInt8(ascii: "u"):
+        guard pos + 4 <= bytes.count, let h = String(bytes: bytes[pos..<pos + 4], encoding: .ascii),
+          var code = UInt32(h, radix: 16)
+        else { throw error("bad \\u escape") }
+        pos += 4
+        if (0xD800..<0xDC00).contains(code), pos + 6 <= bytes.count,
+          bytes[pos] == UInt8(ascii: "\\"),
+          bytes[pos + 1] == UInt8(ascii: "u"),
+          let h2 = String(bytes: bytes[pos + 2..<pos + 6], encoding: .ascii),
+          let low = UInt32(h2, radix: 16), (0xDC00..<0xE000).contains(low)
+        {
+          pos += 6
+          code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+        }
+        out.append(contentsOf: Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8))
+      default: out.append(e)  // \" \\ \/
+      }
+    }
+    throw error("unterminated string")
+  }
+}
