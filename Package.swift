@@ -32,7 +32,7 @@ let package = Package(
     .target(name: "ROOTIO", dependencies: ["CCompression"]),
     .target(name: "Datacard", dependencies: ["ROOTIO", "CCompression"]),
     .target(name: "Likelihood", dependencies: ["Datacard", "ROOTIO", "CGSL"]),
-    .target(name: "EFT", dependencies: ["Likelihood", "Datacard", "CGSL", "CCompression"]),
+    .target(name: "EFT", dependencies: ["Likelihood", "Datacard", "CGSL", "CCompression"], exclude: ["FORMAT.md"]),
     .target(name: "Fit", dependencies: ["Likelihood", "EFT", "CGSL"]),
     .target(name: "Inference", dependencies: ["Fit", "Likelihood", "Datacard", "CGSL"]),
     .target(name: "InformationTrees", dependencies: ["EFT", "Datacard", "CCompression"]),
@@ -51,7 +51,7 @@ let package = Package(
     .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit"]),
     .testTarget(name: "FitTests", dependencies: ["Fit"]),
     .testTarget(name: "InferenceTests", dependencies: ["Inference", "Fit", "Likelihood", "Datacard"]),
-    .testTarget(name: "EFTTests", dependencies: ["EFT", "Likelihood", "Datacard"]),
+    .testTarget(name: "EFTTests", dependencies: ["EFT", "Likelihood", "Datacard"], exclude: ["Fixtures"]),
     .testTarget(name: "InformationTreesTests", dependencies: ["InformationTrees", "EFT"]),
     .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
   ]

@@ -2,7 +2,7 @@
 // File reading (plain or gzipped), JSON value helpers, and a tiny YAML reader for pois.yaml.
 //===----------------------------------------------------------------------===//
 
-import CCompression
+import Datacard
 import Foundation
 
 /// Reads a file, transparently gunzipping it when it starts with the gzip magic bytes.
@@ -16,69 +16,14 @@ func readMaybeGzipped(_ path: String) throws -> Data {
   return data
 }
 
-/// gzip (RFC 1952) decompression with zlib, concatenated members included.
+/// gzip decompression (Datacard's zlib wrapper), with EFT's error type.
 func inflateGzip(_ input: [UInt8]) throws -> [UInt8] {
-  var output: [UInt8] = []
-  var stream = z_stream()
-  guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
-  else {
-    throw EFTError("zlib initialisation failed")
-  }
-  defer { inflateEnd(&stream) }
-  var chunk = [UInt8](repeating: 0, count: 1 << 16)
-  try input.withUnsafeBufferPointer { inBuf in
-    stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
-    stream.avail_in = UInt32(inBuf.count)
-    while true {
-      let status: Int32 = chunk.withUnsafeMutableBufferPointer { out in
-        stream.next_out = out.baseAddress
-        stream.avail_out = UInt32(out.count)
-        return inflate(&stream, Z_NO_FLUSH)
-      }
-      let produced = chunk.count - Int(stream.avail_out)
-      output.append(contentsOf: chunk[0..<produced])
-      if status == Z_STREAM_END {
-        if stream.avail_in == 0 { return }
-        guard inflateReset(&stream) == Z_OK else { throw EFTError("corrupt gzip member") }
-        continue
-      }
-      guard status == Z_OK else {
-        throw EFTError("corrupt or truncated gzip data (zlib status \(status))")
-      }
-      if stream.avail_in == 0 && produced == 0 { throw EFTError("truncated gzip data") }
-    }
-  }
-  return output
+  do { return try Gzip.decompress(input) } catch { throw EFTError("\(error)") }
 }
 
 /// gzip compression (for writing `.json.gz`).
 func deflateGzip(_ input: [UInt8]) throws -> [UInt8] {
-  var stream = z_stream()
-  guard
-    deflateInit2_(
-      &stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-      Int32(MemoryLayout<z_stream>.size)) == Z_OK
-  else { throw EFTError("zlib initialisation failed") }
-  defer { deflateEnd(&stream) }
-  var output: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 1 << 16)
-  try input.withUnsafeBufferPointer { inBuf in
-    stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
-    stream.avail_in = UInt32(inBuf.count)
-    while true {
-      let status: Int32 = chunk.withUnsafeMutableBufferPointer { out in
-        stream.next_out = out.baseAddress
-        stream.avail_out = UInt32(out.count)
-        return deflate(&stream, Z_FINISH)
-      }
-      output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
-      if status == Z_STREAM_END { return }
-      guard status == Z_OK || status == Z_BUF_ERROR else {
-        throw EFTError("gzip compression failed")
-      }
-    }
-  }
-  return output
+  do { return try Gzip.compress(input) } catch { throw EFTError("\(error)") }
 }
 
 /// Parses JSON from a (possibly gzipped) file into Foundation objects.
