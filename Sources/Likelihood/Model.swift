@@ -98,6 +98,13 @@ public struct ShapeMorph: Sendable, Equatable {
   public var sum: [Double]
 }
 
+/// A formula rateParam: f(@0, @1, …) of existing parameters (`arguments`), a factor of N_cp.
+public struct FormulaSpec: Sendable, Equatable {
+  public var name: String
+  public var source: String
+  public var arguments: [Int]
+}
+
 /// A per-process autoMCStats Gaussian parameter (bins with n_eff ≤ threshold, §3.5):
 /// ν_j += x·e_pj·N_p.
 public struct PerProcessStat: Sendable, Equatable {
@@ -135,6 +142,8 @@ public struct YieldTerm: Sendable, Equatable {
   public var asymmetricLogNormals: [AsymmetricLogNormalEffect]
   /// Parameter indices multiplied into N_cp.
   public var factors: [Int]
+  /// Formula rateParams (indices into `CompiledModel.formulas`) multiplied into N_cp.
+  public var formulas: [Int] = []
   public var mode: TemplateMode = .counting
   /// `shapeN` (log-space) morphing.
   public var logMorph: Bool = false
@@ -165,6 +174,8 @@ public struct CompiledModel: Sendable {
   public var barlowBeestonBins: [Int] = []
   /// Per-process autoMCStats parameters.
   public var perProcessStats: [PerProcessStat] = []
+  /// Formula rateParams, referenced by `YieldTerm.formulas`.
+  public var formulas: [FormulaSpec] = []
   public var binCount: Int { channels.reduce(0) { $0 + $1.binCount } }
 
   /// ΔNLL defining a 68% `singles` interval, as Combine applies it for this card.
@@ -186,6 +197,10 @@ public struct CompiledModel: Sendable {
       }
       var n = t.nominal * exp(s)
       for f in t.factors { n *= x[f] }
+      for f in t.formulas {
+        let spec = formulas[f]
+        n *= (try? Formula(spec.source, argumentCount: spec.arguments.count))?.evaluate({ x[spec.arguments[$0]] }) ?? .nan
+      }
       return n
     }
   }
@@ -297,8 +312,44 @@ extension CompiledModel {
       }
     }
 
-    // rateParams → parameters (one per name, first definition wins).
+    // extArg → free parameters (`name extArg init [lo,hi]`, `[const]` = fixed).
+    for e in card.extArgs where indexOf[e.name] == nil {
+      let loc = "\(card.path):\(e.line)"
+      if e.arguments.first?.contains(".root:") == true {
+        throw LikelihoodError("\(loc): extArg '\(e.name)' imports from a RooWorkspace (\(e.arguments[0])), which Recombine does not read")
+      }
+      guard let v = e.arguments.first.flatMap({ Double($0) }) else {
+        throw LikelihoodError("\(loc): extArg '\(e.name)': expected an initial value, found '\(e.arguments.first ?? "")'")
+      }
+      var p = ModelParameter(name: e.name, initial: v, lower: -.infinity, upper: .infinity, constraint: .none, role: .rateParam,
+                             kind: "extArg", unboundedInFits: false, frozen: card.frozen.contains(e.name), step: max(0.01, 0.1 * abs(v)))
+      if e.arguments.count > 1 {
+        let r = e.arguments[1]
+        if r == "[const]" {
+          p.frozen = true
+        } else {
+          let parts = r.dropFirst().dropLast().split(separator: ",").compactMap { Double($0) }
+          guard r.hasPrefix("["), r.hasSuffix("]"), parts.count == 2, parts[0] <= v, v <= parts[1] else {
+            throw LikelihoodError("\(loc): extArg '\(e.name)': expected a range [lo,hi] containing \(v) or [const], found '\(r)'")
+          }
+          p.lower = parts[0]
+          p.upper = parts[1]
+        }
+      }
+      if let c = paramLines[e.name] {
+        p.constraint = constraint(of: c)
+        p.lower = c.range.lowerBound
+        p.upper = c.range.upperBound
+      }
+      _ = try add(p)
+    }
+
+    // rateParams → parameters (one per name, first definition wins); formula rateParams become
+    // functions of existing parameters, after all plain ones (as text2workspace orders them).
+    var formulaSpecs: [FormulaSpec] = []
+    var formulaIndex: [String: Int] = [:]
     for rp in card.rateParams where indexOf[rp.name] == nil {
+      if case .formula = rp.value { continue }
       switch rp.value {
       case .free(let initial, let range):
         var p = ModelParameter(
@@ -315,10 +366,33 @@ extension CompiledModel {
         }
         _ = try add(p)
       case .formula:
-        throw LikelihoodError("\(card.path):\(rp.line): formula rateParam '\(rp.name)' is not supported yet")
+        break
       case .external:
         throw LikelihoodError("\(card.path):\(rp.line): external rateParam '\(rp.name)' is not supported yet")
       }
+    }
+
+    for rp in card.rateParams where formulaIndex[rp.name] == nil {
+      guard case .formula(let source, let args) = rp.value else { continue }
+      guard indexOf[rp.name] == nil else { continue }
+      var argIndices: [Int] = []
+      for a in args {
+        guard let k = indexOf[a] else {
+          throw LikelihoodError("\(card.path):\(rp.line): formula rateParam '\(rp.name)' uses '\(a)', which is not a parameter of the model (nested formulas are not supported)")
+        }
+        argIndices.append(k)
+      }
+      do { _ = try Formula(source, argumentCount: args.count) } catch let e as LikelihoodError {
+        throw LikelihoodError("\(card.path):\(rp.line): rateParam '\(rp.name)': \(e.message)")
+      }
+      formulaIndex[rp.name] = formulaSpecs.count
+      formulaSpecs.append(FormulaSpec(name: rp.name, source: source, arguments: argIndices))
+    }
+    // flatParam: an existing parameter floats without constraint.
+    for f in card.flatParams {
+      guard let k = indexOf[f.name] else { continue }
+      params[k].constraint = .none
+      params[k].frozen = card.frozen.contains(f.name)
     }
 
     // Channels: template channels have the templates' bins, counting and FAKE channels one.
@@ -352,7 +426,10 @@ extension CompiledModel {
         factors.append(k)
       }
       let key = BinProcess(pc.bin, pc.process)
-      for rp in card.rateParams where rp.targets.contains(key) { factors.append(indexOf[rp.name]!) }
+      var formulas: [Int] = []
+      for rp in card.rateParams where rp.targets.contains(key) {
+        if let f = formulaIndex[rp.name] { formulas.append(f) } else { factors.append(indexOf[rp.name]!) }
+      }
 
       var sym: [LogNormalEffect] = []
       var asym: [AsymmetricLogNormalEffect] = []
@@ -399,11 +476,12 @@ extension CompiledModel {
       var term = YieldTerm(
         channel: ci, process: pc.process, isSignal: pc.isSignal, nominal: nominal, template: [1],
         logNormals: sym, asymmetricLogNormals: asym, factors: factors)
+      term.formulas = formulas
       if let templates {
         if gamma != nil { throw LikelihoodError("\(card.path): gmN on a shape channel (\(pc.bin)/\(pc.process)) is not supported yet") }
         try addTemplate(&term, templates, column: col, card: card, stats: card.autoMCStatsSettings(forBin: pc.bin), parameterIndex: indexOf)
       }
-      if factors.isEmpty && sym.isEmpty && asym.isEmpty && term.mode != .absolute {
+      if factors.isEmpty && formulas.isEmpty && sym.isEmpty && asym.isEmpty && term.mode != .absolute {
         // Factor-free yields are written as `n_exp_bin<c>_proc_<p>[<rate:g>]` (§11).
         term.nominal = roundedLikePercentG(term.nominal)
       }
@@ -426,6 +504,7 @@ extension CompiledModel {
     var model = CompiledModel(
       parameters: params, pois: poiIndices, channels: channels, terms: terms,
       observed: observed, isPureCounting: !card.hasShapes)
+    model.formulas = formulaSpecs
     try model.setUpAutoMCStats(card)
     return model
   }

@@ -74,6 +74,13 @@ public final class NLL {
   private let asymLu: [Double]
   private let factorOffset: [Int]
   private let factorParam: [Int]
+  private let formulaObjects: [Formula]  // owned (each has its own scratch stack)
+  private let formulaArgs: [[Int]]
+  private let formulaGradOffset: [Int]
+  private let termFormulaOffset: [Int]
+  private let termFormula: [Int]
+  private var fVal: UnsafeMutableBufferPointer<Double>
+  private var fGrad: UnsafeMutableBufferPointer<Double>
   private let morphOffset: [Int]
   private let morphParam: [Int]
   private let morphScale: [Double]
@@ -130,6 +137,7 @@ public final class NLL {
     var so = [0], sp: [Int] = [], sk: [Double] = []
     var ao = [0], ap: [Int] = [], ald: [Double] = [], alu: [Double] = []
     var fo = [0], fp: [Int] = []
+    var tfo = [0], tf: [Int] = []
     var mo = [0], mp: [Int] = [], ms: [Double] = [], mdo: [Int] = [], mdiff: [Double] = [], msum: [Double] = []
     for t in model.terms {
       let ch = model.channels[t.channel]
@@ -161,6 +169,8 @@ public final class NLL {
       ao.append(ap.count)
       fp += t.factors
       fo.append(fp.count)
+      tf += t.formulas
+      tfo.append(tf.count)
       for m in t.morphs {
         guard m.diff.count == t.template.count, m.sum.count == t.template.count else {
           throw LikelihoodError("morph of \(ch.name)/\(t.process) has the wrong number of bins")
@@ -194,6 +204,15 @@ public final class NLL {
     asymLu = alu
     factorOffset = fo
     factorParam = fp
+    termFormulaOffset = tfo
+    termFormula = tf
+    formulaObjects = try model.formulas.map { try Formula($0.source, argumentCount: $0.arguments.count) }
+    formulaArgs = model.formulas.map(\.arguments)
+    var go = [0]
+    for a in formulaArgs { go.append(go.last! + a.count) }
+    formulaGradOffset = go
+    fVal = .allocate(capacity: max(1, model.formulas.count))
+    fGrad = .allocate(capacity: max(1, go.last!))
     morphOffset = mo
     morphParam = mp
     morphScale = ms
@@ -245,7 +264,7 @@ public final class NLL {
   }
 
   deinit {
-    for b in [nu, err2, xhat, eTot, wBin, wErr, cur, raw, coef, termNorm, termE, termN, dLog] { b.deallocate() }
+    for b in [nu, err2, xhat, eTot, wBin, wErr, fVal, fGrad, cur, raw, coef, termNorm, termE, termN, dLog] { b.deallocate() }
     floored.deallocate()
   }
 
@@ -313,6 +332,11 @@ public final class NLL {
       nu[i] = 0
       err2[i] = 0
     }
+    for f in 0..<formulaObjects.count {
+      let args = formulaArgs[f]
+      let g = UnsafeMutableBufferPointer(rebasing: fGrad[formulaGradOffset[f]..<formulaGradOffset[f + 1]])
+      fVal[f] = formulaObjects[f].evaluate({ x[args[$0]] }, gradient: derivatives ? g : nil)
+    }
     for t in 0..<nTerms {
       var s = 0.0
       for k in symOffset[t]..<symOffset[t + 1] { s += x[symParam[k]] * symLogK[k] }
@@ -324,6 +348,7 @@ public final class NLL {
       let e = termNominal[t] * Foundation.exp(s)
       var n = e
       for k in factorOffset[t]..<factorOffset[t + 1] { n *= x[factorParam[k]] }
+      for k in termFormulaOffset[t]..<termFormulaOffset[t + 1] { n *= fVal[termFormula[k]] }
       termE[t] = e
       termN[t] = n
       morphTemplate(t, x)
@@ -457,10 +482,21 @@ public final class NLL {
       for k in symOffset[t]..<symOffset[t + 1] { g[symParam[k]] += wn * symLogK[k] }
       for k in asymOffset[t]..<asymOffset[t + 1] { g[asymParam[k]] += wn * dLog[k] }
       let f0 = factorOffset[t], f1 = factorOffset[t + 1]
+      let h0 = termFormulaOffset[t], h1 = termFormulaOffset[t + 1]
+      var formulaProduct = 1.0
+      for k in h0..<h1 { formulaProduct *= fVal[termFormula[k]] }
       for k in f0..<f1 {
-        var prod = termE[t]
+        var prod = termE[t] * formulaProduct
         for l in f0..<f1 where l != k { prod *= x[factorParam[l]] }
         g[factorParam[k]] += w * prod
+      }
+      for k in h0..<h1 {
+        // ∂N/∂x_a = (N without this formula)·∂f/∂x_a.
+        var prod = termE[t]
+        for l in f0..<f1 { prod *= x[factorParam[l]] }
+        for l in h0..<h1 where l != k { prod *= fVal[termFormula[l]] }
+        let f = termFormula[k], go = formulaGradOffset[f]
+        for (a, p) in formulaArgs[f].enumerated() { g[p] += w * prod * fGrad[go + a] }
       }
       // Shape morphs: Σ_i w_i ∂T_i/∂θ_s = Σ_k coef_k · ∂g_k/∂θ_s.
       let m0 = morphOffset[t], m1 = morphOffset[t + 1]
