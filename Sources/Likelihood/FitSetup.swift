@@ -22,6 +22,10 @@ public struct FitSetup: Sendable {
   let indexOf: [String: Int]
   let pois: [Int]
   let constrained: [Bool]
+  let channelIndex: [String: Int]
+  let groups: [String: [Int]]
+  /// Channels masked with `--setParameters mask_<channel>=1` (no `--channel-masks` step is needed).
+  public var maskedChannels: Set<Int> = []
 
   /// The pre-fit state: initial values, declared ranges (lnN-type nuisances unbounded for fits),
   /// `nuisance edit freeze` parameters fixed.
@@ -36,6 +40,27 @@ public struct FitSetup: Sendable {
     indexOf = Dictionary(uniqueKeysWithValues: model.parameters.enumerated().map { ($1.name, $0) })
     pois = model.pois
     constrained = model.parameters.map { $0.role == .nuisance }
+    channelIndex = Dictionary(model.channels.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    groups = model.groups
+    maskedChannels = model.maskedChannels
+  }
+
+  /// `--freezeNuisanceGroups g1,^g2`: freeze every member of g1, and every nuisance not in g2.
+  public mutating func freezeGroups(_ spec: String) throws {
+    for item in spec.split(separator: ",") where !item.isEmpty {
+      var name = item.trimmingCharacters(in: .whitespaces)
+      let invert = name.hasPrefix("^")
+      if invert { name.removeFirst() }
+      guard let members = groups[name] else {
+        throw LikelihoodError("unknown nuisance group '\(name)' (groups: \(groups.keys.sorted().joined(separator: ", ")))")
+      }
+      if invert {
+        let keep = Set(members)
+        for k in names.indices where constrained[k] && !keep.contains(k) { fixed[k] = true }
+      } else {
+        for k in members { fixed[k] = true }
+      }
+    }
   }
 
   public func index(of name: String) -> Int? { indexOf[name] }
@@ -88,6 +113,10 @@ public struct FitSetup: Sendable {
         throw LikelihoodError("--setParameters: expected name=value, found '\(item)'")
       }
       let name = String(kv[0]).trimmingCharacters(in: .whitespaces)
+      if name.hasPrefix("mask_"), let c = channelIndex[String(name.dropFirst(5))], indexOf[name] == nil {
+        if v != 0 { maskedChannels.insert(c) } else { maskedChannels.remove(c) }
+        continue
+      }
       let k = try require(name)
       guard v >= declaredLower[k] && v <= declaredUpper[k] else {
         throw LikelihoodError("parameter '\(name)' value \(v) is outside its range [\(declaredLower[k]), \(declaredUpper[k])]")

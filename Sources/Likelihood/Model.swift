@@ -176,6 +176,11 @@ public struct CompiledModel: Sendable {
   public var perProcessStats: [PerProcessStat] = []
   /// Formula rateParams, referenced by `YieldTerm.formulas`.
   public var formulas: [FormulaSpec] = []
+  /// Channels left out of the NLL (`mask_<channel>` = 1; their constraint terms stay).
+  public var maskedChannels: Set<Int> = []
+  /// Nuisance groups (`group` lines, and `autoMCStats` for the bin-wise parameters), members as
+  /// parameter indices.
+  public var groups: [String: [Int]] = [:]
   public var binCount: Int { channels.reduce(0) { $0 + $1.binCount } }
 
   /// ΔNLL defining a 68% `singles` interval, as Combine applies it for this card.
@@ -506,6 +511,9 @@ extension CompiledModel {
       observed: observed, isPureCounting: !card.hasShapes)
     model.formulas = formulaSpecs
     try model.setUpAutoMCStats(card)
+    for g in card.groups { model.groups[g.name] = g.members.compactMap { name in model.parameters.firstIndex { $0.name == name } } }
+    let stats = model.parameters.indices.filter { model.parameters[$0].kind == "autoMCStats" }
+    if !stats.isEmpty { model.groups["autoMCStats"] = stats }
     return model
   }
 }

@@ -88,6 +88,7 @@ public final class NLL {
   private let morphDiff: [Double]
   private let morphSum: [Double]
   private let isStatBin: [Bool]
+  private let isMasked: [Bool]
   private let bbBins: [Int]
   private let ppParam: [Int]
   private let ppTerm: [Int]
@@ -222,6 +223,9 @@ public final class NLL {
     var sb = [Bool](repeating: false, count: nBins)
     for b in model.statBins { sb[b] = true }
     isStatBin = sb
+    var mk = [Bool](repeating: false, count: nBins)
+    for c in model.maskedChannels { for i in 0..<model.channels[c].binCount { mk[model.channels[c].firstBin + i] = true } }
+    isMasked = mk
     bbBins = model.barlowBeestonBins
     ppParam = model.perProcessStats.map(\.parameter)
     ppTerm = model.perProcessStats.map(\.term)
@@ -363,7 +367,7 @@ public final class NLL {
     }
     var penalty = 0.0
     if barlowBeeston {
-      for j in bbBins {
+      for j in bbBins where !isMasked[j] {
         let v = nu[j], e = err2[j].squareRoot()
         eTot[j] = e
         guard e > 0 else {
@@ -391,7 +395,7 @@ public final class NLL {
   @inline(__always)
   private func poissonPart() -> Double {
     var sum = 0.0
-    for i in 0..<nBins {
+    for i in 0..<nBins where !isMasked[i] {
       let v = nu[i], n = data[i]
       if n > 0 {
         if !(v > 0) { return .infinity }
@@ -446,13 +450,13 @@ public final class NLL {
     if !p.isFinite { return .infinity }
     for i in 0..<nBins {
       let n = data[i]
-      wBin[i] = (isStatBin[i] && floored[i]) ? 0 : (n > 0 ? 1 - n / nu[i] : 1)
+      wBin[i] = (isMasked[i] || (isStatBin[i] && floored[i])) ? 0 : (n > 0 ? 1 - n / nu[i] : 1)
       wErr[i] = 0
     }
     // Barlow–Beeston-lite bins: F_j(v, e) = min_x [ν − n ln ν + ½x²], ν = v + e·x. Envelope:
     // ∂F/∂v = 1 − n/ν, ∂F/∂e = (1 − n/ν)·x̂. When the minimum sits at ν = 0 (n = 0 and e² > v, where
     // x̂ = −v/e and ν is floored), F = ½(v/e)²: ∂F/∂v = −x̂/e, ∂F/∂e = −x̂²/e.
-    for j in bbBins where eTot[j] > 0 {
+    for j in bbBins where eTot[j] > 0 && !isMasked[j] {
       if floored[j] {
         wBin[j] = -xhat[j] / eTot[j]
         wErr[j] = -xhat[j] * xhat[j] / eTot[j]

@@ -35,6 +35,9 @@ struct ModelOptions: ParsableArguments {
   @Option(name: .customLong("freezeParameters"), help: "a,b or allConstrainedNuisances")
   var freezeParameters: String?
 
+  @Option(name: .customLong("freezeNuisanceGroups"), help: "g1,^g2: freeze the members of g1 and every nuisance not in g2.")
+  var freezeNuisanceGroups: String?
+
   @Option(name: .customLong("rMin"), parsing: .unconditional)
   var rMin: Double?
 
@@ -64,8 +67,8 @@ struct PreparedFit {
   init(_ o: ModelOptions) throws {
     let card = try Datacard.parse(contentsOf: o.card)
     let physics = try makePhysicsModel(named: o.physicsModel, options: o.physicsOptions)
-    model = try CompiledModel.compile(card, physics: physics, mass: o.mass)
-    var setup = FitSetup(model: model)
+    var compiled = try CompiledModel.compile(card, physics: physics, mass: o.mass)
+    var setup = FitSetup(model: compiled)
     try setup.setFirstPOIRange(min: o.rMin, max: o.rMax)
     if let s = o.setParameterRanges { try setup.setRanges(s) }
     if let s = o.setParameters { try setup.setValues(s) }
@@ -74,10 +77,13 @@ struct PreparedFit {
       guard let k = setup.index(of: name) else { throw LikelihoodError("unknown parameter '\(name)'") }
       targets.append(k)
     }
-    if targets.isEmpty { targets = model.pois }
+    if targets.isEmpty { targets = compiled.pois }
     if o.floatOtherPOIs == 0 { setup.fixPOIs(except: targets) }
-    floatingOtherPOIs = o.floatOtherPOIs == 0 ? 0 : model.pois.filter { !targets.contains($0) }.count
+    floatingOtherPOIs = o.floatOtherPOIs == 0 ? 0 : compiled.pois.filter { !targets.contains($0) }.count
     if let s = o.freezeParameters { try setup.freeze(s) }
+    if let s = o.freezeNuisanceGroups { try setup.freezeGroups(s) }
+    compiled.maskedChannels = setup.maskedChannels
+    model = compiled
     var data: [Double]? = nil
     switch o.toys {
     case nil, 0: break

@@ -193,3 +193,30 @@ import Testing
     #expect(abs(iv.upper - (0.619 + 0.608)) < 2e-3)
   }
 }
+
+@Suite struct ChannelMaskTests {
+  /// Combine's CI test `cmshistfunc_channel_masks` (htt_multiple_regions.txt, -m 125,
+  /// --setParameters mask_htt_tt_2_8TeV=1): r : +0.943 −0.790/+0.917. The interval ends are
+  /// crossings (0.153, 1.860) and agree to 2e-3; the best fit sits within Migrad's tolerance.
+  @Test func maskedChannelMatchesCombine() throws {
+    let url = TestPaths.reference.appendingPathComponent("corpus/data/ci/htt_multiple_regions.txt")
+    let card = try Datacard.parse(contentsOf: url.path)
+    var model = try CompiledModel.compile(card, mass: 125)
+    var setup = FitSetup(model: model)
+    try setup.setRanges("r=-5,5")
+    try setup.setValues("mask_htt_tt_2_8TeV=1")
+    #expect(setup.maskedChannels.count == 1)
+    model.maskedChannels = setup.maskedChannels
+    let nll = try NLL(model: model)
+    let specs = model.parameters.indices.map {
+      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0],
+                    fixed: setup.fixed[$0], step: model.parameters[$0].step)
+    }
+    let best = Minimizer().minimize(nll, parameters: specs)
+    let iv = profileInterval(nll, parameters: specs, best: best, index: model.index(of: "r")!, delta: model.singlesDelta, minimizer: Minimizer())
+    print("masked: r = \(iv.best) [\(iv.lower), \(iv.upper)]")
+    #expect(abs(iv.best - 0.943) < 3e-3)
+    #expect(abs(iv.lower - (0.943 - 0.790)) < 2e-3)
+    #expect(abs(iv.upper - (0.943 + 0.917)) < 2e-3)
+  }
+}
