@@ -105,13 +105,16 @@ public struct FormulaSpec: Sendable, Equatable {
   public var arguments: [Int]
 }
 
-/// A per-process autoMCStats Gaussian parameter (bins with n_eff ≤ threshold, §3.5):
-/// ν_j += x·e_pj·N_p.
+/// A per-process autoMCStats parameter (bins with n_eff ≤ threshold, §3.5): Gaussian,
+/// ν_j += x·e_pj·N_p; or Poisson (`poissonCount` n), the process's contribution to bin j scaled
+/// by β/n, i.e. ν_j += (β/n − 1)·N_p·T_pj.
 public struct PerProcessStat: Sendable, Equatable {
   public var parameter: Int
   public var term: Int
   /// Bin index inside the channel.
   public var bin: Int
+  /// n = ⌊0.5 + v²/e²⌋ for a Poisson parameter, nil for a Gaussian one.
+  public var poissonCount: Double? = nil
 }
 
 /// A channel (datacard bin) with its template bins; counting channels have one bin.

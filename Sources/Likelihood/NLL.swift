@@ -90,6 +90,10 @@ public final class NLL {
   private let isStatBin: [Bool]
   private let isMasked: [Bool]
   private let bbBins: [Int]
+  private var binMult: UnsafeMutableBufferPointer<Double>  // per template bin: β/n for Poisson autoMCStats, else 1
+  private var wTerm: UnsafeMutableBufferPointer<Double>  // scratch: ∂NLL/∂ν·mult for one term
+  private let ppPoissonN: [Double]  // n for Poisson parameters, 0 for Gaussian
+  private let ppTemplateIndex: [Int]
   private let ppParam: [Int]
   private let ppTerm: [Int]
   private let ppFlatBin: [Int]
@@ -231,6 +235,8 @@ public final class NLL {
     ppTerm = model.perProcessStats.map(\.term)
     ppFlatBin = model.perProcessStats.map { model.channels[model.terms[$0.term].channel].firstBin + $0.bin }
     ppError = model.perProcessStats.map { model.terms[$0.term].binErrors[$0.bin] }
+    ppPoissonN = model.perProcessStats.map { $0.poissonCount ?? 0 }
+    ppTemplateIndex = model.perProcessStats.map { to[$0.term] + $0.bin }
     var cp: [Int] = [], ck: [Int] = [], cm: [Double] = [], cl: [Double] = [], ch: [Double] = []
     for (i, p) in model.parameters.enumerated() {
       switch p.constraint {
@@ -256,6 +262,9 @@ public final class NLL {
     wBin = .allocate(capacity: max(1, nBins))
     wErr = .allocate(capacity: max(1, nBins))
     cur = .allocate(capacity: max(1, tp.count))
+    binMult = .allocate(capacity: max(1, tp.count))
+    binMult.initialize(repeating: 1)
+    wTerm = .allocate(capacity: max(1, nb.max() ?? 1))
     raw = .allocate(capacity: max(1, tp.count))
     coef = .allocate(capacity: max(1, nb.max() ?? 1))
     termNorm = .allocate(capacity: max(1, nTerms))
@@ -268,7 +277,7 @@ public final class NLL {
   }
 
   deinit {
-    for b in [nu, err2, xhat, eTot, wBin, wErr, fVal, fGrad, cur, raw, coef, termNorm, termE, termN, dLog] { b.deallocate() }
+    for b in [nu, err2, xhat, eTot, wBin, wErr, fVal, fGrad, binMult, wTerm, cur, raw, coef, termNorm, termE, termN, dLog] { b.deallocate() }
     floored.deallocate()
   }
 
@@ -336,6 +345,9 @@ public final class NLL {
       nu[i] = 0
       err2[i] = 0
     }
+    for k in 0..<ppParam.count where ppPoissonN[k] > 0 {
+      binMult[ppTemplateIndex[k]] = x[ppParam[k]] / ppPoissonN[k]
+    }
     for f in 0..<formulaObjects.count {
       let args = formulaArgs[f]
       let g = UnsafeMutableBufferPointer(rebasing: fGrad[formulaGradOffset[f]..<formulaGradOffset[f + 1]])
@@ -357,12 +369,12 @@ public final class NLL {
       termN[t] = n
       morphTemplate(t, x)
       let first = termFirstBin[t], off = termTemplateOffset[t]
-      for i in 0..<termBins[t] { nu[first + i] += n * cur[off + i] }
+      for i in 0..<termBins[t] { nu[first + i] += n * cur[off + i] * binMult[off + i] }
       if termHasErrors[t] {
         for i in 0..<termBins[t] { err2[first + i] += n * n * binErrors2[off + i] }
       }
     }
-    for k in 0..<ppParam.count {
+    for k in 0..<ppParam.count where ppPoissonN[k] == 0 {
       nu[ppFlatBin[k]] += x[ppParam[k]] * ppError[k] * termN[ppTerm[k]]
     }
     var penalty = 0.0
@@ -464,22 +476,27 @@ public final class NLL {
         wErr[j] = wBin[j] * xhat[j]
       }
     }
-    // Per-process autoMCStats parameters: ν_j += x·e·N.
+    // Per-process autoMCStats parameters: Gaussian ν_j += x·e·N; Poisson ν_j += (β/n − 1)·N·T_j.
     for k in 0..<ppParam.count {
-      g[ppParam[k]] += wBin[ppFlatBin[k]] * ppError[k] * termN[ppTerm[k]]
+      if ppPoissonN[k] > 0 {
+        g[ppParam[k]] += wBin[ppFlatBin[k]] * termN[ppTerm[k]] * cur[ppTemplateIndex[k]] / ppPoissonN[k]
+      } else {
+        g[ppParam[k]] += wBin[ppFlatBin[k]] * ppError[k] * termN[ppTerm[k]]
+      }
     }
     for t in 0..<nTerms {
       let first = termFirstBin[t], off = termTemplateOffset[t], nb = termBins[t]
-      // w = ∂NLL/∂N_t.
+      // wTerm_i = ∂NLL/∂(N_t·T_ti) = ∂NLL/∂ν_i · mult_i; w = ∂NLL/∂N_t.
+      for i in 0..<nb { wTerm[i] = wBin[first + i] * binMult[off + i] }
       var w = 0.0
-      for i in 0..<nb { w += wBin[first + i] * cur[off + i] }
+      for i in 0..<nb { w += wTerm[i] * cur[off + i] }
       if termHasErrors[t] {
         let nt = termN[t]
         for i in 0..<nb where wErr[first + i] != 0 {
           w += wErr[first + i] * nt * binErrors2[off + i] / eTot[first + i]
         }
       }
-      for k in 0..<ppParam.count where ppTerm[k] == t {
+      for k in 0..<ppParam.count where ppTerm[k] == t && ppPoissonN[k] == 0 {
         w += wBin[ppFlatBin[k]] * x[ppParam[k]] * ppError[k]
       }
       let wn = w * termN[t]
@@ -510,11 +527,11 @@ public final class NLL {
       case 1:
         // T = h/H, h = max(g, floor) or exp(g): coef_k = ∂h_k/∂g_k · (w_k − W)/H, W = Σ w_i T_i.
         var W = 0.0
-        for i in 0..<nb { W += wBin[first + i] * cur[off + i] }
+        for i in 0..<nb { W += wTerm[i] * cur[off + i] }
         let H = termNorm[t]
         for i in 0..<nb {
           let dh = log ? cur[off + i] * H : (raw[off + i] > templateFloor ? 1 : 0)
-          coef[i] = dh * (wBin[first + i] - W) / H
+          coef[i] = dh * (wTerm[i] - W) / H
         }
       default:
         if log {
@@ -524,15 +541,15 @@ public final class NLL {
           for i in 0..<nb {
             let h = Foundation.exp(raw[off + i])
             hs += h
-            if cur[off + i] > templateFloor { W += wBin[first + i] * h }
+            if cur[off + i] > templateFloor { W += wTerm[i] * h }
           }
           for i in 0..<nb {
             let h = Foundation.exp(raw[off + i])
-            let active = cur[off + i] > templateFloor ? wBin[first + i] : 0
+            let active = cur[off + i] > templateFloor ? wTerm[i] : 0
             coef[i] = scale * h * (active - W / hs)
           }
         } else {
-          for i in 0..<nb { coef[i] = raw[off + i] > templateFloor ? wBin[first + i] : 0 }
+          for i in 0..<nb { coef[i] = raw[off + i] > templateFloor ? wTerm[i] : 0 }
         }
       }
       let q = termQ[t], nt = termN[t]
@@ -562,8 +579,9 @@ public final class NLL {
     return (v, g)
   }
 
-  /// Expected yields ν_i at x; with `barlowBeeston` the autoMCStats parameters are at their
-  /// conditional minimum for the current data, without it at 0 (an Asimov dataset's choice).
+  /// Expected yields ν_i at x; with `barlowBeeston` the analytic Barlow–Beeston-lite parameters are
+  /// at their conditional minimum for the current data, without it at 0 (an Asimov dataset's
+  /// choice). Per-process autoMCStats parameters take their values from x.
   public func expectedYields(at x: [Double], barlowBeeston: Bool = true) -> [Double] {
     _ = x.withUnsafeBufferPointer { computeYields($0, derivatives: false, barlowBeeston: barlowBeeston) }
     return Array(UnsafeBufferPointer(start: nu.baseAddress, count: nBins))

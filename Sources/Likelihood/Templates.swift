@@ -111,8 +111,8 @@ extension CompiledModel {
   /// Creates the autoMCStats parameters of every channel with an `autoMCStats` line (§3.5), deciding
   /// per bin at the initial parameter values: n_eff = ⌊0.5 + (Σv)²/Σe²⌋ over backgrounds (and
   /// signals with include-signal); n_eff > threshold → one analytic Barlow–Beeston-lite parameter;
-  /// else per-process Gaussian parameters `prop_bin<c>_bin<j>_<p>` (Poisson ones are not supported
-  /// yet and give an error).
+  /// else per-process parameters `prop_bin<c>_bin<j>_<p>`: Poisson when the process's own
+  /// n = ⌊0.5 + v²/e²⌋ ≤ threshold (and v ≥ 0.999e), Gaussian otherwise.
   mutating func setUpAutoMCStats(_ card: Datacard) throws {
     let initialN = termYields(at: initialValues)
     for (ci, ch) in channels.enumerated() {
@@ -137,13 +137,22 @@ extension CompiledModel {
           for t in termIdx {
             let v = terms[t].template[j], e = terms[t].binErrors[j]
             guard e > 0, v >= 0 else { continue }
+            let name = "prop_bin\(ch.name)_bin\(j)_\(terms[t].process)"
             if v > 0 && v >= 0.999 * e {
               let n = (0.5 + v * v / (e * e)).rounded(.down)
               if n <= st.threshold {
-                throw LikelihoodError("\(card.path): autoMCStats bin \(j) of \(ch.name) needs a Poisson parameter for \(terms[t].process) (n = \(Int(n)) ≤ threshold \(formatNumber(st.threshold))); Poisson autoMCStats parameters are not supported yet")
+                // Poisson: β ∈ [½χ²⁻¹(Φ_c(7); 2n), ½χ²⁻¹(1 − Φ_c(7); 2n + 2)], starting at n,
+                // constraint Pois(n | β).
+                let tail = 0.5 * erfc(7 / 2.0.squareRoot())
+                let lo = 0.5 * chiSquaredQuantile(tail, degreesOfFreedom: Int(2 * n))
+                let hi = 0.5 * chiSquaredQuantile(1 - tail, degreesOfFreedom: Int(2 * n + 2))
+                parameters.append(ModelParameter(
+                  name: name, initial: n, lower: lo, upper: hi, constraint: .poisson(observed: n), role: .nuisance,
+                  kind: "autoMCStats", unboundedInFits: false, frozen: false, step: n.squareRoot()))
+                perProcessStats.append(PerProcessStat(parameter: parameters.count - 1, term: t, bin: j, poissonCount: n))
+                continue
               }
             }
-            let name = "prop_bin\(ch.name)_bin\(j)_\(terms[t].process)"
             parameters.append(ModelParameter(
               name: name, initial: 0, lower: -7, upper: 7, constraint: .gaussian(mean: 0, sigma: 1), role: .nuisance,
               kind: "autoMCStats", unboundedInFits: true, frozen: false, step: 1))

@@ -52,3 +52,44 @@ let shapeCards: [(path: String, mass: Double)] = [
     }
   }
 }
+
+extension ShapeModelTests {
+  /// With a high autoMCStats threshold every bin gets per-process parameters, Poisson (n ≤
+  /// threshold) or Gaussian: their gradient also matches finite differences, and at the initial
+  /// values (β = n, x = 0) the yields equal the nominal ones.
+  @Test(arguments: [10.0, 1000.0])
+  func perProcessStatistics(_ threshold: Double) throws {
+    let url = TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card/part3_combined.txt")
+    let text = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "autoMCStats 0 0 1", with: "autoMCStats \(formatNumber(threshold)) 0 1")
+    let model = try CompiledModel.compile(try Datacard.parse(text: text, path: url.path), mass: 200)
+    let poisson = model.perProcessStats.filter { $0.poissonCount != nil }.count
+    let gauss = model.perProcessStats.count - poisson
+    print("threshold \(threshold): \(poisson) Poisson, \(gauss) Gaussian per-process parameters, \(model.barlowBeestonBins.count) BB-lite bins")
+    #expect(poisson > 0)
+    let reference = try CompiledModel.compile(try Datacard.parse(contentsOf: url.path), mass: 200)
+    let nominal = try NLL(model: reference).expectedYields(at: reference.initialValues, barlowBeeston: false)
+    let nll = try NLL(model: model)
+    let withStats = nll.expectedYields(at: model.initialValues, barlowBeeston: false)
+    for (a, b) in zip(nominal, withStats) { #expect(abs(a - b) < 1e-9 * max(1, abs(a))) }
+    var x = model.initialValues
+    var state: UInt64 = 99
+    for i in x.indices {
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      let u = Double(state >> 11) / Double(1 << 53)
+      if model.parameters[i].kind == "autoMCStats", case .poisson(let n) = model.parameters[i].constraint {
+        x[i] = n * (0.8 + 0.4 * u)
+      } else if model.parameters[i].role == .nuisance {
+        x[i] += (u - 0.5)
+      }
+    }
+    let (_, g) = nll.valueAndGradient(at: x)
+    for i in x.indices {
+      let h = 1e-6 * max(1, abs(x[i]))
+      var a = x, b = x
+      a[i] += h
+      b[i] -= h
+      let fd = (nll.value(at: a) - nll.value(at: b)) / (2 * h)
+      #expect(abs(fd - g[i]) / max(1, abs(fd)) < 1e-4, "\(model.parameters[i].name): \(g[i]) vs \(fd)")
+    }
+  }
+}
