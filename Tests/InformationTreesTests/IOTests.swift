@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+@testable import InformationTrees
+
+@Suite struct IOTests {
+  func tempPath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("bit-\(getpid())-\(name)").path
+  }
+
+  @Test func csvColumnConventions() throws {
+    let text = """
+      a,w_0,w_cB,b,w_cA,w_cA_cA,w_cB_cA,w_cB_cB
+      1,2,3,4,5,6,7,8
+      -1.5,0.5,1e-3,2,3,4,5,6
+
+      """
+    let t = try Table.parseCSV(Array(text.utf8))
+    let e = try Events(table: t, columns: EventColumns(coefficients: ["cA", "cB"]))
+    #expect(e.featureNames == ["a", "b"])
+    #expect(e.derivatives == [[0], [1], [0, 0], [0, 1], [1, 1]])
+    #expect(e.weights[0..<6] == [2, 5, 3, 6, 7, 8])
+    #expect(e.features == [1, 4, -1.5, 2])
+    // inferred coefficients, linear only
+    let lin = try Events(table: t, columns: EventColumns(quadratic: false))
+    #expect(lin.coefficients == ["cB", "cA"])
+    #expect(lin.derivatives == [[0], [1]])
+    // --weight / --derivative names
+    let one = try Events(table: t, columns: EventColumns(features: ["a"], weight: "b", derivatives: ["w_cA"]))
+    #expect(one.weights == [4, 5, 2, 3])
+    #expect(throws: BITError.self) { try Table.parseCSV(Array("x,y\n1,2\n3\n".utf8)) }
+    #expect(throws: BITError.self) { try Table.parseCSV(Array("x,y\n1,abc\n".utf8)) }
+  }
+
+  @Test func csvRoundTripGzip() throws {
+    let e = Events(featureNames: ["x", "y"], coefficients: ["c"], derivatives: [[0], [0, 0]],
+                   features: [0.1, 1e-300, -3, 2.5], weights: [1, 2, 3, 4, 5, 6.000000000000001])
+    for name in ["e.csv", "e.csv.gz"] {
+      let p = tempPath(name)
+      try e.write(p)
+      let back = try Events.read(p)
+      #expect(back.features == e.features && back.weights == e.weights)
+      #expect(back.featureNames == e.featureNames && back.derivatives == e.derivatives)
+      try? FileManager.default.removeItem(atPath: p)
+    }
+  }
+
+  @Test func modelJSONRoundTrip() throws {
+    let (model, events, _) = try ReferenceTests.trainZHReference(mode: .histogram, trees: 3)
+    let p = tempPath("model.json")
+    try model.save(p)
+    let back = try BITModel.load(p)
+    #expect(back.trees == model.trees)
+    #expect(back.config == model.config && back.basePoints == model.basePoints)
+    #expect(back.predict(features: events.features) == model.predict(features: events.features))
+    try? FileManager.default.removeItem(atPath: p)
+  }
+}
