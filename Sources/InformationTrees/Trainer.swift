@@ -83,6 +83,7 @@ final class Trainer: @unchecked Sendable {
 
   // exact mode
   var sorted: UnsafeMutablePointer<Int32>? = nil  // F × n, node ranges sorted by each feature
+  var sortedAll: UnsafeMutablePointer<Int32>? = nil  // F × n, every feature's global order
   var goesLeft: UnsafeMutablePointer<Bool>? = nil
 
   // histogram mode
@@ -116,7 +117,8 @@ final class Trainer: @unchecked Sendable {
         }
         (sp.p + f * n).update(from: idx, count: n)
       }
-      sorted = s
+      sortedAll = s
+      sorted = .allocate(capacity: F * n)
       goesLeft = .allocate(capacity: n)
     case .histogram:
       let bins = FeatureBins(features: events.features, count: n, featureCount: F, maxBins: config.maxBins)
@@ -134,7 +136,7 @@ final class Trainer: @unchecked Sendable {
 
   deinit {
     X.deallocate(); W.deallocate(); C.deallocate(); order.deallocate(); tmp.deallocate(); leafOf.deallocate()
-    sorted?.deallocate(); goesLeft?.deallocate(); codes?.deallocate(); hist?.deallocate()
+    sorted?.deallocate(); sortedAll?.deallocate(); goesLeft?.deallocate(); codes?.deallocate(); hist?.deallocate()
   }
 
   /// Current loss Σ_i Σ_k (Σ_{d≥1} C[k,d] w_d,i)² / w_0,i over events with w_0 ≠ 0; this is
@@ -163,6 +165,7 @@ final class Trainer: @unchecked Sendable {
   func buildTree() -> InformationTree {
     tree = InformationTree(weightStride: K)
     for i in 0..<n { order[i] = Int32(i) }
+    if let s = sorted, let all = sortedAll { s.update(from: all, count: F * n) }
     if config.mode == .histogram && canSearch(depth: 0, count: n) {
       buildHistogram(slot: histSlot(level: 0, side: 0), lo: 0, hi: n)
     }
