@@ -56,3 +56,28 @@ import Testing
     try? FileManager.default.removeItem(atPath: p)
   }
 }
+
+@Suite struct NPZTests {
+  /// An archive written by numpy.savez_compressed (x: float64[3], w: float32[3,2], k: int64[3]).
+  static let numpyArchive = "UEsDBC0AAAAIAAAAIQDrDS8H//////////8FABQAeC5ucHkBABAAmAAAAAAAAABQAAAAAAAAAJvsF+obEMnIUMZQrZ6SWpxcpG6loG6TZqGuo6Cell9UUpSYF59flJIKEndLzClOBYoXZyQWpAL5GsY6mjoKtQoUAC4GMPhhD6EZDkAoLgcAUEsDBC0AAAAIAAAAIQD/v0I1//////////8FABQAdy5ucHkBABAAmAAAAAAAAABYAAAAAAAAAJvsF+obEMnIUMZQrZ6SWpxcpG6loG6TZqKuo6Cell9UUpSYF59flJIKEndLzClOBYoXZyQWpAL5GsY6CkaaOgq1CmQDLgaGBnsGBgYHIALiBiBeAMQHHABQSwMELQAAAAgAAAAhAAhlG1v//////////wUAFABrLm5weQEAEACYAAAAAAAAAE0AAAAAAAAAm+wX6hsQychQxlCtnpJanFykbqWgbpNpoa6joJ6WX1RSlJgXn1+UkgoSd0vMKU4FihdnJBakAvkaxjqaOgq1ChQALnYGCOCA0pxQGgBQSwECLQMtAAAACAAAACEA6w0vB1AAAACYAAAABQAAAAAAAAAAAAAAgAEAAAAAeC5ucHlQSwECLQMtAAAACAAAACEA/79CNVgAAACYAAAABQAAAAAAAAAAAAAAgAGHAAAAdy5ucHlQSwECLQMtAAAACAAAACEACGUbW00AAACYAAAABQAAAAAAAAAAAAAAgAEWAQAAay5ucHlQSwUGAAAAAAMAAwCZAAAAmgEAAAAA"
+
+  @Test func readsNumpyArchive() throws {
+    let p = FileManager.default.temporaryDirectory.appendingPathComponent("bit-\(getpid())-np.npz").path
+    try Data(base64Encoded: Self.numpyArchive)!.write(to: URL(fileURLWithPath: p))
+    let t = try readNPZ(p)
+    #expect(Set(t.names) == ["x", "w_0", "w_1", "k"])
+    #expect(t.column("x") == [1.5, -2, 3.25])
+    #expect(t.column("w_1") == [2, 4, 6])
+    #expect(t.column("k") == [7, 8, 9])
+    try? FileManager.default.removeItem(atPath: p)
+  }
+
+  @Test func npzRoundTrip() throws {
+    let e = ClosureToy.exponential.generate(count: 1000, seed: 4)
+    let p = FileManager.default.temporaryDirectory.appendingPathComponent("bit-\(getpid())-rt.npz").path
+    try e.write(p)
+    let back = try Events.read(p)
+    #expect(back.features == e.features && back.weights == e.weights && back.featureNames == ["x"])
+    try? FileManager.default.removeItem(atPath: p)
+  }
+}
