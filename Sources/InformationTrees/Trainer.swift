@@ -87,7 +87,8 @@ final class Trainer: @unchecked Sendable {
   var goesLeft: UnsafeMutablePointer<Bool>? = nil
 
   // histogram mode
-  var codes: UnsafeMutablePointer<UInt8>? = nil  // F × n
+  var codes: UnsafeMutablePointer<UInt8>? = nil  // F × n (column-major)
+  var codesRow: UnsafeMutablePointer<UInt8>? = nil  // n × F (row-major)
   var edges: [[Double]] = []
   var nbins: [Int] = []
   let B: Int  // bins stride
@@ -127,6 +128,9 @@ final class Trainer: @unchecked Sendable {
       let c = UnsafeMutablePointer<UInt8>.allocate(capacity: F * n)
       c.initialize(from: bins.codes, count: F * n)
       codes = c
+      let r = UnsafeMutablePointer<UInt8>.allocate(capacity: F * n)
+      for f in 0..<F { for i in 0..<n { r[i * F + f] = c[f * n + i] } }
+      codesRow = r
       levels = max(1, config.maxDepth)
       let size = levels * 2 * F * B * HS
       hist = .allocate(capacity: size)
@@ -136,7 +140,7 @@ final class Trainer: @unchecked Sendable {
 
   deinit {
     X.deallocate(); W.deallocate(); C.deallocate(); order.deallocate(); tmp.deallocate(); leafOf.deallocate()
-    sorted?.deallocate(); sortedAll?.deallocate(); goesLeft?.deallocate(); codes?.deallocate(); hist?.deallocate()
+    sorted?.deallocate(); sortedAll?.deallocate(); goesLeft?.deallocate(); codes?.deallocate(); codesRow?.deallocate(); hist?.deallocate()
   }
 
   /// Current loss Σ_i Σ_k (Σ_{d≥1} C[k,d] w_d,i)² / w_0,i over events with w_0 ≠ 0; this is
@@ -339,36 +343,41 @@ final class Trainer: @unchecked Sendable {
 
   /// Per-feature histograms of (count, w_0 … w_D) of order[lo..<hi], in parallel over features.
   func buildHistogram(slot: UnsafeMutablePointer<Double>, lo: Int, hi: Int) {
-    let sp = UnsafeSendable(slot), op = UnsafeSendable(order), wp = UnsafeSendable(W), cp = UnsafeSendable(codes!)
-    let (n, B, HS, K) = (n, B, HS, K)
+    // Features are split into contiguous groups, one per worker; each worker reads every
+    // event's weight row once and adds it to its features' histograms. Each feature's
+    // histogram sums the node's events in the same order whatever the grouping, so results do
+    // not depend on the number of threads.
+    let sp = UnsafeSendable(slot), op = UnsafeSendable(order), wp = UnsafeSendable(W), cp = UnsafeSendable(codesRow!)
+    let (F, B, HS, K) = (F, B, HS, K)
     let nb = nbins
-    let work: @Sendable (Int) -> Void = { f in
-      let h = sp.p + f * B * HS
-      h.update(repeating: 0, count: nb[f] * HS)
-      let cf = cp.p + f * n
-      let ord = op.p, W = wp.p
-      if lo == 0 && hi == n {
-        for e in 0..<n {
-          let hp = h + Int(cf[e]) * HS
-          let w = W + e * K
+    let parallel = config.threads != 1 && (hi - lo) >= 4096
+    let workers = parallel ? min(F, config.threads > 0 ? config.threads : ProcessInfo.processInfo.activeProcessorCount) : 1
+    @Sendable @inline(__always) func run(_ fLo: Int, _ fHi: Int, _ KK: Int) {
+      for f in fLo..<fHi { (sp.p + f * B * HS).update(repeating: 0, count: nb[f] * HS) }
+      let ord = op.p, W = wp.p, codes = cp.p, h = sp.p
+      for k in lo..<hi {
+        let e = Int(ord[k])
+        let w = W + e * KK
+        let cr = codes + e * F
+        for f in fLo..<fHi {
+          let hp = h + (f * B + Int(cr[f])) * (KK + 1)
           hp[0] += 1
-          for d in 0..<K { hp[1 + d] += w[d] }
-        }
-      } else {
-        for k in lo..<hi {
-          let e = Int(ord[k])
-          let hp = h + Int(cf[e]) * HS
-          let w = W + e * K
-          hp[0] += 1
-          for d in 0..<K { hp[1 + d] += w[d] }
+          for d in 0..<KK { hp[1 + d] += w[d] }
         }
       }
     }
-    if config.threads == 1 || (hi - lo) < 2048 {
-      for f in 0..<F { work(f) }
-    } else {
-      DispatchQueue.concurrentPerform(iterations: F, execute: work)
+    let work: @Sendable (Int) -> Void = { g in
+      let fLo = g * F / workers, fHi = (g + 1) * F / workers
+      switch K {
+      case 2: run(fLo, fHi, 2)
+      case 4: run(fLo, fHi, 4)
+      case 7: run(fLo, fHi, 7)
+      case 10: run(fLo, fHi, 10)
+      default: run(fLo, fHi, K)
+      }
     }
+    _ = HS
+    if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
   }
 
   func subtractHistogram(parent: UnsafeMutablePointer<Double>, child: UnsafeMutablePointer<Double>,

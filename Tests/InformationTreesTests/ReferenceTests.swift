@@ -68,10 +68,13 @@ func compareTree(_ t: InformationTree, _ node: Int, _ ref: [String: Any], path: 
     // Σ_i d_i F_b(x_i) by stage
     let stages = ref["sum_d_times_F_by_stage"] as! [Double]
     let d = events.weightColumn(1)
+    var worstStage = 0.0
+    defer { print("single BIT: max relative deviation of Σ d·F by stage from the reference: \(worstStage)") }
     for b in 0..<stages.count {
       let F = model.predict(features: events.features, treeLimit: b + 1)
       var s = 0.0
       for i in 0..<events.count { s += d[i] * F[i] }
+      worstStage = max(worstStage, abs(s - stages[b]) / abs(stages[b]))
       #expect(relClose(s, stages[b]), "stage \(b): \(s) vs \(stages[b])")
     }
     let grid = ref["F_on_grid"] as! [String: Any]
@@ -114,6 +117,7 @@ func compareTree(_ t: InformationTree, _ node: Int, _ ref: [String: Any], path: 
     let first = ref["prediction_first_50_events"] as! [[Double]]
     var worst = 0.0
     for i in 0..<50 { for d in 0..<D { worst = max(worst, abs(P[i * D + d] - first[i][d]) / abs(first[i][d])) } }
+    print("multi-BIT: max relative deviation of the first 50 predictions from the reference: \(worst)")
     #expect(worst < 1e-9, "max relative deviation of the predictions \(worst)")
     let sums = ref["prediction_column_sums"] as! [Double]
     for d in 0..<D {
