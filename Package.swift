@@ -46,13 +46,14 @@ let package = Package(
     .executableTarget(
       name: "RecombineBench", dependencies: ["ROOTIO", "Datacard", "Likelihood", "EFT", "Fit", "Inference", "InformationTrees"],
       path: "Benchmarks/RecombineBench"),
-    .testTarget(name: "ROOTIOTests", dependencies: ["ROOTIO"], exclude: ["Fixtures"]),
-    .testTarget(name: "DatacardTests", dependencies: ["Datacard", "ROOTIO"]),
-    .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit"]),
-    .testTarget(name: "FitTests", dependencies: ["Fit"]),
-    .testTarget(name: "InferenceTests", dependencies: ["Inference", "Fit", "Likelihood", "Datacard"]),
-    .testTarget(name: "EFTTests", dependencies: ["EFT", "Likelihood", "Datacard"], exclude: ["Fixtures"]),
-    .testTarget(name: "InformationTreesTests", dependencies: ["InformationTrees", "EFT"]),
-    .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "ROOTIOTests", dependencies: ["ROOTIO", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "DatacardTests", dependencies: ["Datacard", "ROOTIO", "TestSupport"]),
+    .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit", "TestSupport"]),
+    .testTarget(name: "FitTests", dependencies: ["Fit", "TestSupport"]),
+    .testTarget(name: "InferenceTests", dependencies: ["Inference", "Fit", "Likelihood", "Datacard", "TestSupport"]),
+    .testTarget(name: "EFTTests", dependencies: ["EFT", "Likelihood", "Datacard", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "InformationTreesTests", dependencies: ["InformationTrees", "EFT", "TestSupport"]),
+    .testTarget(name: "PlotsTests", dependencies: ["Plots", "TestSupport"]),
   ]
 )

@@ -3,17 +3,6 @@ import Testing
 
 @testable import Datacard
 
-/// SplitMix64: a small deterministic generator for reproducible mutations.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 @Suite struct MutationTests {
   /// 10,000+ mutated corpus cards: tokens deleted, duplicated, swapped, lines truncated, bytes

@@ -1,25 +1,6 @@
 import Foundation
 import Fit
 
-/// Deterministic SplitMix64 generator for reproducible test matrices.
-struct SplitMix64 {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  /// Uniform in (0, 1).
-  mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992.0 }
-  /// Standard normal (Box–Muller).
-  mutating func normal() -> Double {
-    let u1 = uniform(), u2 = uniform()
-    return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-  }
-}
 
 /// A random SPD matrix A = Q Λ Qᵀ with known inverse Q Λ⁻¹ Qᵀ (Q orthonormal by Gram–Schmidt,
 /// eigenvalues log-uniform in [λmin, λmax]). Row-major n×n.

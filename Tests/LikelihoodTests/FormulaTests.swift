@@ -55,13 +55,8 @@ import Testing
     #expect(model.parameters[model.index(of: "x")!].upper == 5)
     let nll = try NLL(model: model)
     let (_, g) = nll.valueAndGradient(at: x)
-    for i in x.indices {
-      var a = x, b = x
-      a[i] += 1e-6
-      b[i] -= 1e-6
-      let fd = (nll.value(at: a) - nll.value(at: b)) / 2e-6
-      #expect(abs(fd - g[i]) < 1e-6 * max(1, abs(fd)), "\(model.parameters[i].name)")
-    }
+    let fd = finiteDifferenceGradient({ nll.value(at: $0) }, at: x)
+    for i in x.indices { #expect(abs(fd[i] - g[i]) < 1e-6 * max(1, abs(fd[i])), "\(model.parameters[i].name)") }
   }
 
   @Test func unknownFormulaArgumentIsAnError() throws {

@@ -1,12 +1,6 @@
 import Foundation
+@_exported import TestSupport
 
-/// Paths used by tests: the package root and the shared reference folder beside it.
-enum TestPaths {
-  static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  static let shared: URL = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
-  static let reference: URL = shared.appendingPathComponent("reference")
-}
 
 extension TestPaths {
   /// Fixtures made by Fixtures/make_fixtures.py (uproot).
@@ -30,14 +24,3 @@ extension TestPaths {
 /// Equal, or both NaN.
 func sameValue(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
 
-/// Deterministic SplitMix64 generator for the corruption tests.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}

@@ -1,0 +1,45 @@
+//===--- TestSupport.swift ------------------------------------------------===//
+// Helpers shared by every test target.
+//===----------------------------------------------------------------------===//
+
+import Foundation
+
+/// Paths used by tests: the package root and the shared reference folder beside it.
+public enum TestPaths {
+  public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  public static let shared: URL = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+  public static let reference: URL = shared.appendingPathComponent("reference")
+}
+
+/// SplitMix64: a small deterministic generator for reproducible random tests.
+public struct SplitMix64: RandomNumberGenerator {
+  public var state: UInt64
+  public init(state: UInt64) { self.state = state }
+  public init(seed: UInt64) { state = seed }
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+  /// Uniform in (0, 1).
+  public mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992.0 }
+  /// Standard normal (Box–Muller).
+  public mutating func normal() -> Double {
+    let u1 = uniform(), u2 = uniform()
+    return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+  }
+}
+
+/// Central finite-difference gradient of f at x, with steps h·max(1, |x_i|).
+public func finiteDifferenceGradient(_ f: ([Double]) -> Double, at x: [Double], step h: Double = 1e-6) -> [Double] {
+  x.indices.map { i in
+    let d = h * max(1, abs(x[i]))
+    var a = x, b = x
+    a[i] += d
+    b[i] -= d
+    return (f(a) - f(b)) / (2 * d)
+  }
+}
