@@ -147,6 +147,11 @@ public struct YieldTerm: Sendable, Equatable {
   public var factors: [Int]
   /// Formula rateParams (indices into `CompiledModel.formulas`) multiplied into N_cp.
   public var formulas: [Int] = []
+  /// An external scaling function multiplied into N_cp (index into `CompiledModel.scalings`).
+  public var scaling: Int? = nil
+  /// Per-bin external scaling functions: bin i of the template is multiplied by function
+  /// `binScalingFirst + i`.
+  public var binScalingFirst: Int? = nil
   public var mode: TemplateMode = .counting
   /// `shapeN` (log-space) morphing.
   public var logMorph: Bool = false
@@ -179,6 +184,9 @@ public struct CompiledModel: Sendable {
   public var perProcessStats: [PerProcessStat] = []
   /// Formula rateParams, referenced by `YieldTerm.formulas`.
   public var formulas: [FormulaSpec] = []
+  /// External yield scalings of the physics model (EFT), if any. Bins of channels with scaled
+  /// terms are floored at 1e-9 (Combine's floor policy for negative yields).
+  public var scalings: YieldScalingFunctions? = nil
   /// Channels left out of the NLL (`mask_<channel>` = 1; their constraint terms stay).
   public var maskedChannels: Set<Int> = []
   /// Nuisance groups (`group` lines, and `autoMCStats` for the bin-wise parameters), members as
@@ -209,8 +217,16 @@ public struct CompiledModel: Sendable {
         let spec = formulas[f]
         n *= (try? Formula(spec.source, argumentCount: spec.arguments.count))?.evaluate({ x[spec.arguments[$0]] }) ?? .nan
       }
+      if let k = t.scaling, let sc = scalings { n *= scalingValues(sc, x)[k] }
       return n
     }
+  }
+
+  /// All external scaling values at x (allocates; for inspection, not hot loops).
+  func scalingValues(_ f: YieldScalingFunctions, _ x: [Double]) -> [Double] {
+    var v = [Double](repeating: 0, count: f.count)
+    x.withUnsafeBufferPointer { xb in v.withUnsafeMutableBufferPointer { f.evaluate(xb, into: $0) } }
+    return v
   }
 
   /// ν_i for every flat bin at parameter values x (templates morphed; Barlow–Beeston terms at
@@ -426,12 +442,23 @@ extension CompiledModel {
       guard let ci = channelIndex[pc.bin] else { throw LikelihoodError("column bin '\(pc.bin)' is not a declared bin") }
       let scale = try physics.yieldScale(bin: pc.bin, process: pc.process, isSignal: pc.isSignal)
       var factors: [Int] = []
+      var scalingIndex: Int? = nil, binScaling: (first: Int, count: Int)? = nil
       switch scale {
       case .zero: continue
       case .one: break
       case .parameter(let name):
         guard let k = indexOf[name] else { throw LikelihoodError("physics model scales \(pc.bin)/\(pc.process) by unknown parameter '\(name)'") }
         factors.append(k)
+      case .function(let k):
+        guard let f = physics.scalingFunctions, k >= 0, k < f.count else {
+          throw LikelihoodError("physics model scales \(pc.bin)/\(pc.process) by scaling function \(k), which it does not provide")
+        }
+        scalingIndex = k
+      case .perBinFunctions(let first, let count):
+        guard let f = physics.scalingFunctions, first >= 0, first + count <= f.count else {
+          throw LikelihoodError("physics model scales \(pc.bin)/\(pc.process) by scaling functions it does not provide")
+        }
+        binScaling = (first, count)
       }
       let key = BinProcess(pc.bin, pc.process)
       var formulas: [Int] = []
@@ -485,11 +512,18 @@ extension CompiledModel {
         channel: ci, process: pc.process, isSignal: pc.isSignal, nominal: nominal, template: [1],
         logNormals: sym, asymmetricLogNormals: asym, factors: factors)
       term.formulas = formulas
+      term.scaling = scalingIndex
+      if let b = binScaling {
+        guard b.count == channels[ci].binCount else {
+          throw LikelihoodError("physics model gives \(b.count) per-bin scalings for \(pc.bin)/\(pc.process), which has \(channels[ci].binCount) bins")
+        }
+        term.binScalingFirst = b.first
+      }
       if let templates {
         if gamma != nil { throw LikelihoodError("\(card.path): gmN on a shape channel (\(pc.bin)/\(pc.process)) is not supported yet") }
         try addTemplate(&term, templates, column: col, card: card, stats: card.autoMCStatsSettings(forBin: pc.bin), parameterIndex: indexOf)
       }
-      if factors.isEmpty && formulas.isEmpty && sym.isEmpty && asym.isEmpty && term.mode != .absolute {
+      if factors.isEmpty && formulas.isEmpty && scalingIndex == nil && sym.isEmpty && asym.isEmpty && term.mode != .absolute {
         // Factor-free yields are written as `n_exp_bin<c>_proc_<p>[<rate:g>]` (§11).
         term.nominal = roundedLikePercentG(term.nominal)
       }
@@ -513,6 +547,7 @@ extension CompiledModel {
       parameters: params, pois: poiIndices, channels: channels, terms: terms,
       observed: observed, isPureCounting: !card.hasShapes)
     model.formulas = formulaSpecs
+    model.scalings = physics.scalingFunctions
     try model.setUpAutoMCStats(card)
     for g in card.groups { model.groups[g.name] = g.members.compactMap { name in model.parameters.firstIndex { $0.name == name } } }
     let stats = model.parameters.indices.filter { model.parameters[$0].kind == "autoMCStats" }

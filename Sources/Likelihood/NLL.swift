@@ -91,6 +91,12 @@ public final class NLL {
   private let isMasked: [Bool]
   private let bbBins: [Int]
   private var binMult: UnsafeMutableBufferPointer<Double>  // per template bin: β/n for Poisson autoMCStats, else 1
+  private var scaleMult: UnsafeMutableBufferPointer<Double>  // per template bin: per-bin external scaling μ, else 1
+  private let scalingFunctions: YieldScalingFunctions?
+  private let termScale: [Int]  // external scaling index of N, or −1
+  private let termBinScale: [Int]  // first per-bin external scaling index, or −1
+  private var muVal: UnsafeMutableBufferPointer<Double>
+  private var muW: UnsafeMutableBufferPointer<Double>  // ∂NLL/∂μ_k
   private var wTerm: UnsafeMutableBufferPointer<Double>  // scratch: ∂NLL/∂ν·mult for one term
   private let ppPoissonN: [Double]  // n for Poisson parameters, 0 for Gaussian
   private let ppTemplateIndex: [Int]
@@ -224,8 +230,13 @@ public final class NLL {
     morphDataOffset = mdo
     morphDiff = mdiff
     morphSum = msum
+    // Bins floored at 1e-9: autoMCStats channels, and channels with externally scaled (EFT) terms.
     var sb = [Bool](repeating: false, count: nBins)
     for b in model.statBins { sb[b] = true }
+    for t in model.terms where t.scaling != nil || t.binScalingFirst != nil {
+      let ch = model.channels[t.channel]
+      for i in 0..<ch.binCount { sb[ch.firstBin + i] = true }
+    }
     isStatBin = sb
     var mk = [Bool](repeating: false, count: nBins)
     for c in model.maskedChannels { for i in 0..<model.channels[c].binCount { mk[model.channels[c].firstBin + i] = true } }
@@ -264,6 +275,13 @@ public final class NLL {
     cur = .allocate(capacity: max(1, tp.count))
     binMult = .allocate(capacity: max(1, tp.count))
     binMult.initialize(repeating: 1)
+    scaleMult = .allocate(capacity: max(1, tp.count))
+    scaleMult.initialize(repeating: 1)
+    scalingFunctions = model.scalings
+    termScale = model.terms.map { $0.scaling ?? -1 }
+    termBinScale = model.terms.map { $0.binScalingFirst ?? -1 }
+    muVal = .allocate(capacity: max(1, model.scalings?.count ?? 0))
+    muW = .allocate(capacity: max(1, model.scalings?.count ?? 0))
     wTerm = .allocate(capacity: max(1, nb.max() ?? 1))
     raw = .allocate(capacity: max(1, tp.count))
     coef = .allocate(capacity: max(1, nb.max() ?? 1))
@@ -277,7 +295,7 @@ public final class NLL {
   }
 
   deinit {
-    for b in [nu, err2, xhat, eTot, wBin, wErr, fVal, fGrad, binMult, wTerm, cur, raw, coef, termNorm, termE, termN, dLog] { b.deallocate() }
+    for b in [nu, err2, xhat, eTot, wBin, wErr, fVal, fGrad, binMult, scaleMult, muVal, muW, wTerm, cur, raw, coef, termNorm, termE, termN, dLog] { b.deallocate() }
     floored.deallocate()
   }
 
@@ -348,6 +366,7 @@ public final class NLL {
     for k in 0..<ppParam.count where ppPoissonN[k] > 0 {
       binMult[ppTemplateIndex[k]] = x[ppParam[k]] / ppPoissonN[k]
     }
+    if let f = scalingFunctions { f.evaluate(x, into: muVal) }
     for f in 0..<formulaObjects.count {
       let args = formulaArgs[f]
       let g = UnsafeMutableBufferPointer(rebasing: fGrad[formulaGradOffset[f]..<formulaGradOffset[f + 1]])
@@ -365,11 +384,15 @@ public final class NLL {
       var n = e
       for k in factorOffset[t]..<factorOffset[t + 1] { n *= x[factorParam[k]] }
       for k in termFormulaOffset[t]..<termFormulaOffset[t + 1] { n *= fVal[termFormula[k]] }
+      if termScale[t] >= 0 { n *= muVal[termScale[t]] }
       termE[t] = e
       termN[t] = n
       morphTemplate(t, x)
       let first = termFirstBin[t], off = termTemplateOffset[t]
-      for i in 0..<termBins[t] { nu[first + i] += n * cur[off + i] * binMult[off + i] }
+      if termBinScale[t] >= 0 {
+        for i in 0..<termBins[t] { scaleMult[off + i] = muVal[termBinScale[t] + i] }
+      }
+      for i in 0..<termBins[t] { nu[first + i] += n * cur[off + i] * binMult[off + i] * scaleMult[off + i] }
       if termHasErrors[t] {
         for i in 0..<termBins[t] { err2[first + i] += n * n * binErrors2[off + i] }
       }
@@ -476,10 +499,12 @@ public final class NLL {
         wErr[j] = wBin[j] * xhat[j]
       }
     }
+    if let f = scalingFunctions { for k in 0..<f.count { muW[k] = 0 } }
     // Per-process autoMCStats parameters: Gaussian ν_j += x·e·N; Poisson ν_j += (β/n − 1)·N·T_j.
     for k in 0..<ppParam.count {
       if ppPoissonN[k] > 0 {
-        g[ppParam[k]] += wBin[ppFlatBin[k]] * termN[ppTerm[k]] * cur[ppTemplateIndex[k]] / ppPoissonN[k]
+        let idx = ppTemplateIndex[k]
+        g[ppParam[k]] += wBin[ppFlatBin[k]] * termN[ppTerm[k]] * cur[idx] * scaleMult[idx] / ppPoissonN[k]
       } else {
         g[ppParam[k]] += wBin[ppFlatBin[k]] * ppError[k] * termN[ppTerm[k]]
       }
@@ -487,9 +512,14 @@ public final class NLL {
     for t in 0..<nTerms {
       let first = termFirstBin[t], off = termTemplateOffset[t], nb = termBins[t]
       // wTerm_i = ∂NLL/∂(N_t·T_ti) = ∂NLL/∂ν_i · mult_i; w = ∂NLL/∂N_t.
-      for i in 0..<nb { wTerm[i] = wBin[first + i] * binMult[off + i] }
+      for i in 0..<nb { wTerm[i] = wBin[first + i] * binMult[off + i] * scaleMult[off + i] }
       var w = 0.0
       for i in 0..<nb { w += wTerm[i] * cur[off + i] }
+      if termBinScale[t] >= 0 {
+        // ∂NLL/∂μ_i = ∂NLL/∂ν_i · N·T_i·(Poisson factor).
+        let nt = termN[t], f0 = termBinScale[t]
+        for i in 0..<nb { muW[f0 + i] += wBin[first + i] * nt * cur[off + i] * binMult[off + i] }
+      }
       if termHasErrors[t] {
         let nt = termN[t]
         for i in 0..<nb where wErr[first + i] != 0 {
@@ -506,14 +536,20 @@ public final class NLL {
       let h0 = termFormulaOffset[t], h1 = termFormulaOffset[t + 1]
       var formulaProduct = 1.0
       for k in h0..<h1 { formulaProduct *= fVal[termFormula[k]] }
-      for k in f0..<f1 {
+      let mu = termScale[t] >= 0 ? muVal[termScale[t]] : 1
+      if termScale[t] >= 0 {
         var prod = termE[t] * formulaProduct
+        for l in f0..<f1 { prod *= x[factorParam[l]] }
+        muW[termScale[t]] += w * prod
+      }
+      for k in f0..<f1 {
+        var prod = termE[t] * formulaProduct * mu
         for l in f0..<f1 where l != k { prod *= x[factorParam[l]] }
         g[factorParam[k]] += w * prod
       }
       for k in h0..<h1 {
         // ∂N/∂x_a = (N without this formula)·∂f/∂x_a.
-        var prod = termE[t]
+        var prod = termE[t] * mu
         for l in f0..<f1 { prod *= x[factorParam[l]] }
         for l in h0..<h1 where l != k { prod *= fVal[termFormula[l]] }
         let f = termFormula[k], go = formulaGradOffset[f]
@@ -566,6 +602,7 @@ public final class NLL {
         g[morphParam[k]] += nt * sc * acc
       }
     }
+    if let f = scalingFunctions { f.accumulateGradient(x, weights: UnsafeBufferPointer(muW), into: g) }
     return p + bb + constraintPart(x, g)
   }
 

@@ -13,6 +13,25 @@ public enum YieldScale: Sendable, Equatable {
   case one
   /// Multiply by this parameter (a POI created by the model).
   case parameter(String)
+  /// Multiply the normalisation by the external scaling function k (`YieldScalingFunctions`).
+  case function(Int)
+  /// Multiply template bin i by the external scaling function `first + i` (per-bin scaling, e.g.
+  /// EFT parametrisations per shape bin); `count` must equal the channel's number of bins.
+  case perBinFunctions(first: Int, count: Int)
+}
+
+/// External yield scalings μ_k(x) — EFT polynomials, say — that a physics model adds to the
+/// likelihood. They are evaluated once per NLL evaluation, in the model's parameter vector x (the
+/// POIs come first in x, in the physics model's order). Implementations must be safe to call from
+/// several threads at once (scans run one NLL per thread).
+public protocol YieldScalingFunctions: AnyObject, Sendable {
+  /// Number of functions.
+  var count: Int { get }
+  /// μ_k(x) for every k, written into `values`.
+  func evaluate(_ x: UnsafeBufferPointer<Double>, into values: UnsafeMutableBufferPointer<Double>)
+  /// Adds Σ_k w_k·∂μ_k/∂x into `gradient`.
+  func accumulateGradient(_ x: UnsafeBufferPointer<Double>, weights: UnsafeBufferPointer<Double>,
+                          into gradient: UnsafeMutableBufferPointer<Double>)
 }
 
 /// A parameter of interest created by a physics model: `name[initial, lower, upper]`.
@@ -36,6 +55,12 @@ public protocol PhysicsModel: Sendable {
   func parametersOfInterest(for card: Datacard) throws -> [POIDefinition]
   /// The scale of one (bin, process).
   func yieldScale(bin: String, process: String, isSignal: Bool) throws -> YieldScale
+  /// The external scaling functions that `.function` / `.perBinFunctions` scales refer to.
+  var scalingFunctions: YieldScalingFunctions? { get }
+}
+
+extension PhysicsModel {
+  public var scalingFunctions: YieldScalingFunctions? { nil }
 }
 
 /// `defaultModel`: POI `r[1,0,20]`; signals (id ≤ 0) are scaled by `r`, backgrounds by 1.

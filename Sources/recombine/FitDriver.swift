@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import Datacard
+import EFT
 import Fit
 import Foundation
 import Likelihood
@@ -17,7 +18,7 @@ struct ModelOptions: ParsableArguments {
   @Option(name: [.customShort("m"), .customLong("mass")], help: "Higgs mass (written to the mh column).")
   var mass: Double = 120
 
-  @Option(name: .customLong("physics-model"), help: "default, multiSignalModel or floatingXSHiggs.")
+  @Option(name: .customLong("physics-model"), help: "default, multiSignalModel, floatingXSHiggs or eft (with --eft FILE).")
   var physicsModel: String?
 
   @Option(name: .customLong("PO"), parsing: .unconditionalSingleValue, help: "Physics-model option (repeatable).")
@@ -52,6 +53,72 @@ struct ModelOptions: ParsableArguments {
 
   @Option(name: .customLong("floatOtherPOIs"), help: "1: POIs not given with -P float; 0: they are fixed at their initial values.")
   var floatOtherPOIs: Int = 0
+
+  @Option(name: .customLong("eft"), help: "EFT parametrisation for --physics-model eft: recombine-eft JSON, Combine scaling.json, or an STXStoSMEFT directory.")
+  var eft: String?
+
+  @Option(name: .customLong("truncation"), help: "EFT truncation: quadratic (default), linear, expanded, linear-expanded.")
+  var truncation: String = "quadratic"
+
+  @Option(name: .customLong("eft-basis"), help: "EFT POIs: 'coefficients' (default) or 'rotated' (eigenvectors of the SM Fisher information).")
+  var eftBasis: String = "coefficients"
+
+  @Option(name: .customLong("eigen-threshold"), help: "With --eft-basis rotated: keep eigenvectors whose eigenvalue exceeds this.")
+  var eigenThreshold: Double = 0.001
+}
+
+/// The physics model named on the command line (`eft` builds the EFT model of `--eft`).
+func physicsModel(_ o: ModelOptions, card: Datacard) throws -> PhysicsModel {
+  guard o.physicsModel?.lowercased() == "eft" else {
+    if o.eft != nil { throw LikelihoodError("--eft needs --physics-model eft") }
+    return try makePhysicsModel(named: o.physicsModel, options: o.physicsOptions)
+  }
+  guard let file = o.eft else { throw LikelihoodError("--physics-model eft needs --eft FILE") }
+  do {
+    var mapping: [String: STXStoSMEFT.ProcessMapping] = [:]
+    for p in card.processes { if let m = STXStoSMEFT.defaultMapping(process: p) { mapping[p] = m } }
+    let parametrisation = try EFTParametrisation.read(path: file, stxsProcesses: mapping)
+    let options = try EFTOptions(truncation: o.truncation)
+    var model = try parametrisation.compile(options: options)
+    switch o.eftBasis {
+    case "coefficients": break
+    case "rotated":
+      // Fisher information of the expected yields at the SM point, in the physical coefficients.
+      var physical = options
+      physical.applyExponents = false
+      let raw = EFTPhysicsModel(model: try parametrisation.compile(options: physical))
+      let compiled = try CompiledModel.compile(card, physics: raw, mass: o.mass)
+      let fisher = fisherInformation(compiled, parameters: Array(0..<parametrisation.coefficients.count))
+      let basis = try EFTBasis.fisherEigenbasis(fisher: fisher, threshold: o.eigenThreshold)
+      model = try parametrisation.compile(options: options, basis: basis)
+      printError("eft: rotated basis, \(basis.parameters.count) of \(parametrisation.coefficients.count) directions above eigenvalue \(o.eigenThreshold)")
+    default:
+      throw LikelihoodError("--eft-basis must be 'coefficients' or 'rotated'")
+    }
+    let physics = EFTPhysicsModel(model: model)
+    let unscaled = physics.unscaledSignals(in: card)
+    if !unscaled.isEmpty {
+      printError("warning: the EFT parametrisation does not scale the signal(s) \(unscaled.joined(separator: ", ")); they stay at the SM")
+    }
+    return physics
+  } catch let e as EFTError {
+    throw LikelihoodError("\(file): \(e.description)")
+  }
+}
+
+/// Fisher information I_ij = Σ_b ∂_iν_b ∂_jν_b / ν_b of the expected yields at the initial point,
+/// derivatives by central differences (step 1e-4).
+func fisherInformation(_ model: CompiledModel, parameters idx: [Int]) -> [[Double]] {
+  let x0 = model.initialValues
+  let nu0 = model.expectedYields(at: x0)
+  let h = 1e-4
+  let d: [[Double]] = idx.map { i in
+    var a = x0, b = x0
+    a[i] += h
+    b[i] -= h
+    return zip(model.expectedYields(at: a), model.expectedYields(at: b)).map { ($0 - $1) / (2 * h) }
+  }
+  return idx.indices.map { i in idx.indices.map { j in zip(zip(d[i], d[j]), nu0).reduce(0) { $0 + ($1.1 > 0 ? $1.0.0 * $1.0.1 / $1.1 : 0) } } }
 }
 
 /// A model ready to fit: NLL with data, the parameter specs, and the POIs being fitted.
@@ -66,7 +133,7 @@ struct PreparedFit {
 
   init(_ o: ModelOptions) throws {
     let card = try Datacard.parse(contentsOf: o.card)
-    let physics = try makePhysicsModel(named: o.physicsModel, options: o.physicsOptions)
+    let physics = try physicsModel(o, card: card)
     var compiled = try CompiledModel.compile(card, physics: physics, mass: o.mass)
     var setup = FitSetup(model: compiled)
     try setup.setFirstPOIRange(min: o.rMin, max: o.rMax)

@@ -1,0 +1,110 @@
+import Datacard
+import EFT
+import Fit
+import Foundation
+import Inference
+import Likelihood
+import Testing
+
+/// An EFT model inside the likelihood: a two-category H→4ℓ-like counting card whose signals are
+/// STXS processes, parametrised by the real CMS STXStoSMEFT files.
+@Suite struct EFTLikelihoodTests {
+  static let stxs = TestPaths.shared.appendingPathComponent("spec/eft-data/stxs-to-smeft/CMS-prelim-SMEFT-topU3l_22_05_05_AccCorr_0p01")
+  static let card = """
+    imax 2
+    jmax 2
+    kmax *
+    bin untagged vbf
+    observation 120 25
+    bin untagged untagged untagged vbf vbf
+    process ggH_0J_PTH_0_10_hzz qqH_GE2J_MJJ_60_120_hzz ZZ qqH_GE2J_MJJ_60_120_hzz ZZ
+    process 0 -1 1 -1 1
+    rate 60 5 55 12 13
+    lumi lnN 1.016 1.016 1.016 1.016 1.016
+    zz_norm lnN - - 1.05 - 1.05
+    """
+
+  /// μ by hand from the JSON numbers: (1 + Σ A c + Σ B c c) per form, prod × decay / tot.
+  static func handForm(_ entries: [String: Any], _ c: [String: Double]) -> Double {
+    var v = 1.0
+    for (k, any) in entries where !k.hasPrefix("u_") {
+      let x = (any as! NSNumber).doubleValue
+      let parts = k.split(separator: "_").map(String.init)
+      if parts[0] == "A" {
+        v += x * (c[parts[1]] ?? 0)
+      } else if parts.count == 3 && parts[2] == "2" {
+        v += x * pow(c[parts[1]] ?? 0, 2)
+      } else {
+        v += x * (c[parts[1]] ?? 0) * (c[parts[2]] ?? 0)
+      }
+    }
+    return v
+  }
+
+  func compile(truncation: String = "quadratic") throws -> (CompiledModel, EFTModel) {
+    let card = try Datacard.parse(text: Self.card)
+    var mapping: [String: STXStoSMEFT.ProcessMapping] = [:]
+    for p in card.processes { if let m = STXStoSMEFT.defaultMapping(process: p) { mapping[p] = m } }
+    let p = try EFTParametrisation.read(path: Self.stxs.path, stxsProcesses: mapping)
+    let eft = try p.compile(options: EFTOptions(truncation: truncation))
+    return (try CompiledModel.compile(card, physics: EFTPhysicsModel(model: eft)), eft)
+  }
+
+  @Test func yieldsEqualHandPolynomials() throws {
+    let (model, eft) = try compile()
+    let prod = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.stxs.appendingPathComponent("prod.json"))) as! [String: [String: Any]]
+    let decay = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.stxs.appendingPathComponent("decay.json"))) as! [String: [String: Any]]
+    #expect(model.pois.count == eft.parameters.count)
+    for point in [["chgXE3": 0.3, "chwXE2": -0.4], ["chbox": 1.1, "chdd": -0.7, "chwXE2": 0.5], ["chgXE3": -1.2]] {
+      var x = model.initialValues
+      var c: [String: Double] = [:]
+      for (name, v) in point {
+        x[model.index(of: name)!] = v
+        // POI θ = c·10^exponent (chg: exponent 3, chw: 2).
+        let base = name.components(separatedBy: "XE").first!
+        let exp = name.contains("XE") ? Double(name.components(separatedBy: "XE")[1])! : 0
+        c[base] = v * pow(10, -exp)
+      }
+      let gg = Self.handForm(prod["GG2H_0J_PTH_0_10"]!, c) * Self.handForm(decay["ZZ"]!, c) / Self.handForm(decay["tot"]!, c)
+      let vbf = Self.handForm(prod["QQ2HQQ_GE2J_MJJ_60_120"]!, c) * Self.handForm(decay["ZZ"]!, c) / Self.handForm(decay["tot"]!, c)
+      let nu = model.expectedYields(at: x)
+      #expect(abs(nu[0] - (60 * gg + 5 * vbf + 55)) < 1e-9 * nu[0], "\(point)")
+      #expect(abs(nu[1] - (12 * vbf + 13)) < 1e-9 * nu[1], "\(point)")
+    }
+  }
+
+  @Test(arguments: ["quadratic", "linear", "expanded"])
+  func gradientMatchesFiniteDifferences(_ truncation: String) throws {
+    let (model, _) = try compile(truncation: truncation)
+    let nll = try NLL(model: model)
+    var x = model.initialValues
+    var rng = SplitMix64(seed: 7)
+    for i in x.indices { x[i] += 0.3 * (rng.uniform() - 0.5) }
+    let (_, g) = nll.valueAndGradient(at: x)
+    let fd = finiteDifferenceGradient({ nll.value(at: $0) }, at: x)
+    for i in x.indices { #expect(abs(fd[i] - g[i]) < 1e-5 * max(1, abs(fd[i])), "\(model.parameters[i].name)") }
+  }
+
+  /// On the Asimov dataset at the SM the best fit of c_HG (other WCs fixed at 0) is 0, and the
+  /// profiled scan has its minimum there.
+  @Test func asimovFitReturnsTheSM() throws {
+    let (model, _) = try compile()
+    var setup = FitSetup(model: model)
+    let k = model.index(of: "chgXE3")!
+    setup.fixPOIs(except: [k])
+    let data = setup.makeAsimov(model: model, expectSignal: nil)
+    let nll = try NLL(model: model, data: data)
+    let specs = model.parameters.indices.map {
+      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0], fixed: setup.fixed[$0], step: model.parameters[$0].step)
+    }
+    let best = Minimizer().minimize(nll, parameters: specs)
+    #expect(best.status.isConverged)
+    #expect(abs(best.x[k]) < 1e-3)
+    var o = GridScanOptions()
+    o.points = 21
+    let scan = try GridScan.run(model: model, data: data, specs: specs, best: best, axes: [k], options: o)
+    let minimum = scan.min { $0.deltaNLL < $1.deltaNLL }!
+    #expect(abs(minimum.values[0]) < 0.3)
+    #expect(scan.allSatisfy { $0.deltaNLL > -1e-6 })
+  }
+}
