@@ -23,6 +23,14 @@ public struct GridScanOptions: Sendable {
   /// A checkpoint file: completed points are appended (and flushed) as they finish, and a scan
   /// started again with the same file skips them, so a killed scan loses no point.
   public var checkpoint: String? = nil
+  /// Also start every point from the previous point's solution (each thread walks a contiguous
+  /// run of points) and keep the lower minimum: profiled EFT scans can have several minima.
+  public var neighbourStarts = true
+  /// Extra starts per point with these parameters (typically the floating other POIs) drawn
+  /// uniformly in their ranges (Combine's `--pointsRandProf`); the lowest minimum is kept.
+  public var randomStarts = 0
+  public var randomizedParameters: [Int] = []
+  public var randomSeed: UInt64 = 123456
   public init() {}
 }
 
@@ -78,9 +86,11 @@ public enum GridScan {
   /// Profiles the NLL at every grid point of the parameters `axes` (indices into `specs`).
   ///
   /// Every point starts from the best fit with the best fit's covariance conditioned on the fixed
-  /// parameters (a warm start: a few gradient calls per point), and points run in parallel on
-  /// `options.threads` threads, each with its own NLL. Points whose minimisation fails are left
-  /// out, as Combine does. Results are sorted by index.
+  /// parameters (a warm start: a few gradient calls per point), and — with `neighbourStarts` — also
+  /// from the previous point's solution, plus `randomStarts` random starts; the lowest minimum is
+  /// kept. Points run in parallel on `options.threads` threads (each a contiguous run of points,
+  /// with its own NLL). Points whose minimisation fails are left out, as Combine does. Results are
+  /// sorted by index.
   public static func run(model: CompiledModel, data: [Double], globalObservables: [Double]? = nil,
                          specs: [ParameterSpec], best: MinimizationResult, axes: [Int],
                          options: GridScanOptions = GridScanOptions()) throws -> [ScanPoint] {
@@ -110,7 +120,7 @@ public enum GridScan {
     let todo = (first...last).filter { done[$0] == nil }
     let state = ScanState(results: done.filter { $0.key >= first && $0.key <= last }, log: log)
     let threads = max(1, min(options.threads, todo.count))
-    DispatchQueue.concurrentPerform(iterations: threads) { _ in
+    DispatchQueue.concurrentPerform(iterations: threads) { worker in
       let nll: NLL
       do {
         nll = try NLL(model: model, data: data)
@@ -120,11 +130,31 @@ public enum GridScan {
         return
       }
       let minimizer = Minimizer()
-      while let idx = state.take(todo) {
+      var rng = SplitMixRandom(seed: options.randomSeed &+ UInt64(worker))
+      var previous: [Double]? = nil
+      // A contiguous run of points per thread, so that neighbours follow each other.
+      let lo = worker * todo.count / threads, hi = (worker + 1) * todo.count / threads
+      for idx in todo[lo..<hi] {
         var fixing: [Int: Double] = [:]
         for (a, k) in axes.enumerated() { fixing[k] = all[idx][a] }
-        let r = minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best)
-        guard r.status.isConverged else { continue }
+        var best1: MinimizationResult? = nil
+        func consider(_ r: MinimizationResult) {
+          guard r.status.isConverged else { return }
+          if best1 == nil || r.fval < best1!.fval { best1 = r }
+        }
+        consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best))
+        if options.neighbourStarts, let p = previous {
+          consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best, start: p))
+        }
+        for _ in 0..<options.randomStarts {
+          var start = best.x
+          for k in options.randomizedParameters where fixing[k] == nil && specs[k].lower.isFinite && specs[k].upper.isFinite {
+            start[k] = specs[k].lower + rng.uniform() * (specs[k].upper - specs[k].lower)
+          }
+          consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best, start: start))
+        }
+        guard let r = best1 else { continue }
+        previous = r.x
         state.record(ScanPoint(index: idx, values: all[idx], deltaNLL: r.fval - best.fval, parameters: r.x))
       }
     }
@@ -153,7 +183,6 @@ public enum GridScan {
 /// The shared state of a parallel scan, guarded by a lock.
 final class ScanState: @unchecked Sendable {
   private let lock = NSLock()
-  private var next = 0
   private(set) var results: [Int: ScanPoint]
   private(set) var failure: Error?
   private let log: FileHandle?
@@ -161,15 +190,6 @@ final class ScanState: @unchecked Sendable {
   init(results: [Int: ScanPoint], log: FileHandle?) {
     self.results = results
     self.log = log
-  }
-
-  /// The next point index to run, or nil when all are taken.
-  func take(_ todo: [Int]) -> Int? {
-    lock.withLock {
-      guard next < todo.count else { return nil }
-      defer { next += 1 }
-      return todo[next]
-    }
   }
 
   func record(_ p: ScanPoint) {
@@ -183,4 +203,18 @@ final class ScanState: @unchecked Sendable {
   }
 
   func fail(_ e: Error) { lock.withLock { failure = e } }
+}
+
+/// SplitMix64, for reproducible random restarts.
+struct SplitMixRandom {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+  mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -15,7 +15,9 @@ struct ScanCommand: ParsableCommand {
     discussion: """
       Points sit where Combine puts them: bin centres lo + (i+½)(hi−lo)/N, or the range ends
       included with --alignEdges 1; n POIs get ⌈points^(1/n)⌉ points each. Every other parameter is
-      profiled, starting from the best fit with its conditional covariance; points run in parallel.
+      profiled, starting from the best fit with its conditional covariance and from the previous
+      point's solution (the lower minimum is kept; --pointsRandProf adds random starts of the
+      floating other POIs); points run in parallel.
       With --csv FILE, finished points are kept in FILE.partial until the scan completes, so a
       killed scan started again with the same command resumes where it stopped.
       """)
@@ -46,6 +48,12 @@ struct ScanCommand: ParsableCommand {
   @Option(name: .customLong("threads"), help: "Worker threads (default: all cores).")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+  @Option(name: .customLong("pointsRandProf"), help: "Extra random starts per point for the floating other POIs (with --floatOtherPOIs 1).")
+  var pointsRandProf: Int = 0
+
+  @Option(name: .customLong("randPointsSeed"), help: "Seed of the random starts.")
+  var randPointsSeed: UInt64 = 123456
+
   @Flag(name: .customLong("save-nuisances"), help: "Add every other parameter's profiled value as a column (Combine's --saveSpecifiedNuis all).")
   var saveNuisances = false
 
@@ -75,8 +83,22 @@ struct ScanCommand: ParsableCommand {
       options.firstPoint = firstPoint
       options.lastPoint = lastPoint
       if let csv { options.checkpoint = csv + ".partial" }
+      options.randomStarts = max(0, pointsRandProf)
+      options.randomSeed = randPointsSeed
+      options.randomizedParameters = m.pois.filter { !axes.contains($0) && !prep.specs[$0].fixed }
       let scan = try GridScan.run(model: m, data: prep.nll.data, globalObservables: prep.nll.globalObservables,
                                   specs: prep.specs, best: best, axes: axes, options: options)
+      if let sc = m.scalings {
+        // Negative yield scalings (a truncated or expanded polynomial) are floored at 1e-9.
+        var values = [Double](repeating: 0, count: sc.count)
+        let bad = scan.filter { p in
+          p.parameters.withUnsafeBufferPointer { x in values.withUnsafeMutableBufferPointer { sc.evaluate(x, into: $0) } }
+          return values.contains { $0 <= 0 }
+        }
+        if !bad.isEmpty {
+          printError("warning: at \(bad.count) of \(scan.count) scan points some EFT yield scaling is ≤ 0 (the bin yields are floored at 1e-9 there), e.g. at \(axes.map { m.parameters[$0].name }) = \(bad[0].values)")
+        }
+      }
       let others = saveNuisances ? m.parameters.indices.filter { !axes.contains($0) && !prep.specs[$0].fixed } : []
       let iToy = prep.asimov ? -1.0 : 0.0
       let dof = axes.count + prep.floatingOtherPOIs

@@ -108,3 +108,72 @@ import Testing
     #expect(scan.allSatisfy { $0.deltaNLL > -1e-6 })
   }
 }
+
+/// A profiled EFT scan whose profiled coefficient has two minima: the grid (warm starts from the
+/// best fit and from the neighbour, plus random restarts) equals a brute-force profile over a fine
+/// grid of the other coefficient, refined by a 1D minimisation.
+@Suite struct TwoMinimaProfileTests {
+  static let eft = """
+    {"format": "recombine-eft", "version": 1,
+     "coefficients": [{"name": "a", "min": -3, "max": 3}, {"name": "b", "min": -4, "max": 2}],
+     "forms": {"f1": {"constant": 1, "linear": {"a": 0.3, "b": 2}, "quadratic": {"b*b": 1.2}},
+               "f2": {"constant": 1, "linear": {"a": -0.2, "b": 0.4}}},
+     "targets": [{"channel": "c1", "process": "S", "numerators": ["f1"]},
+                 {"channel": "c2", "process": "S", "numerators": ["f2"]}]}
+    """
+  static let card = """
+    imax 2
+    jmax 1
+    kmax 0
+    bin c1 c2
+    observation 95 60
+    bin c1 c1 c2 c2
+    process S B S B
+    process 0 1 0 1
+    rate 50 60 30 25
+    """
+
+  @Test func profileMatchesBruteForce() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-eft2min-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("eft.json")
+    try Self.eft.write(to: file, atomically: true, encoding: .utf8)
+    let physics = EFTPhysicsModel(model: try EFTParametrisation.read(path: file.path).compile())
+    let model = try CompiledModel.compile(try Datacard.parse(text: Self.card), physics: physics)
+    let nll = try NLL(model: model)
+    let setup = FitSetup(model: model)
+    let specs = model.parameters.indices.map {
+      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0], fixed: setup.fixed[$0], step: 0.5)
+    }
+    let best = Minimizer().minimize(nll, parameters: specs)
+    let a = model.index(of: "a")!, b = model.index(of: "b")!
+    var o = GridScanOptions()
+    o.points = 30
+    o.randomStarts = 3
+    o.randomizedParameters = [b]
+    let scan = try GridScan.run(model: model, data: nll.data, specs: specs, best: best, axes: [a], options: o)
+    #expect(scan.count == 30)
+    var twoMinimaSeen = false
+    for p in scan {
+      // Brute force over b, then refine the best grid point by a 1D fit.
+      var x = best.x
+      x[a] = p.values[0]
+      var values: [(Double, Double)] = []
+      for i in 0...600 {
+        x[b] = -4 + 6 * Double(i) / 600
+        values.append((x[b], nll.value(at: x)))
+      }
+      let localMinima = values.indices.dropFirst().dropLast().filter { values[$0].1 < values[$0 - 1].1 && values[$0].1 < values[$0 + 1].1 }
+      if localMinima.count >= 2 { twoMinimaSeen = true }
+      let start = values.min { $0.1 < $1.1 }!.0
+      var s = specs
+      s[a].value = p.values[0]
+      s[a].fixed = true
+      s[b].value = start
+      let refined = Minimizer().minimize(nll, parameters: s).fval
+      #expect(abs((refined - best.fval) - p.deltaNLL) < 1e-6, "a = \(p.values[0])")
+    }
+    #expect(twoMinimaSeen)
+  }
+}
