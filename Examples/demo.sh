@@ -48,8 +48,18 @@ echo "== 5. a 2D scan: r against the ttbar normalisation, profiled"
   -P r -P rate_ttbar --points 400 --csv "$OUT/scan_r_ttbar.csv"
 "$BIN" plot contour "$OUT/scan_r_ttbar.csv" --sm 1,1 --sm-label "r = 1, nominal ttbar" \
   --contours "$OUT/contours_r_ttbar.json" -o "$OUT/scan_r_ttbar.png"
+echo "== 6. EFT: a toy H->4l card with the CMS STXStoSMEFT parametrisation (Asimov at the SM)"
+STXS="$SHARED/spec/eft-data/stxs-to-smeft/CMS-prelim-SMEFT-topU3l_22_05_05_AccCorr_0p01"
+EX="$(dirname "$0")/eft-h4l-toy.txt"
+"$BIN" fit "$EX" --physics-model eft --eft "$STXS" -P chgXE3 --setParameterRanges chgXE3=-200,60 --algo singles -t -1
+"$BIN" scan "$EX" --physics-model eft --eft "$STXS" -P chgXE3 --setParameterRanges chgXE3=-200,60 --points 80 -t -1 \
+  --csv "$OUT/eft_chg.csv" --plot "$OUT/eft_chg.png"
+"$BIN" scan "$EX" --physics-model eft --eft "$STXS" -P chgXE3 -P chbox --setParameterRanges chgXE3=-30,30:chbox=-10,10 \
+  --points 900 -t -1 --csv "$OUT/eft_chg_chbox.csv"
+"$BIN" plot contour "$OUT/eft_chg_chbox.csv" --x-title "c_HG × 10³" --y-title "c_H□" \
+  --contours "$OUT/eft_chg_chbox_contours.json" -o "$OUT/eft_chg_chbox.png"
 echo
-echo "  r      2*deltaNLL"
+echo "  r      2*deltaNLL (long exercise)"
 awk -F, 'NR>2 { printf "  %+.2f  %7.3f\n", $4, 2*$5 }' "$OUT/scan_r.csv"
 echo
 echo "demo: outputs in $OUT/"
