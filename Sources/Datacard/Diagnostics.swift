@@ -14,7 +14,8 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     self.column = column
   }
 
-  public var description: String { "\(file):\(line):\(column)" }
+  /// `file:line:column`, or just `file` for problems with the file as a whole (line 0).
+  public var description: String { line > 0 ? "\(file):\(line):\(column)" : file }
 }
 
 /// An error in a datacard: where it is, the offending text, and what was expected.

@@ -206,7 +206,7 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     printError("error: \(e.message)")
     throw ExitCode(1)
   } catch let e as DatacardError {
-    printError("error: \(e.description.split(separator: "\n").first ?? "")")
+    printError(String(e.description.split(separator: "\n").first ?? ""))
     throw ExitCode(1)
   } catch let e as ExitCode {
     throw e
