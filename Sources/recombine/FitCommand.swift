@@ -5,6 +5,7 @@
 import ArgumentParser
 import Fit
 import Foundation
+import Inference
 import Likelihood
 
 struct FitCommand: ParsableCommand {
@@ -20,8 +21,11 @@ struct FitCommand: ParsableCommand {
   @Option(name: .customLong("csv"), help: "Write Combine's limit-tree rows here.")
   var csv: String?
 
-  @Option(name: .customLong("json"), help: "Write the fit result (all parameters, Hesse errors) here.")
+  @Option(name: .customLong("json"), help: "Write the fit result (all parameters, Hesse errors, correlations) here.")
   var json: String?
+
+  @Option(name: .customLong("plot"), help: "Draw the profile likelihood of the first POI around the best fit (40 points over ±3σ) to this .png or .pdf.")
+  var plot: String?
 
   func run() throws {
     try runReportingErrors {
@@ -110,6 +114,32 @@ struct FitCommand: ParsableCommand {
         let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
         try writeFileAtomically(String(decoding: data, as: UTF8.self) + "\n", to: json)
       }
+      if let plot, let k = prep.targets.first {
+        try plotProfile(prep, best: best, poi: k, interval: intervals[k], to: plot)
+      }
     }
+  }
+}
+
+extension FitCommand {
+  /// Scans the POI over best ± 3σ (σ from the interval or HESSE; clipped to its range) and draws it.
+  func plotProfile(_ prep: PreparedFit, best: MinimizationResult, poi k: Int, interval: ProfileInterval?, to path: String) throws {
+    let x = best.x[k]
+    let sigma = interval.map { max($0.upper - x, x - $0.lower) } ?? (best.error(k) ?? 1)
+    var specs = prep.specs
+    specs[k].lower = max(prep.specs[k].lower, x - 3 * sigma)
+    specs[k].upper = min(prep.specs[k].upper, x + 3 * sigma)
+    var o = GridScanOptions()
+    o.points = 40
+    let scan = try GridScan.run(model: prep.model, data: prep.nll.data, globalObservables: prep.nll.globalObservables,
+                                specs: specs, best: best, axes: [k], options: o)
+    let name = prep.model.parameters[k].name
+    var rows: [[Double]] = [[model.mass, 0, -1, x, 0]]
+    for p in scan { rows.append([model.mass, 0, 0, p.values[0], p.deltaNLL]) }
+    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("recombine-fit-\(getpid()).csv").path
+    try writeCSV(["mh", "iToy", "quantileExpected", name, "deltaNLL"], rows, to: tmp)
+    defer { try? FileManager.default.removeItem(atPath: tmp) }
+    let cmd = try PlotScanCommand.parse([tmp, "-o", path, "-P", name])
+    try cmd.run()
   }
 }
