@@ -2,6 +2,7 @@
 // Profile-likelihood grid scans (Combine's MultiDimFit --algo grid), in parallel and resumable.
 //===----------------------------------------------------------------------===//
 
+import CGSL
 import Dispatch
 import Fit
 import Foundation
@@ -130,7 +131,7 @@ public enum GridScan {
         return
       }
       let minimizer = Minimizer()
-      var rng = SplitMixRandom(seed: options.randomSeed &+ UInt64(worker))
+      let rng = RandomStream(seed: options.randomSeed &+ UInt64(worker))
       var previous: [Double]? = nil
       // A contiguous run of points per thread, so that neighbours follow each other.
       let lo = worker * todo.count / threads, hi = (worker + 1) * todo.count / threads
@@ -205,16 +206,17 @@ final class ScanState: @unchecked Sendable {
   func fail(_ e: Error) { lock.withLock { failure = e } }
 }
 
-/// SplitMix64, for reproducible random restarts.
-struct SplitMixRandom {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
+/// GSL's Mersenne Twister (mt19937), for reproducible random restarts.
+final class RandomStream {
+  private let rng: OpaquePointer
+
+  init(seed: UInt64) {
+    rng = OpaquePointer(gsl_rng_alloc(cgsl_rng_mt19937()))
+    gsl_rng_set(UnsafePointer(rng), UInt(truncatingIfNeeded: seed))
   }
-  mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+  deinit { gsl_rng_free(UnsafeMutablePointer(rng)) }
+
+  /// Uniform in [0, 1).
+  func uniform() -> Double { gsl_rng_uniform(UnsafePointer(rng)) }
 }
