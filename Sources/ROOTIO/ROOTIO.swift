@@ -1,4 +1,5 @@
-// ROOTIO module of Recombine: reads TH1/TH2 histograms from ROOT files without ROOT.
+// ROOTIO module of Recombine: reads TH1/TH2 histograms from ROOT files without ROOT, and writes TH1D
+// histograms (`ROOTFileWriter`, with the StreamerInfo that ROOT needs; see Tests/ROOTIOTests/Fixtures/check_writer.py).
 //
 // Format subset: /work/shared/spec/engineering.md, section 4. Everything in a ROOT file is big-endian.
 // Files are read into memory once; every offset, length and count taken from the file is checked,
