@@ -175,6 +175,22 @@ import Testing
     #expect(abs(p[0].width - w) < 0.1 * w, "\(name) width \(p[0].width) vs \(w)")
   }
 
+  /// The channel works with Fit's MINOS-like `profileInterval`: for c_HB (one minimum) its 68%
+  /// interval equals the scan's crossings.
+  @Test func profileIntervalAgreesWithScan() throws {
+    let nll = GaussianMeasurementNLL(channel: try .load(contentsOf: Self.atlasPath))
+    let k = try #require(nll.channel.parameterIndex("cHB"))
+    let specs = nll.channel.parameterNames.indices.map {
+      ParameterSpec(name: nll.channel.parameterNames[$0], value: 0, fixed: $0 != k, step: 0.1)
+    }
+    let best = Minimizer().minimize(nll, parameters: specs)
+    #expect(best.status.isConverged)
+    let iv = profileInterval(nll, parameters: specs, best: best, index: k, delta: 0.5, minimizer: Minimizer())
+    let p = try Self.atlasScan("cHB", (-2, 2)).pieces(level: 1)
+    try #require(p.count == 1)
+    #expect(abs(iv.lower - p[0].lower) < 1e-6 && abs(iv.upper - p[0].upper) < 1e-6, "\(iv.lower), \(iv.upper) vs \(p[0])")
+  }
+
   @Test func atlas95IntervalsCHG() throws { try Self.expectMatches("cHG", (-0.03, 0.03), (-0.0083, 0.0069)) }
   @Test func atlas95IntervalsCHB() throws { try Self.expectMatches("cHB", (-2, 2), (-0.62, 0.59)) }
   @Test func atlas95IntervalsCHWB() throws { try Self.expectMatches("cHWB", (-3, 3), (-1.05, 0.98)) }
