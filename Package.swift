@@ -44,6 +44,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
+      name: "make-datacards", dependencies: ["ROOTIO", "Datacard", "EFT"], path: "Examples/MakeDatacards"),
+    .executableTarget(
       name: "RecombineBench", dependencies: ["ROOTIO", "Datacard", "Likelihood", "EFT", "Fit", "Inference", "InformationTrees"],
       path: "Benchmarks/RecombineBench"),
     .target(name: "TestSupport", path: "Tests/TestSupport"),
