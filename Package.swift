@@ -32,7 +32,7 @@ let package = Package(
     .target(name: "ROOTIO", dependencies: ["CCompression"]),
     .target(name: "Datacard", dependencies: ["ROOTIO", "CCompression"]),
     .target(name: "Likelihood", dependencies: ["Datacard", "ROOTIO", "CGSL"]),
-    .target(name: "EFT", dependencies: ["Likelihood", "Datacard", "CGSL", "CCompression"], exclude: ["FORMAT.md"]),
+    .target(name: "EFT", dependencies: ["Likelihood", "Datacard", "ROOTIO", "CGSL", "CCompression"], exclude: ["FORMAT.md"]),
     .target(name: "Fit", dependencies: ["Likelihood", "EFT", "CGSL"]),
     .target(name: "Inference", dependencies: ["Fit", "Likelihood", "Datacard", "CGSL"]),
     .target(name: "InformationTrees", dependencies: ["EFT", "Datacard", "CCompression"]),
