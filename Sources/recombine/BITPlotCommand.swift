@@ -80,9 +80,9 @@ struct BITPlotOptions: ParsableArguments {
           let b = min(nb - 1, max(0, Int(((s[i] - lo) / (hi - lo) * Double(nb)).rounded(.down))))
           h0[b] += w0[i]; h1[b] += wt[i]
         }
-        let n0 = h0.reduce(0, +), n1 = h1.reduce(0, +)
+        let n0 = h0.reduce(0, +)
         if n0 > 0 { h0 = h0.map { $0 / n0 } }
-        if n1 > 0 { h1 = h1.map { $0 / n1 } }
+        if n0 > 0 { h1 = h1.map { $0 / n0 } }  // both relative to the SM yield: rate changes stay visible
         let atText = zip(m.coefficients, th).filter { $0.1 != 0 }.map { "\($0.0) = \($0.1)" }.joined(separator: ", ")
         hist = (edges, h0, h1, m.describe(stat), atText.isEmpty ? "SM" : atText)
       }
@@ -115,7 +115,7 @@ struct BITPlotOptions: ParsableArguments {
         c.save(); c.setColor(Color.cmsPalette[2]); c.setLineWidth(2); c.addPolyline(steps(h.bsm)); c.stroke(); c.restore()
         c.restore()
         var st = style; st.label = ""
-        bx.draw(on: c, xTitle: h.statName, yTitle: "fraction of events (weighted)", style: st)
+        bx.draw(on: c, xTitle: h.statName, yTitle: "yield / SM yield", style: st)
         drawLegend([LegendEntry(.fill(Color.cmsPalette[0].withAlpha(0.35), border: nil), "SM"),
                     LegendEntry(.line(Color.cmsPalette[2], width: 2, dash: []), h.atText)], on: c, axes: bx)
       }
