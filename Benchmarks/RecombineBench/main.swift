@@ -157,3 +157,41 @@ try scanBench("signal region alone (-m 200)", cards: [le + "datacard_part3.txt"]
 try scanBench("long-exercise combination", cards: [le + "datacard_part3.txt", le + "datacard_part3_ttbar_cr.txt", le + "datacard_part3_DY_cr.txt"], mass: 200)
 
 if sink == 42 { print("") }
+
+// 6. Boosted Information Trees: training on the ZH toy (500k events, 15 features, 3 Wilson
+// coefficients → 9 learned coefficient functions, 100 trees, depth 4, histogram splits, all
+// cores). The reference (numpy, single thread) needs about 6.6 CPU-s per tree here, 11 CPU-min
+// for 100 trees. Guard: 5 trees first; if 100 would take more than RECOMBINE_BENCH_BIT_BUDGET
+// seconds (default 120), only as many trees as fit are trained and the rest is extrapolated.
+// RECOMBINE_BENCH_BIT_EVENTS overrides the number of events.
+import InformationTrees
+
+@MainActor func bitBench() throws {
+  let pdfs = shared + "/reference/bit/zh-pdf-tables"
+  guard fm.fileExists(atPath: pdfs + "/pdf_u.txt") else { print("BIT training: skipped (no ZH PDF tables at \(pdfs))"); return }
+  let env = ProcessInfo.processInfo.environment
+  let n = env["RECOMBINE_BENCH_BIT_EVENTS"].flatMap { Int($0) } ?? 500_000
+  let budget = env["RECOMBINE_BENCH_BIT_BUDGET"].flatMap { Double($0) } ?? 120
+  let g0 = now()
+  let events = try ZHToy(pdfDirectory: pdfs).generate(count: n, seed: 1)
+  let tGen = now() - g0
+  var config = BITConfig(trees: 5, learningRate: 0.2, maxDepth: 4, minSize: 15)
+  let c0 = cpuTime(), w0 = now()
+  let probe = try trainBIT(events, config: config)
+  let probeWall = now() - w0, probeCPU = cpuTime() - c0
+  let perTree = probeWall / 5
+  config.trees = perTree * 100 <= budget ? 100 : max(5, Int(budget / perTree))
+  let c1 = cpuTime(), w1 = now()
+  let model = try trainBIT(events, config: config)
+  let wall = now() - w1, cpu = cpuTime() - c1
+  let scale = 100 / Double(config.trees)
+  let threads = ProcessInfo.processInfo.activeProcessorCount
+  print(String(format: "BIT training, ZH toy: %d events (generated in %.2f s), 15 features, 9 coefficient functions, depth 4, %d threads:", n, tGen, threads))
+  print(String(format: "  5-tree probe %.2f s wall, %.2f s CPU; loss/L0 after 5 trees %.4g", probeWall, probeCPU, (probe.history.last?.loss ?? 0) / probe.initialLoss))
+  print(String(format: "  %d trees: %.2f s wall, %.2f s CPU (%.3f s wall, %.3f s CPU per tree); loss/L0 %.4g%@",
+               config.trees, wall, cpu, wall / Double(config.trees), cpu / Double(config.trees),
+               (model.history.last?.loss ?? 0) / model.initialLoss,
+               config.trees == 100 ? "" : String(format: "; 100 trees ≈ %.1f s wall, %.1f s CPU (extrapolated)", wall * scale, cpu * scale)))
+  print(String(format: "  reference (numpy): ≈ 660 CPU-s for 100 trees → %.0f× less CPU, target < 20 s wall on 2 cores", 660 / (cpu * scale)))
+}
+try bitBench()

@@ -10,15 +10,15 @@ struct BITCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bit",
     abstract: "Boosted Information Trees: learn the EFT dependence of weighted events.",
-    subcommands: [BITGenerate.self, BITTrain.self, BITPredict.self])
+    subcommands: [BITGenerate.self, BITTrain.self, BITPredict.self, BITBin.self, BITPlot.self])
 }
 
-private func splitList(_ s: String?) -> [String]? {
+func splitList(_ s: String?) -> [String]? {
   guard let s = s, !s.isEmpty else { return nil }
   return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
 }
 
-private func runBIT(_ body: () throws -> Void) throws {
+func runBIT(_ body: () throws -> Void) throws {
   do { try body() } catch let e as BITError {
     printError("error: \(e.description)")
     throw ExitCode(1)

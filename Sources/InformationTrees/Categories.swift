@@ -1,0 +1,542 @@
+//===--- Categories.swift -------------------------------------------------===//
+// From learned scores to analysis categories (spec bit.md §8 ii): cut a statistic into N
+// categories, fill them with the weighted events of every process (the signal with its exact
+// per-event quadratic coefficients), and turn them into a counting datacard plus its EFT
+// parametrisation.
+//
+// Per category b the signal yield is the exact quadratic polynomial (derivative convention, §2)
+//     λ_b(θ) = Σ_{i∈b} w_0,i + Σ_a θ_a Σ w_a,i + ½ Σ_a θ_a² Σ w_aa,i + Σ_{a<b} θ_aθ_b Σ w_ab,i,
+// written to the EFT file normalised to its SM yield: μ_b(θ) = 1 + Σ_a A_a θ_a + Σ_{a≤b} B_ab θ_aθ_b
+// with A_a = W_a/W_0, B_aa = ½ W_aa/W_0, B_ab = W_ab/W_0 (a < b).
+//===----------------------------------------------------------------------===//
+
+import Datacard
+import EFT
+import Foundation
+
+/// How the category edges are chosen.
+public enum CategoryMethod: String, Sendable, CaseIterable {
+  /// Weighted quantiles of the statistic with equal total SM yield (signal + backgrounds).
+  case equalYield = "equal-yield"
+  /// Weighted quantiles with equal per-event information of the objective (signal only).
+  case equalInformation = "equal-information"
+  /// Maximise the binned objective (Fisher information or Asimov significance) by dynamic
+  /// programming over contiguous merges of many fine quantile bins.
+  case fisher
+}
+
+/// What the `fisher` method maximises (and what `equal-information` equalises).
+public enum BinningObjective: Sendable, Equatable {
+  /// The binned Fisher information of one coefficient (index into the signal's coefficients):
+  /// Σ_b (Σ_b w_a)² / (S_b + B_b).
+  case fisher(coefficient: Int)
+  /// The Asimov test statistic of the SM dataset against θ (signal-coefficient order):
+  /// 2 Σ_b [λ_b(θ) − λ_b(0) − λ_b(0) ln(λ_b(θ)/λ_b(0))] (backgrounds included in λ).
+  case asimov(theta: [Double])
+}
+
+/// A background (or any θ-independent) process: its statistic and SM weight per event.
+public struct BackgroundSample: Sendable {
+  public var name: String
+  public var statistic: [Double]
+  public var weights: [Double]
+  public init(name: String, statistic: [Double], weights: [Double]) {
+    precondition(statistic.count == weights.count)
+    self.name = name; self.statistic = statistic; self.weights = weights
+  }
+}
+
+/// Options of `categorise`.
+public struct CategoryOptions: Sendable {
+  public var categories: Int = 8
+  public var method: CategoryMethod = .equalYield
+  /// The objective of `fisher`/`equal-information` (nil: Fisher information of coefficient 0).
+  public var objective: BinningObjective? = nil
+  /// Fine quantile bins the `fisher` method merges (a third each at equal SM yield, equal event
+  /// count and equal information).
+  public var fineBins: Int = 600
+  /// Minimum number of signal MC events per category (`fisher` only).
+  public var minEvents: Int = 20
+  /// Minimum total SM yield per category (`fisher` only).
+  public var minYield: Double = 0
+  public init(categories: Int = 8, method: CategoryMethod = .equalYield, objective: BinningObjective? = nil,
+              fineBins: Int = 600, minEvents: Int = 20, minYield: Double = 0) {
+    self.categories = categories; self.method = method; self.objective = objective
+    self.fineBins = fineBins; self.minEvents = minEvents; self.minYield = minYield
+  }
+}
+
+/// The categories and their filled yields.
+public struct Categorisation: Sendable {
+  /// Inner edges e_1 < … < e_{N−1}; category b holds e_b < s ≤ e_{b+1} (open ends).
+  public var edges: [Double]
+  public var coefficients: [String]
+  /// The signal's derivative columns (as in its `Events`).
+  public var derivatives: [DerivativeIndices]
+  /// Per category: Σ w_c of every signal weight column c (column 0 = SM), row-major
+  /// `[categories × (1 + derivatives.count)]`.
+  public var signalSums: [Double]
+  /// Per category: Σ w_0² and the raw signal event count.
+  public var signalSumW2: [Double]
+  public var signalCounts: [Int]
+  public var backgroundNames: [String]
+  /// `[background][category]` yields, Σw² and raw counts.
+  public var backgroundYields: [[Double]]
+  public var backgroundSumW2: [[Double]]
+  public var backgroundCounts: [[Int]]
+
+  public var count: Int { edges.count + 1 }
+  public var stride: Int { 1 + derivatives.count }
+  public func signalYield(_ b: Int) -> Double { signalSums[b * stride] }
+  public func backgroundYield(_ b: Int) -> Double { backgroundYields.reduce(0) { $0 + $1[b] } }
+  /// Total SM yield of category b.
+  public func totalYield(_ b: Int) -> Double { signalYield(b) + backgroundYield(b) }
+
+  /// Σ_{i∈b} w_d for a derivative (indices into `coefficients`), or nil if the signal has no such column.
+  public func signalSum(_ b: Int, _ d: DerivativeIndices) -> Double? {
+    if d.isEmpty { return signalSums[b * stride] }
+    guard let j = derivatives.firstIndex(of: d.sorted()) else { return nil }
+    return signalSums[b * stride + 1 + j]
+  }
+
+  /// The signal yield of category b at θ (coefficient order), from the exact sums.
+  public func signalYield(_ b: Int, theta: [Double]) -> Double {
+    var v = signalSums[b * stride]
+    for (j, d) in derivatives.enumerated() {
+      let s = signalSums[b * stride + 1 + j]
+      if d.count == 1 { v += theta[d[0]] * s } else if d[0] == d[1] { v += 0.5 * theta[d[0]] * theta[d[0]] * s } else {
+        v += theta[d[0]] * theta[d[1]] * s
+      }
+    }
+    return v
+  }
+
+  /// The binned Fisher matrix I_ab = Σ_b W_a W_b / (S_b + B_b) (with `backgrounds`) or / S_b.
+  public func fisherMatrix(backgrounds: Bool) -> [[Double]] {
+    let n = coefficients.count
+    var I = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+    for b in 0..<count {
+      let den = backgrounds ? totalYield(b) : signalYield(b)
+      guard den > 0 else { continue }
+      let lin = (0..<n).map { signalSum(b, [$0]) ?? 0 }
+      for a in 0..<n { for c in 0..<n { I[a][c] += lin[a] * lin[c] / den } }
+    }
+    return I
+  }
+}
+
+/// The unbinned signal Fisher matrix Σ_i w_a w_b / w_0 (events with w_0 ≤ 0 skipped).
+public func unbinnedFisherMatrix(_ events: Events) -> [[Double]] {
+  let n = events.coefficients.count, S = events.weightStride
+  let cols = (0..<n).map { events.column(of: [$0]) }
+  var I = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+  events.weights.withUnsafeBufferPointer { w in
+    for i in 0..<events.count {
+      let w0 = w[i * S]
+      guard w0 > 0 else { continue }
+      for a in 0..<n {
+        guard let ca = cols[a] else { continue }
+        for c in a..<n {
+          guard let cc = cols[c] else { continue }
+          I[a][c] += w[i * S + ca] * w[i * S + cc] / w0
+        }
+      }
+    }
+  }
+  for a in 0..<n { for c in 0..<a { I[a][c] = I[c][a] } }
+  return I
+}
+
+/// The per-event yield w(θ) of row i (θ in the events' coefficient order).
+@inline(__always) func eventYield(_ w: UnsafeBufferPointer<Double>, row i: Int, stride S: Int,
+                                  derivatives: [DerivativeIndices], theta: [Double]) -> Double {
+  var v = w[i * S]
+  for (j, d) in derivatives.enumerated() {
+    let s = w[i * S + 1 + j]
+    if d.count == 1 { v += theta[d[0]] * s } else if d[0] == d[1] { v += 0.5 * theta[d[0]] * theta[d[0]] * s } else {
+      v += theta[d[0]] * theta[d[1]] * s
+    }
+  }
+  return v
+}
+
+/// Cuts a statistic into categories and fills them.
+///
+/// - Parameters:
+///   - signal: signal events (weights already scaled to the wanted luminosity), with the
+///     derivative columns the EFT parametrisation is to use.
+///   - statistic: the signal events' statistic (learned score or likelihood ratio).
+///   - backgrounds: background samples (weights scaled).
+///   - edgeSample: optionally, a statistically independent signal sample (and its statistic) to
+///     place the edges on; by default the edges come from `signal` itself.
+public func categorise(signal: Events, statistic: [Double], backgrounds: [BackgroundSample] = [],
+                       options: CategoryOptions, edgeSample: (Events, [Double])? = nil) throws -> Categorisation {
+  guard statistic.count == signal.count else { throw BITError("statistic has \(statistic.count) values for \(signal.count) events") }
+  guard options.categories >= 1 else { throw BITError("need at least one category") }
+  let objective = options.objective ?? .fisher(coefficient: 0)
+  if case .fisher(let a) = objective, signal.column(of: [a]) == nil {
+    throw BITError("no linear weights for coefficient \(a < signal.coefficients.count ? signal.coefficients[a] : "#\(a)")")
+  }
+  if case .asimov(let th) = objective, th.count != signal.coefficients.count {
+    throw BITError("θ needs \(signal.coefficients.count) components")
+  }
+  let (es, est) = edgeSample ?? (signal, statistic)
+  let edges: [Double]
+  switch options.method {
+  case .equalYield:
+    var s = est, w = es.weightColumn(0)
+    // With an independent edge sample the backgrounds still enter the SM yield.
+    for bg in backgrounds { s += bg.statistic; w += bg.weights }
+    edges = equalYieldEdges(statistic: s, weights: w, bins: options.categories)
+  case .equalInformation:
+    edges = equalYieldEdges(statistic: est, weights: perEventInformation(es, objective), bins: options.categories)
+  case .fisher:
+    edges = try optimalEdges(signal: es, statistic: est, backgrounds: backgrounds, objective: objective, options: options)
+  }
+  return fill(signal: signal, statistic: statistic, backgrounds: backgrounds, edges: edges)
+}
+
+/// Per-event information of the objective: w_a²/w_0 (Fisher) or the Asimov contribution
+/// w(θ) ln(w(θ)/w_0) − (w(θ) − w_0) (finite θ), 0 for w_0 ≤ 0.
+func perEventInformation(_ ev: Events, _ objective: BinningObjective) -> [Double] {
+  let S = ev.weightStride
+  return ev.weights.withUnsafeBufferPointer { w in
+    (0..<ev.count).map { i -> Double in
+      let w0 = w[i * S]
+      guard w0 > 0 else { return 0 }
+      switch objective {
+      case .fisher(let a):
+        let wa = w[i * S + ev.column(of: [a])!]
+        return wa * wa / w0
+      case .asimov(let th):
+        let wt = eventYield(w, row: i, stride: S, derivatives: ev.derivatives, theta: th)
+        guard wt > 0 else { return 0 }
+        return wt * log(wt / w0) - (wt - w0)
+      }
+    }
+  }
+}
+
+/// Fills categories given edges.
+public func fill(signal: Events, statistic: [Double], backgrounds: [BackgroundSample], edges: [Double]) -> Categorisation {
+  let N = edges.count + 1, S = signal.weightStride
+  var sums = [Double](repeating: 0, count: N * S), w2 = [Double](repeating: 0, count: N)
+  var counts = [Int](repeating: 0, count: N)
+  signal.weights.withUnsafeBufferPointer { w in
+    for i in 0..<signal.count {
+      let b = binIndex(statistic[i], edges: edges)
+      for c in 0..<S { sums[b * S + c] += w[i * S + c] }
+      w2[b] += w[i * S] * w[i * S]
+      counts[b] += 1
+    }
+  }
+  var by: [[Double]] = [], bw2: [[Double]] = [], bc: [[Int]] = []
+  for bg in backgrounds {
+    var y = [Double](repeating: 0, count: N), q = y, c = [Int](repeating: 0, count: N)
+    for i in 0..<bg.statistic.count {
+      let b = binIndex(bg.statistic[i], edges: edges)
+      y[b] += bg.weights[i]; q[b] += bg.weights[i] * bg.weights[i]; c[b] += 1
+    }
+    by.append(y); bw2.append(q); bc.append(c)
+  }
+  return Categorisation(edges: edges, coefficients: signal.coefficients, derivatives: signal.derivatives,
+                        signalSums: sums, signalSumW2: w2, signalCounts: counts, backgroundNames: backgrounds.map(\.name),
+                        backgroundYields: by, backgroundSumW2: bw2, backgroundCounts: bc)
+}
+
+/// The `fisher` method: fine candidate edges (quantiles at equal SM yield, equal event count and
+/// equal information), then the partition into exactly N contiguous groups that maximises the
+/// binned objective, each group with ≥ minEvents signal events, ≥ minYield SM yield and a positive
+/// signal SM yield (dynamic programming, O(N·M²)).
+func optimalEdges(signal: Events, statistic: [Double], backgrounds: [BackgroundSample], objective: BinningObjective,
+                  options: CategoryOptions) throws -> [Double] {
+  let N = options.categories
+  let third = max(N, options.fineBins / 3)
+  let w0 = signal.weightColumn(0)
+  let info = perEventInformation(signal, objective)
+  var cand = Set(equalYieldEdges(statistic: statistic, weights: w0, bins: third))
+  cand.formUnion(equalYieldEdges(statistic: statistic, weights: [Double](repeating: 1, count: signal.count), bins: third))
+  cand.formUnion(equalYieldEdges(statistic: statistic, weights: info, bins: third))
+  let fine = cand.sorted()
+  let M = fine.count + 1
+  guard M >= N else { throw BITError("only \(M) distinct fine bins for \(N) categories") }
+  // Per fine bin: signal count, signal SM yield, total SM yield λ0, and the objective's second
+  // column (Σ w_a for Fisher, total λ(θ) for Asimov).
+  var cnt = [Double](repeating: 0, count: M), sig0 = cnt, lam0 = cnt, col = cnt
+  let S = signal.weightStride
+  signal.weights.withUnsafeBufferPointer { w in
+    for i in 0..<signal.count {
+      let b = binIndex(statistic[i], edges: fine)
+      cnt[b] += 1; sig0[b] += w[i * S]; lam0[b] += w[i * S]
+      switch objective {
+      case .fisher(let a): col[b] += w[i * S + signal.column(of: [a])!]
+      case .asimov(let th): col[b] += eventYield(w, row: i, stride: S, derivatives: signal.derivatives, theta: th)
+      }
+    }
+  }
+  for bg in backgrounds {
+    for i in 0..<bg.statistic.count {
+      let b = binIndex(bg.statistic[i], edges: fine)
+      lam0[b] += bg.weights[i]
+      if case .asimov = objective { col[b] += bg.weights[i] }
+    }
+  }
+  func prefix(_ v: [Double]) -> [Double] {
+    var p = [Double](repeating: 0, count: v.count + 1)
+    for i in 0..<v.count { p[i + 1] = p[i] + v[i] }
+    return p
+  }
+  let pc = prefix(cnt), ps = prefix(sig0), pl = prefix(lam0), pq = prefix(col)
+  let isFisher: Bool
+  if case .fisher = objective { isFisher = true } else { isFisher = false }
+  // Objective of the group of fine bins i..<j, or nil if it is not allowed.
+  func score(_ i: Int, _ j: Int) -> Double? {
+    let n = pc[j] - pc[i], s0 = ps[j] - ps[i], l0 = pl[j] - pl[i], q = pq[j] - pq[i]
+    guard n >= Double(options.minEvents), s0 > 0, l0 >= options.minYield, l0 > 0 else { return nil }
+    if isFisher { return q * q / l0 }
+    guard q > 0 else { return nil }
+    return 2 * (q - l0 - l0 * log(q / l0))
+  }
+  let ninf = -Double.infinity
+  // best[k][j]: the best objective of splitting fine bins 0..<j into k groups.
+  var best = [[Double]](repeating: [Double](repeating: ninf, count: M + 1), count: N + 1)
+  var arg = [[Int]](repeating: [Int](repeating: -1, count: M + 1), count: N + 1)
+  best[0][0] = 0
+  for k in 1...N {
+    for j in k...M {
+      var bv = ninf, bi = -1
+      for i in (k - 1)..<j where best[k - 1][i] > ninf {
+        if let s = score(i, j), best[k - 1][i] + s > bv { bv = best[k - 1][i] + s; bi = i }
+      }
+      best[k][j] = bv; arg[k][j] = bi
+    }
+  }
+  guard best[N][M] > ninf else {
+    throw BITError("cannot make \(N) categories with at least \(options.minEvents) signal events and SM yield ≥ \(options.minYield) each (\(signal.count) events); use fewer categories or lower --min-events")
+  }
+  var cuts: [Int] = []
+  var j = M
+  for k in stride(from: N, to: 0, by: -1) { let i = arg[k][j]; if i > 0 { cuts.append(i) }; j = i }
+  return cuts.reversed().map { fine[$0 - 1] }
+}
+
+// MARK: - Datacard and EFT parametrisation
+
+/// A log-normal systematic for the card: `name lnN κ` (or `κ_down/κ_up`) on the listed processes
+/// (empty: every process) in every category.
+public struct CategorySystematic: Sendable, Equatable {
+  public var name: String
+  public var effect: Effect
+  public var processes: [String]
+  public init(name: String, effect: Effect, processes: [String] = []) {
+    self.name = name; self.effect = effect; self.processes = processes
+  }
+
+  /// Parses `name=value[:proc,proc]` with value `κ` or `κdown/κup`.
+  public init(parsing spec: String) throws {
+    guard let eq = spec.firstIndex(of: "=") else { throw BITError("--lnN \(spec): expected name=value[:process,...]") }
+    name = String(spec[..<eq])
+    var rest = String(spec[spec.index(after: eq)...])
+    processes = []
+    if let colon = rest.firstIndex(of: ":") {
+      processes = rest[rest.index(after: colon)...].split(separator: ",").map { String($0) }
+      rest = String(rest[..<colon])
+    }
+    let parts = rest.split(separator: "/").map { Double($0) }
+    if parts.count == 1, let v = parts[0] { effect = .value(v) } else if parts.count == 2, let d = parts[0], let u = parts[1] {
+      effect = .asymmetric(down: d, up: u)
+    } else {
+      throw BITError("--lnN \(spec): bad value '\(rest)'")
+    }
+    if name.isEmpty { throw BITError("--lnN \(spec): empty name") }
+  }
+}
+
+/// Options of the written card.
+public struct CardOptions: Sendable {
+  public var signalName: String = "sig"
+  public var channelPrefix: String = "cat"
+  public var systematics: [CategorySystematic] = []
+  /// Add a per-(category, process) lnN `mcstat_<cat>_<proc>` of κ = 1 + √Σw²/Σw.
+  public var mcStatistics: Bool = false
+  public init(signalName: String = "sig", channelPrefix: String = "cat", systematics: [CategorySystematic] = [],
+              mcStatistics: Bool = false) {
+    self.signalName = signalName; self.channelPrefix = channelPrefix; self.systematics = systematics
+    self.mcStatistics = mcStatistics
+  }
+}
+
+extension Categorisation {
+  public func channelName(_ b: Int, options: CardOptions) -> String { "\(options.channelPrefix)\(b)" }
+
+  /// A counting datacard with one channel per category: the signal (process id 0) and every
+  /// background with a positive yield; observation = the Asimov SM yield (not rounded).
+  public func datacard(options: CardOptions, path: String = "<bit>") throws -> Datacard {
+    let procs = [options.signalName] + backgroundNames
+    if Set(procs).count != procs.count { throw BITError("duplicate process names: \(procs.joined(separator: ","))") }
+    for s in options.systematics {
+      for p in s.processes where !procs.contains(p) { throw BITError("systematic \(s.name): unknown process \(p)") }
+    }
+    var card = Datacard(path: path)
+    var obs: [Double] = []
+    var mc: [(String, Int)] = []  // (name, column)
+    for b in 0..<count {
+      let ch = channelName(b, options: options)
+      card.bins.append(ch)
+      guard signalYield(b) > 0 else { throw BITError("category \(b) has no positive signal SM yield") }
+      card.columns.append(ProcessColumn(bin: ch, process: options.signalName, id: 0, rate: signalYield(b)))
+      if options.mcStatistics { mc.append(("mcstat_\(ch)_\(options.signalName)", card.columns.count - 1)) }
+      for (k, name) in backgroundNames.enumerated() where backgroundYields[k][b] > 0 {
+        card.columns.append(ProcessColumn(bin: ch, process: name, id: k + 1, rate: backgroundYields[k][b]))
+        if options.mcStatistics { mc.append(("mcstat_\(ch)_\(name)", card.columns.count - 1)) }
+      }
+      obs.append(totalYield(b))
+    }
+    card.observations = obs
+    var seen = Set<String>()
+    card.processes = card.columns.map(\.process).filter { seen.insert($0).inserted }
+    for s in options.systematics {
+      let effects = card.columns.map { c -> Effect in s.processes.isEmpty || s.processes.contains(c.process) ? s.effect : .none }
+      card.systematics.append(Systematic(name: s.name, type: .lnN, effects: effects))
+    }
+    for (name, col) in mc {
+      let c = card.columns[col]
+      let b = card.bins.firstIndex(of: c.bin)!
+      let (y, q): (Double, Double)
+      if c.process == options.signalName { (y, q) = (signalYield(b), signalSumW2[b]) } else {
+        let k = backgroundNames.firstIndex(of: c.process)!
+        (y, q) = (backgroundYields[k][b], backgroundSumW2[k][b])
+      }
+      var effects = [Effect](repeating: .none, count: card.columns.count)
+      effects[col] = .value(1 + q.squareRoot() / y)
+      card.systematics.append(Systematic(name: name, type: .lnN, effects: effects))
+    }
+    return card
+  }
+
+  /// The EFT parametrisation: one process-level target per (category, signal) whose form is the
+  /// category's signal yield normalised to its SM yield, μ_b(θ) = λ_b(θ)/λ_b(0).
+  /// `ranges` gives each coefficient's POI range (default ±10).
+  public func eftParametrisation(options: CardOptions, ranges: [String: ClosedRange<Double>] = [:]) -> EFTParametrisation {
+    let coeffs = coefficients.map { c -> WilsonCoefficient in
+      let r = ranges[c] ?? -10...10
+      return WilsonCoefficient(name: c, value: 0, minimum: r.lowerBound, maximum: r.upperBound)
+    }
+    var forms: [String: QuadraticForm] = [:]
+    var targets: [EFTTarget] = []
+    for b in 0..<count {
+      let ch = channelName(b, options: options)
+      let w0 = signalYield(b)
+      var lin: [Int: Double] = [:], quad: [IndexPair: Double] = [:]
+      for (j, d) in derivatives.enumerated() {
+        let v = signalSums[b * stride + 1 + j] / w0
+        if d.count == 1 { lin[d[0]] = v } else { quad[IndexPair(d[0], d[1])] = d[0] == d[1] ? 0.5 * v : v }
+      }
+      let name = "\(ch)/\(options.signalName)"
+      forms[name] = QuadraticForm(constant: 1, linear: lin, quadratic: quad)
+      targets.append(EFTTarget(channel: ch, process: options.signalName, scaling: .process(ScalingFactors(numerators: [name]))))
+    }
+    return EFTParametrisation(coefficients: coeffs, forms: forms, targets: targets)
+  }
+
+  /// Default POI ranges: ±10/√I_aa from the binned Fisher information (signal + backgrounds),
+  /// rounded up to one significant digit; ±10 where I_aa = 0.
+  public func defaultRanges(sigmas: Double = 10) -> [String: ClosedRange<Double>] {
+    let I = fisherMatrix(backgrounds: true)
+    var out: [String: ClosedRange<Double>] = [:]
+    for (a, c) in coefficients.enumerated() {
+      var r = 10.0
+      if I[a][a] > 0 {
+        let x = sigmas / I[a][a].squareRoot()
+        let p = pow(10, floor(log10(x)))
+        r = min(ceil(x / p) * p, 1e6)
+      }
+      out[c] = -r...r
+    }
+    return out
+  }
+}
+
+/// The Fisher information kept by a binning, per coefficient.
+public struct FisherSummary: Sendable, Codable, Equatable {
+  public var coefficient: String
+  /// Σ_i w_a²/w_0 over the signal events.
+  public var unbinned: Double
+  /// Σ_b W_a²/S_b (signal only) and its fraction of `unbinned`.
+  public var binned: Double
+  public var fraction: Double
+  /// Σ_b W_a²/(S_b + B_b), with the backgrounds.
+  public var binnedWithBackgrounds: Double
+}
+
+public func fisherSummary(_ cat: Categorisation, signal: Events) -> [FisherSummary] {
+  let U = unbinnedFisherMatrix(signal)
+  let Bs = cat.fisherMatrix(backgrounds: false), Bb = cat.fisherMatrix(backgrounds: true)
+  return cat.coefficients.indices.map { a in
+    FisherSummary(coefficient: cat.coefficients[a], unbinned: U[a][a], binned: Bs[a][a],
+                  fraction: U[a][a] > 0 ? Bs[a][a] / U[a][a] : 0, binnedWithBackgrounds: Bb[a][a])
+  }
+}
+
+// MARK: - The statistic
+
+/// What a trained model's output is binned in.
+public enum BITStatistic: Sendable, Equatable {
+  /// One learned coefficient function (index into `BITModel.outputNames`), e.g. t_cHW.
+  case output(Int)
+  /// The learned likelihood ratio r̂(x, θ) (θ in the model's coefficient order).
+  case ratio(theta: [Double])
+}
+
+extension BITModel {
+  /// Parses `--score t_<c>` (or `<c>`) or `--theta c=v,c=v` (unnamed coefficients 0). With
+  /// neither, a single-coefficient model uses its only output.
+  public func statistic(score: String?, theta: String?) throws -> BITStatistic {
+    if score != nil && theta != nil { throw BITError("give either --score or --theta, not both") }
+    if let t = theta {
+      var th = [Double](repeating: 0, count: coefficients.count)
+      for part in t.split(separator: ",") {
+        let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard kv.count == 2, let v = Double(kv[1]) else { throw BITError("--theta: expected c=value, got '\(part)'") }
+        guard let a = coefficients.firstIndex(of: kv[0]) else {
+          throw BITError("--theta: the model has no coefficient \(kv[0]) (\(coefficients.joined(separator: ",")))")
+        }
+        th[a] = v
+      }
+      return .ratio(theta: th)
+    }
+    if let s = score {
+      let name = s.hasPrefix("t_") ? s : "t_" + s
+      guard let j = outputNames.firstIndex(of: name) else {
+        throw BITError("--score: the model has no output \(name) (\(outputNames.joined(separator: ",")))")
+      }
+      return .output(j)
+    }
+    guard learnedCount == 1 || coefficients.count == 1 else {
+      throw BITError("the model learns several coefficient functions; choose one with --score or a point with --theta")
+    }
+    return .output(0)
+  }
+
+  /// The statistic of row-major features `[n × featureCount]`.
+  public func evaluate(_ s: BITStatistic, features: [Double], treeLimit: Int? = nil) -> [Double] {
+    let p = predict(features: features, treeLimit: treeLimit)
+    let D = learnedCount, n = D == 0 ? 0 : p.count / D
+    switch s {
+    case .output(let j): return (0..<n).map { p[$0 * D + j] }
+    case .ratio(let th): return (0..<n).map { ratio(p[($0 * D)..<($0 * D + D)], theta: th) }
+    }
+  }
+
+  public func describe(_ s: BITStatistic) -> String {
+    switch s {
+    case .output(let j): return outputNames[j]
+    case .ratio(let th):
+      return "r(x; " + zip(coefficients, th).filter { $0.1 != 0 }.map { "\($0.0)=\(formatShort($0.1))" }.joined(separator: ",") + ")"
+    }
+  }
+}
+
+func formatShort(_ v: Double) -> String {
+  v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
+}
