@@ -10,6 +10,7 @@ import ROOTIO
 import Likelihood
 import Fit
 import Inference
+import EFT
 
 func now() -> Double {
   var ts = timespec()
@@ -195,3 +196,42 @@ import InformationTrees
   print(String(format: "  reference (numpy): ≈ 660 CPU-s for 100 trees → %.0f× less CPU, target < 20 s wall on 2 cores", 660 / (cpu * scale)))
 }
 try bitBench()
+
+// EFT benchmark card: 4 channels × 50 bins, one signal with 26 WCs per bin, 2 backgrounds, 10 lnN,
+// autoMCStats. Model build time, and a 50-point scan of c0 with the other 25 WCs profiled.
+@MainActor func eftBench() throws {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("recombine-eft-bench").path
+  let files = try EFTBenchmarkCard.write(to: dir)
+  let t0 = now()
+  let card = try Datacard.parse(contentsOf: files.card)
+  let eft = try EFTParametrisation.read(path: files.eft).compile()
+  let model = try CompiledModel.compile(card, physics: EFTPhysicsModel(model: eft))
+  let build = now() - t0
+  var setup = FitSetup(model: model)
+  let data = setup.makeAsimov(model: model, expectSignal: nil)
+  let nll = try NLL(model: model, data: data)
+  let specs = model.parameters.indices.map {
+    ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0], fixed: setup.fixed[$0], step: model.parameters[$0].step)
+  }
+  var g = [Double](repeating: 0, count: specs.count)
+  let x = model.initialValues
+  let eval = timeMin(3) { for _ in 0..<200 { sink &+= Int(x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { nll.valueAndGradient(xb, $0) } }) } } / 200
+  let t1 = now()
+  let best = Minimizer().minimize(nll, parameters: specs)
+  let fit = now() - t1
+  var narrow = specs
+  narrow[model.pois[0]].lower = -0.5
+  narrow[model.pois[0]].upper = 0.5
+  var o = GridScanOptions()
+  o.points = 50
+  let c0 = cpuTime(), t2 = now()
+  let scan = try GridScan.run(model: model, data: data, specs: narrow, best: best, axes: [model.pois[0]], options: o)
+  let wall = now() - t2, cpu = cpuTime() - c0
+  print("EFT benchmark card (\(model.binCount) bins, \(model.pois.count) WCs, \(model.parameters.count) parameters):")
+  print(String(format: "  model build (parse + read shapes + EFT file + compile): %.3f s", build))
+  print(String(format: "  NLL + gradient: %.1f µs; best fit: %.3f s", eval * 1e6, fit))
+  print(String(format: "  50-point scan of c0, 25 WCs profiled: %d points, %.2f s wall, %.2f s CPU (%d threads), %.1f ms per point",
+               scan.count, wall, cpu, o.threads, wall / Double(max(scan.count, 1)) * 1e3))
+}
+try eftBench()
+if sink == 42 { print("") }

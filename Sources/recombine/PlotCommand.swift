@@ -11,7 +11,7 @@ struct PlotCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "plot",
     abstract: "Figures of likelihood scans (PNG, PDF or SVG by the output's extension).",
-    subcommands: [PlotScanCommand.self, PlotContourCommand.self])
+    subcommands: [PlotScanCommand.self, PlotContourCommand.self, PlotBITCommand.self])
 }
 
 /// Options shared by both figures.
