@@ -24,10 +24,11 @@ import Testing
     zz_norm lnN - - 1.05 - 1.05
     """
 
-  /// μ by hand from the JSON numbers: (1 + Σ A c + Σ B c c) per form, prod × decay / tot.
-  static func handForm(_ entries: [String: Any], _ c: [String: Double]) -> Double {
+  /// μ by hand from the JSON numbers: (1 + Σ A c + Σ B c c) per form (only the A terms with
+  /// `linear`), prod × decay / tot.
+  static func handForm(_ entries: [String: Any], _ c: [String: Double], linear: Bool = false) -> Double {
     var v = 1.0
-    for (k, any) in entries where !k.hasPrefix("u_") {
+    for (k, any) in entries where !k.hasPrefix("u_") && !(linear && k.hasPrefix("B_")) {
       let x = (any as! NSNumber).doubleValue
       let parts = k.split(separator: "_").map(String.init)
       if parts[0] == "A" {
@@ -50,8 +51,10 @@ import Testing
     return (try CompiledModel.compile(card, physics: EFTPhysicsModel(model: eft)), eft)
   }
 
-  @Test func yieldsEqualHandPolynomials() throws {
-    let (model, eft) = try compile()
+  @Test(arguments: ["quadratic", "linear"])
+  func yieldsEqualHandPolynomials(_ truncation: String) throws {
+    let (model, eft) = try compile(truncation: truncation)
+    let lin = truncation == "linear"
     let prod = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.stxs.appendingPathComponent("prod.json"))) as! [String: [String: Any]]
     let decay = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.stxs.appendingPathComponent("decay.json"))) as! [String: [String: Any]]
     #expect(model.pois.count == eft.parameters.count)
@@ -65,8 +68,9 @@ import Testing
         let exp = name.contains("XE") ? Double(name.components(separatedBy: "XE")[1])! : 0
         c[base] = v * pow(10, -exp)
       }
-      let gg = Self.handForm(prod["GG2H_0J_PTH_0_10"]!, c) * Self.handForm(decay["ZZ"]!, c) / Self.handForm(decay["tot"]!, c)
-      let vbf = Self.handForm(prod["QQ2HQQ_GE2J_MJJ_60_120"]!, c) * Self.handForm(decay["ZZ"]!, c) / Self.handForm(decay["tot"]!, c)
+      let zz = Self.handForm(decay["ZZ"]!, c, linear: lin) / Self.handForm(decay["tot"]!, c, linear: lin)
+      let gg = Self.handForm(prod["GG2H_0J_PTH_0_10"]!, c, linear: lin) * zz
+      let vbf = Self.handForm(prod["QQ2HQQ_GE2J_MJJ_60_120"]!, c, linear: lin) * zz
       let nu = model.expectedYields(at: x)
       #expect(abs(nu[0] - (60 * gg + 5 * vbf + 55)) < 1e-9 * nu[0], "\(point)")
       #expect(abs(nu[1] - (12 * vbf + 13)) < 1e-9 * nu[1], "\(point)")
