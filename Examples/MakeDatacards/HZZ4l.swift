@@ -1,6 +1,6 @@
 //===--- HZZ4l.swift ------------------------------------------------------===//
 // A CMS-style H→ZZ*→4ℓ analysis at 138 fb⁻¹: final states × event categories, m4ℓ templates.
-// Every number is explained in Datacards/README.md (and tabulated in hzz4l/yields.md).
+// Every number is explained in Datacards/README.md (and tabulated in Datacards/yields.md).
 //===----------------------------------------------------------------------===//
 
 import Datacard

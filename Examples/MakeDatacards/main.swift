@@ -39,8 +39,8 @@ while !args.isEmpty {
 outputDir = URL(fileURLWithPath: outputDir).standardizedFileURL.path
 
 /// The EFT point of the second pseudo-data set: c_HG = −0.004, c_tG = −0.3 (TeV⁻², Λ = 1 TeV).
-/// Chosen so that ggH moves little (+13%: the c_HG and c_tG effects partly cancel) while ttH moves a
-/// lot (+37%), a direction only the combination of H→4ℓ (ggH) and ttH multilepton resolves.
+/// Chosen so that ggH moves little (+14%: the c_HG and c_tG effects partly cancel) while ttH moves a
+/// lot (+36%), a direction only the combination of H→4ℓ (ggH) and ttH multilepton resolves.
 let eftTruth: [String: Double] = ["chg": -0.004, "ctgre": -0.3]
 let seedSM: UInt64 = 20_250_101
 let seedEFT: UInt64 = 20_250_102
