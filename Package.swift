@@ -44,7 +44,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
-      name: "make-datacards", dependencies: ["ROOTIO", "Datacard", "EFT"], path: "Examples/MakeDatacards"),
+      name: "make-datacards", dependencies: ["ROOTIO", "Datacard", "EFT", "InformationTrees"], path: "Examples/MakeDatacards"),
     .executableTarget(
       name: "RecombineBench", dependencies: ["ROOTIO", "Datacard", "Likelihood", "EFT", "Fit", "Inference", "InformationTrees"],
       path: "Benchmarks/RecombineBench"),
