@@ -39,6 +39,7 @@ test: deps build
 ## demo: dependencies, release build, then the main job as far as it exists.
 demo: deps build
 	@mkdir -p $(DEMO_OUT)
+	@rm -rf $(DEMO_OUT) && mkdir -p $(DEMO_OUT)
 	@bash Examples/demo.sh $(BIN) $(SHARED) $(DEMO_OUT)
 
 ## bench: release benchmarks (ratios and throughputs measured in one process).

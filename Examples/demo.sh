@@ -1,65 +1,94 @@
 #!/usr/bin/env bash
-# The main job of Recombine, end to end, as far as it exists today:
-#  1. validate every reference datacard with its ROOT shape files;
-#  2. combine the long-exercise cards as combineCards.py does;
-#  3. fit the combination (best fit and 68% interval of r) and scan r on 30 points, as in the
-#     Combine tutorial, writing Combine-style CSV files.
+# `make demo`: Recombine's main job end to end, printing progress as it goes.
+#  0. Combine's long exercise: combine, fit and scan r (agreement with Combine: r = 0.540 -0.440/+0.466).
+#  1. The example analyses in Datacards/: validate H->4l, ttH multilepton and their combination.
+#  2. combine-cards of the two channels (shared nuisances correlate by name).
+#  3. Signal strengths on the SM pseudo-data: H->4l mu, ttH mu, combined mu.
+#  4. EFT fits (CMS STXStoSMEFT parametrisation) on the SM pseudo-data: 1D scans of c_HG, c_HW, c_tG,
+#     c_H□, c_tH with the other WCs at 0, per channel and combined, overlaid; c_HG and c_HW with the
+#     other one profiled; the c_HG - c_HW plane per channel and combined.
+#  5. The ATLAS H->4l STXS reinterpretation: 95% intervals one WC at a time.
+#  6. BIT categories for the ZH toy against pT(Z) bins.
+#  7. A summary table (Markdown and JSON) of every 1D result.
 # Usage: Examples/demo.sh BIN SHARED OUTDIR
 set -euo pipefail
 BIN=${1:-.build/release/recombine}
 SHARED=${2:-../shared}
 OUT=${3:-demo-output}
-REF="$SHARED/reference/combine"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$OUT"
-if [ ! -d "$REF" ]; then
-  echo "demo: $REF not found (the shared reference folder must sit beside the project)" >&2
-  exit 1
-fi
-echo "== 1. validate every reference card (shapes read from ROOT files)"
-for card in "$REF"/*/card/*.txt; do
-  case "$card" in *longexercise*|*shapeInterp*) mass=200;; *) mass=120;; esac
-  name=$(basename "$(dirname "$(dirname "$card")")")/$(basename "$card")
-  if "$BIN" validate "$card" -m "$mass" --json > "$OUT/validate-$(basename "$card" .txt).json"; then s=ok; else s=ERRORS; fi
-  printf '  %-62s %s\n' "$name" "$s"
+OUT=$(cd "$OUT" && pwd)
+SHARED=$(cd "$SHARED" && pwd)
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+T0=$(date +%s.%N)
+step() { printf '\n== %s  (%.1f s)\n' "$1" "$(echo "$(date +%s.%N) - $T0" | bc)"; }
+
+step "0. Combine long exercise (reference: r = 0.540 -0.440/+0.466)"
+bash "$ROOT/Examples/longexercise.sh" "$BIN" "$SHARED" "$OUT/longexercise" | grep -E '^ +r :'
+
+cd "$ROOT/Datacards"
+step "1. validate the example datacards"
+for c in hzz4l/hzz4l.txt tth-multilepton/tth.txt combination.txt; do
+  "$BIN" validate "$c" --json > "$OUT/validate-$(basename "$c" .txt).json" && echo "  $c: ok"
 done
-echo
-echo "== 2. combine-cards: long-exercise signal region + ttbar and DY control regions"
-D="$REF/longexercise_part3_combined/card"
-"$BIN" combine-cards signal_region="$D/datacard_part3.txt" ttbar_cr="$D/datacard_part3_ttbar_cr.txt" \
-  DY_cr="$D/datacard_part3_DY_cr.txt" -o "$OUT/part3_combined.txt"
-# The tutorial then appends its rateParams:
-cat >> "$OUT/part3_combined.txt" <<'CARD'
-rate_ttbar rateParam * ttbar 1.0 [0,5]
-rate_Zll rateParam * Ztautau 1.0 [0,5]
-rate_Zll rateParam * Zmumu 1.0 [0,5]
-CARD
-"$BIN" validate "$OUT/part3_combined.txt" -m 200
-echo "== 3. fit and scan (Combine: r = 0.540 -0.440/+0.466)"
-"$BIN" fit "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --algo singles --csv "$OUT/fit_singles.csv" --json "$OUT/fit.json"
-"$BIN" scan "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --algo grid --points 30 --csv "$OUT/scan_r.csv" \
-  --plot "$OUT/scan_r.png"
-echo "== 4. the same scan on the Asimov dataset (r = 1), overlaid"
-"$BIN" scan "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --algo grid --points 30 -t -1 --expectSignal 1 \
-  --csv "$OUT/scan_r_asimov.csv"
-"$BIN" plot scan "$OUT/scan_r.csv" --other "$OUT/scan_r_asimov.csv:Expected" --main-label Observed \
-  --right-label "Combine long exercise" -o "$OUT/scan_r_obs_exp.png"
-echo "== 5. a 2D scan: r against the ttbar normalisation, profiled"
-"$BIN" scan "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --setParameterRanges rate_ttbar=0.9,1.1 \
-  -P r -P rate_ttbar --points 400 --csv "$OUT/scan_r_ttbar.csv"
-"$BIN" plot contour "$OUT/scan_r_ttbar.csv" --sm 1,1 --sm-label "r = 1, nominal ttbar" \
-  --contours "$OUT/contours_r_ttbar.json" -o "$OUT/scan_r_ttbar.png"
-echo "== 6. EFT: a toy H->4l card with the CMS STXStoSMEFT parametrisation (Asimov at the SM)"
-STXS="$SHARED/spec/eft-data/stxs-to-smeft/CMS-prelim-SMEFT-topU3l_22_05_05_AccCorr_0p01"
-EX="$(dirname "$0")/eft-h4l-toy.txt"
-"$BIN" fit "$EX" --physics-model eft --eft "$STXS" -P chgXE3 --setParameterRanges chgXE3=-200,60 --algo singles -t -1
-"$BIN" scan "$EX" --physics-model eft --eft "$STXS" -P chgXE3 --setParameterRanges chgXE3=-200,60 --points 80 -t -1 \
-  --csv "$OUT/eft_chg.csv" --plot "$OUT/eft_chg.png"
-"$BIN" scan "$EX" --physics-model eft --eft "$STXS" -P chgXE3 -P chbox --setParameterRanges chgXE3=-30,30:chbox=-10,10 \
-  --points 900 -t -1 --csv "$OUT/eft_chg_chbox.csv"
-"$BIN" plot contour "$OUT/eft_chg_chbox.csv" --x-title "c_HG × 10³" --y-title "c_H□" \
-  --contours "$OUT/eft_chg_chbox_contours.json" -o "$OUT/eft_chg_chbox.png"
-echo
-echo "  r      2*deltaNLL (long exercise)"
-awk -F, 'NR>2 { printf "  %+.2f  %7.3f\n", $4, 2*$5 }' "$OUT/scan_r.csv"
-echo
-echo "demo: outputs in $OUT/"
+"$BIN" validate combination.txt | sed -n '1,6p'
+
+step "2. combine-cards hzz4l + tth"
+"$BIN" combine-cards hzz4l=hzz4l/hzz4l.txt tth=tth-multilepton/tth.txt -o "$OUT/combination.txt"
+cmp -s "$OUT/combination.txt" combination.txt && echo "  identical to Datacards/combination.txt"
+
+step "3. signal strengths on the SM pseudo-data"
+"$BIN" fit hzz4l/hzz4l.txt --algo singles --setParameterRanges r=0,3 | grep ' r :' | sed 's/^/  H->4l:        /'
+"$BIN" fit tth-multilepton/tth.txt --algo singles --physics-model multiSignalModel --PO 'map=.*/ttH_.*:r_ttH[1,-5,10]' \
+  | grep 'r_ttH :' | sed 's/^/  ttH multilep: /'
+"$BIN" fit combination.txt --algo singles --setParameterRanges r=0,3 | grep ' r :' | sed 's/^/  combined:     /'
+
+step "4. EFT fits on the SM pseudo-data"
+OTHERS=chbXE2,chwbXE2,chdd,chl3,cll1,chj3XE1,ctwreXE1,ctgreXE1,chbox,cthre
+declare -A RANGE=([chgXE3]=-15,15 [ctgreXE1]=-5,5 [chbox]=-3,3 [cthre]=-4,4 [chwXE2]=-300,300)
+for wc in chgXE3 chwXE2 ctgreXE1 chbox cthre; do
+  for ch in hzz4l:hzz4l/hzz4l.txt:hzz4l/hzz4l_eft.json tth:tth-multilepton/tth.txt:tth-multilepton/tth_eft.json \
+            combined:combination.txt:combination_eft.json; do
+    IFS=: read -r name card eft <<< "$ch"
+    "$BIN" scan "$card" --physics-model eft --eft "$eft" -P "$wc" --setParameterRanges "$wc=${RANGE[$wc]}" \
+      --points 40 --csv "$OUT/scan_${wc}_${name}.csv" 2> /dev/null
+  done
+  "$BIN" plot scan "$OUT/scan_${wc}_combined.csv" --main-label "Combined" --other "$OUT/scan_${wc}_hzz4l.csv:H→4ℓ" \
+    --other "$OUT/scan_${wc}_tth.csv:ttH multilepton" --right-label "138 fb^{−1} (13 TeV), pseudo-data" \
+    --y-max 10 -o "$OUT/scan_${wc}.png" | sed -n '1p'
+done
+for pair in chgXE3:chwXE2 chwXE2:chgXE3; do
+  wc=${pair%%:*}; other=${pair#*:}
+  "$BIN" scan combination.txt --physics-model eft --eft combination_eft.json -P "$wc" --setParameterRanges "$wc=${RANGE[$wc]}:$other=${RANGE[$other]}" \
+    --floatOtherPOIs 1 --freezeParameters "$OTHERS" --points 40 --csv "$OUT/scan_${wc}_profiled.csv" 2> /dev/null
+  "$BIN" plot scan "$OUT/scan_${wc}_profiled.csv" --main-label "$other profiled" --other "$OUT/scan_${wc}_combined.csv:$other = 0" \
+    --right-label "combination, pseudo-data" -o "$OUT/scan_${wc}_profiled.png" | sed -n '1p'
+done
+# ttH multilepton alone does not constrain this plane; H→4ℓ and the combination are drawn.
+for ch in hzz4l:hzz4l/hzz4l.txt:hzz4l/hzz4l_eft.json combined:combination.txt:combination_eft.json; do
+  IFS=: read -r name card eft <<< "$ch"
+  "$BIN" scan "$card" --physics-model eft --eft "$eft" -P chgXE3 -P chwXE2 --setParameterRanges chgXE3=-12,22:chwXE2=-450,200 \
+    --points 900 --csv "$OUT/scan2d_chg_chw_${name}.csv" 2> /dev/null
+done
+"$BIN" plot contour "$OUT/scan2d_chg_chw_combined.csv" --main-label "Combined" --other "$OUT/scan2d_chg_chw_hzz4l.csv:H→4ℓ" \
+  --x-title "c_HG × 10³" --y-title "c_HW × 10²" \
+  --right-label "138 fb^{−1} (13 TeV), pseudo-data" --contours "$OUT/contours_chg_chw.json" -o "$OUT/scan2d_chg_chw.png" | sed -n '1,3p'
+
+step "5. ATLAS H->4l STXS reinterpretation (95% CL, one WC at a time; published: c_HG [-0.0083, 0.0069], c_HW [-3.44, 2.12], c_HB [-0.62, 0.59], c_HWB [-1.05, 0.98])"
+"$BIN" reinterpret atlas-h4l-smeft/atlas-h4l-smeft-cpeven.json -P cHG -P cHW -P cHB -P cHWB -P cuH --csv "$OUT/atlas_reinterpretation.csv" \
+  | grep -E '^c|95%' | grep -v 'local minima' | head -12
+
+step "6. BIT categories for the ZH toy against pT(Z) bins"
+bash "$ROOT/Examples/bit-categories.sh" "$BIN" "$SHARED" "$OUT/bit" 2>/dev/null | grep -E 'cHW :|BIT categories:|p_T' | head -6
+
+step "7. summary"
+SCANS=("$OUT/longexercise/scan.csv:long exercise r (Combine's data)")
+for wc in chgXE3 chwXE2 ctgreXE1 chbox cthre; do
+  for n in hzz4l tth combined; do SCANS+=("$OUT/scan_${wc}_${n}.csv:$wc, $n"); done
+done
+SCANS+=("$OUT/scan_chgXE3_profiled.csv:chgXE3, combined, chwXE2 profiled" "$OUT/scan_chwXE2_profiled.csv:chwXE2, combined, chgXE3 profiled")
+SCANS+=("$OUT/bit/scan_bit.csv:cHW, ZH toy, 8 BIT categories (Asimov)" "$OUT/bit/scan_ptz.csv:cHW, ZH toy, 8 pT(Z) bins (Asimov)")
+"$BIN" summary --title "Recombine demo: 1D results (SM pseudo-data; EFT: other WCs at 0 unless profiled)" "${SCANS[@]}" \
+  --md "$OUT/summary.md" --json "$OUT/summary.json"
+step "done: plots and tables in $OUT/"
+ls "$OUT"/*.png | sed 's/^/  /'
