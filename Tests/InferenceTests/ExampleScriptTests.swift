@@ -19,6 +19,8 @@ import Testing
     ("longexercise.sh", ["part3_combined.txt", "fit.csv", "scan.csv", "scan.png"]),
     ("eft-scan-h4l-toy.sh", ["chg.csv", "chg.png", "chg_chbox.png", "chg_chbox_contours.json"]),
     ("bit-categories.sh", ["model.json", "bit.txt", "bit_eft.json", "ptz.txt", "scan_cHW.png"]),
+    ("tth-multilepton.sh", ["fit.json", "scan.csv", "scan.png"]),
+    ("combination.sh", ["combination.txt", "ctg_hzz4l.csv", "ctg_tth.csv", "ctg_combined.csv", "ctg.png"]),
   ]
 
   @Test(arguments: scripts.map(\.name))
