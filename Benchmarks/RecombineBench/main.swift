@@ -235,3 +235,51 @@ try bitBench()
 }
 try eftBench()
 if sink == 42 { print("") }
+
+// The demo's main steps on the example analyses (Datacards/): each timed in this process.
+@MainActor func demoSteps() throws {
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  let cards = root.appendingPathComponent("Datacards")
+  let combination = cards.appendingPathComponent("combination.txt").path
+  guard FileManager.default.fileExists(atPath: combination) else { print("demo steps: Datacards/ not found, skipped"); return }
+  print("Demo steps (Datacards/combination.txt, EFT combination_eft.json):")
+  var t = now()
+  let card = try Datacard.parse(contentsOf: combination)
+  print(String(format: "  parse the combined card: %.3f s", now() - t))
+  t = now()
+  let report = Validator.validate(card)
+  print(String(format: "  validate (reads every template): %.3f s, %d histograms", now() - t, report.histogramsRead))
+  t = now()
+  _ = try combineCards([("hzz4l", cards.appendingPathComponent("hzz4l/hzz4l.txt").path),
+                        ("tth", cards.appendingPathComponent("tth-multilepton/tth.txt").path)])
+  print(String(format: "  combine-cards: %.3f s", now() - t))
+  t = now()
+  let eft = try EFTParametrisation.read(path: cards.appendingPathComponent("combination_eft.json").path).compile()
+  let model = try CompiledModel.compile(card, physics: EFTPhysicsModel(model: eft))
+  print(String(format: "  compile the EFT model (%d bins, %d parameters): %.3f s", model.binCount, model.parameters.count, now() - t))
+  let setup = FitSetup(model: model)
+  let nll = try NLL(model: model)
+  var specs = model.parameters.indices.map {
+    ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0], fixed: setup.fixed[$0], step: model.parameters[$0].step)
+  }
+  let g = model.index(of: "chgXE3")!, w = model.index(of: "chwXE2")!
+  for k in model.pois where k != g && k != w { specs[k].fixed = true }
+  specs[g].lower = -12; specs[g].upper = 22; specs[w].lower = -450; specs[w].upper = 200
+  t = now()
+  var fitSpecs = specs
+  fitSpecs[w].fixed = true
+  let best = Minimizer().minimize(nll, parameters: fitSpecs)
+  print(String(format: "  best fit: %.3f s", now() - t))
+  var o = GridScanOptions()
+  o.points = 40
+  t = now()
+  _ = try GridScan.run(model: model, data: nll.data, specs: fitSpecs, best: best, axes: [g], options: o)
+  print(String(format: "  1D scan, 40 points: %.3f s", now() - t))
+  let best2 = Minimizer().minimize(nll, parameters: specs)
+  o.points = 900
+  t = now()
+  _ = try GridScan.run(model: model, data: nll.data, specs: specs, best: best2, axes: [g, w], options: o)
+  print(String(format: "  2D scan c_HG × c_HW, 900 points: %.3f s", now() - t))
+}
+try demoSteps()
+if sink == 42 { print("") }
