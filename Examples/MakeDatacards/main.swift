@@ -2,17 +2,22 @@
 // make-datacards: regenerates Datacards/ (cards, ROOT shape files, EFT parametrisations,
 // pseudo-data, the combination) deterministically, byte for byte.
 //
-//   make-datacards [OUTPUT_DIR] [--stxs DIR] [--stxs-subset FILE]
+//   make-datacards [OUTPUT_DIR] [--stxs DIR] [--stxs-subset FILE] [--pdf-dir DIR]
 //
 // OUTPUT_DIR defaults to the package's Datacards/. The SMEFT inputs are read from the CMS
 // STXStoSMEFT directory (--stxs, default ../shared/spec/eft-data/stxs-to-smeft/<name> beside the
 // package) when it exists, else from the committed subset Datacards/cms-stxs-to-smeft-subset.json
 // (--stxs-subset), which this program also writes: both give the same files.
+//
+// The ZH channel with BIT categories (zh-bit/, combination_zh*) needs the ZH toy's parton-density
+// tables (--pdf-dir, default ../shared/reference/bit/zh-pdf-tables beside the package); without
+// them it is skipped with a message and its committed files are left alone.
 //===----------------------------------------------------------------------===//
 
 import Datacard
 import EFT
 import Foundation
+import InformationTrees
 import ROOTIO
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -23,6 +28,7 @@ var outputDir = packageRoot.appendingPathComponent("Datacards").path
 var stxsDir: String? = packageRoot.deletingLastPathComponent()
   .appendingPathComponent("shared/spec/eft-data/stxs-to-smeft/\(stxsName)").path
 var subsetFile = packageRoot.appendingPathComponent("Datacards/cms-stxs-to-smeft-subset.json").path
+var pdfDir = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/bit/zh-pdf-tables").path
 
 var args = Array(CommandLine.arguments.dropFirst())
 while !args.isEmpty {
@@ -30,8 +36,9 @@ while !args.isEmpty {
   switch a {
   case "--stxs": stxsDir = args.isEmpty ? nil : args.removeFirst()
   case "--stxs-subset": subsetFile = args.removeFirst()
+  case "--pdf-dir": pdfDir = args.removeFirst()
   case "-h", "--help":
-    print("usage: make-datacards [OUTPUT_DIR] [--stxs DIR] [--stxs-subset FILE]")
+    print("usage: make-datacards [OUTPUT_DIR] [--stxs DIR] [--stxs-subset FILE] [--pdf-dir DIR]")
     exit(0)
   default: outputDir = a
   }
@@ -158,13 +165,21 @@ do {
     String(decoding: try NativeFormat.encode(comb), as: UTF8.self) + "\n", to: outputDir + "/combination_eft.json")
 
   // The subset of the STXStoSMEFT inputs used (regeneration without the full directory).
-  let subset = EFTInputs.subset(stxs, bins: HZZ4l.stxsBins.union(TTHMultilepton.stxsBins))
+  var subset = EFTInputs.subset(stxs, bins: HZZ4l.stxsBins.union(TTHMultilepton.stxsBins))
+  subset.forms["decay:bb"] = stxs.forms["decay:bb"]  // zh-bit: ZH(→bb)
   try writeText(
     String(decoding: try NativeFormat.encode(subset), as: UTF8.self) + "\n",
     to: outputDir + "/cms-stxs-to-smeft-subset.json")
 
   yieldsDoc.addAcceptance()
   try writeText(yieldsDoc.text, to: outputDir + "/yields.md")
+
+  // The ZH channel with BIT categories, and the three-channel combination.
+  if FileManager.default.fileExists(atPath: pdfDir + "/pdf_u.txt") {
+    try writeZHBIT(outputDir: outputDir, pdfDirectory: pdfDir, stxs: stxs)
+  } else {
+    print("make-datacards: skipping zh-bit and combination_zh (no ZH toy PDF tables at \(pdfDir); --pdf-dir DIR); their files are left as they are")
+  }
   print("make-datacards: wrote \(outputDir)")
 } catch {
   FileHandle.standardError.write("make-datacards: error: \(error)\n".data(using: .utf8)!)

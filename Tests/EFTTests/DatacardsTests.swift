@@ -1,7 +1,7 @@
 //===--- DatacardsTests.swift ---------------------------------------------===//
-// The example datacards of Datacards/ (H→4ℓ, ttH multilepton, their combination): they validate,
-// `make-datacards` regenerates them byte for byte, the Asimov EFT fit of the combination returns the
-// truth, and the single-μ precisions are of the published size (issue 6).
+// The example datacards of Datacards/ (H→4ℓ, ttH multilepton, ZH with BIT categories, their
+// combinations): they validate, `make-datacards` regenerates them byte for byte, the Asimov EFT fit of
+// the combination returns the truth, and the single-μ precisions are of the published size (issue 6).
 //===----------------------------------------------------------------------===//
 
 import Datacard
@@ -16,15 +16,24 @@ import Testing
   static let hzz = dir.appendingPathComponent("hzz4l/hzz4l.txt").path
   static let tth = dir.appendingPathComponent("tth-multilepton/tth.txt").path
   static let combination = dir.appendingPathComponent("combination.txt").path
+  static let zhbit = dir.appendingPathComponent("zh-bit/zhbit.txt").path
+  static let combinationZH = dir.appendingPathComponent("combination_zh.txt").path
   static let cards = [
     "hzz4l/hzz4l.txt", "hzz4l/hzz4l_eftdata.txt", "tth-multilepton/tth.txt", "tth-multilepton/tth_eftdata.txt",
-    "combination.txt", "combination_eftdata.txt",
+    "combination.txt", "combination_eftdata.txt", "zh-bit/zhbit.txt", "combination_zh.txt",
+  ]
+  /// The files of the ZH BIT channel (written only when the ZH toy's PDF tables are available).
+  static let zhFiles = [
+    "combination_zh.txt", "combination_zh_eft.json", "zh-bit/zhbit.txt", "zh-bit/zhbit_categories.md",
+    "zh-bit/zhbit_eft.json",
   ]
   /// The EFT file of each card (combination_eft.json has the bins renamed by combine-cards).
   static let eftFiles = [
     hzz: dir.appendingPathComponent("hzz4l/hzz4l_eft.json").path,
     tth: dir.appendingPathComponent("tth-multilepton/tth_eft.json").path,
     combination: dir.appendingPathComponent("combination_eft.json").path,
+    zhbit: dir.appendingPathComponent("zh-bit/zhbit_eft.json").path,
+    combinationZH: dir.appendingPathComponent("combination_zh_eft.json").path,
   ]
 
   // MARK: - Validation
@@ -33,7 +42,7 @@ import Testing
     let card = try Datacard.parse(contentsOf: Self.dir.appendingPathComponent(name).path)
     let report = Validator.validate(card)
     #expect(report.errors.isEmpty, "\(name): \(report.errors)")
-    #expect(report.shapesRead)
+    #expect(report.shapesRead || card.shapes.isEmpty)  // zhbit.txt is a counting card
     #expect(card.bins.allSatisfy { !($0.first?.isNumber ?? true) })
     // The pseudo-data are integers and agree with the observation line.
     #expect(card.observations?.allSatisfy { $0 == $0.rounded() } == true)
@@ -79,25 +88,35 @@ import Testing
 
   /// Runs the generator into a temporary directory and compares every file it writes with the
   /// committed one: once from the committed SMEFT subset alone (as from a fresh clone), and once from
-  /// the full STXStoSMEFT directory when it is available.
+  /// the full STXStoSMEFT directory when it is available. The ZH BIT channel is written (and compared)
+  /// when the ZH toy's PDF tables are available; a third run without them checks that it is skipped
+  /// with a message and nothing else changes.
   @Test func regenerationReproducesCommittedFiles() throws {
     let exe = try #require(Self.generator(), "make-datacards not built (run swift build --build-tests)")
     let stxs = TestPaths.shared.appendingPathComponent(
       "spec/eft-data/stxs-to-smeft/CMS-prelim-SMEFT-topU3l_22_05_05_AccCorr_0p01").path
-    var runs: [[String]] = [["--stxs", "/nonexistent", "--stxs-subset", Self.dir.appendingPathComponent("cms-stxs-to-smeft-subset.json").path]]
-    if FileManager.default.fileExists(atPath: stxs + "/prod.json") { runs.append(["--stxs", stxs]) }
-    for extra in runs {
+    let pdf = TestPaths.reference.appendingPathComponent("bit/zh-pdf-tables").path
+    let havePDF = FileManager.default.fileExists(atPath: pdf + "/pdf_u.txt")
+    let subset = ["--stxs", "/nonexistent", "--stxs-subset", Self.dir.appendingPathComponent("cms-stxs-to-smeft-subset.json").path]
+    var runs: [(args: [String], zh: Bool)] = [(subset + ["--pdf-dir", pdf], havePDF)]
+    if FileManager.default.fileExists(atPath: stxs + "/prod.json") { runs.append((["--stxs", stxs, "--pdf-dir", pdf], havePDF)) }
+    runs.append((subset + ["--pdf-dir", "/nonexistent"], false))
+    for (extra, zh) in runs {
       let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("datacards-\(UUID().uuidString)")
       defer { try? FileManager.default.removeItem(at: tmp) }
       let p = Process()
       p.executableURL = exe
       p.arguments = [tmp.path] + extra
-      p.standardOutput = FileHandle.nullDevice
+      let out = Pipe()
+      p.standardOutput = out
       try p.run()
+      let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
       p.waitUntilExit()
       #expect(p.terminationStatus == 0)
       let generated = Self.files(under: tmp)
-      #expect(generated.count == 13, "\(generated)")
+      #expect(generated.count == (zh ? 13 + Self.zhFiles.count : 13), "\(generated)")
+      #expect(Set(Self.zhFiles).isSubset(of: generated) == zh, "\(extra)")
+      if !zh { #expect(stdout.contains("skipping zh-bit"), "\(stdout)") }
       for f in generated {
         let a = try Data(contentsOf: tmp.appendingPathComponent(f))
         let b = try Data(contentsOf: Self.dir.appendingPathComponent(f))
@@ -181,6 +200,48 @@ import Testing
     let narrowest = min(widths[Self.hzz]!, widths[Self.tth]!)
     #expect(combined <= narrowest * (1 + 1e-6), "\(wc): combination \(combined) vs narrowest channel \(narrowest)")
     #expect(combined < narrowest, "\(wc): the combination should add information")
+  }
+
+  // MARK: - ZH with BIT categories
+
+  /// The ZH BIT card alone, Asimov at the SM, one WC at a time: the best fit is 0 to 1e-3 and the 68%
+  /// interval is finite inside the POI range. For c_HW (chwXE2) the three-channel combination's interval
+  /// is narrower than H→4ℓ's alone and no wider than ZH's.
+  @Test(arguments: ["chwXE2", "chj3XE1", "chwtil"]) func zhbitAsimovFit(_ wc: String) throws {
+    var widths: [String: Double] = [:]
+    for card in [Self.zhbit, Self.combinationZH, Self.hzz] where card != Self.hzz || wc != "chwtil" {
+      let p = try Self.prepare(card, physics: try Self.eftPhysics(card), pois: [wc], asimov: true)
+      let k = p.targets[0]
+      let iv = try Self.interval(p, k)
+      print("DatacardsTests: \(wc) \((card as NSString).lastPathComponent): [\(iv.lower), \(iv.upper)]")
+      #expect(abs(iv.best) < 1e-3, "\(wc) in \(card): best fit \(iv.best)")
+      #expect(iv.lower.isFinite && iv.upper.isFinite && iv.lower < 0 && iv.upper > 0, "\(wc) in \(card): \(iv)")
+      #expect(iv.lower > p.specs[k].lower && iv.upper < p.specs[k].upper, "\(wc) in \(card): \(iv) hits the range")
+      widths[card] = iv.upper - iv.lower
+    }
+    #expect(widths[Self.combinationZH]! <= widths[Self.zhbit]! * (1 + 1e-6), "\(wc): \(widths)")
+    if let h = widths[Self.hzz] { #expect(widths[Self.combinationZH]! < h, "\(wc): \(widths)") }
+  }
+
+  /// The ZH BIT channel's EFT file declares the three toy coefficients by their STXStoSMEFT names with
+  /// pois.yaml's exponents (chw 2, chj3 1, chwtil 0), like the other channels' files, and its signal
+  /// scales as production × Γ_bb/Γ_tot.
+  @Test func zhbitEFTNames() throws {
+    let p = try NativeFormat.read(path: Self.eftFiles[Self.zhbit]!)
+    let hzz = try NativeFormat.read(path: Self.eftFiles[Self.hzz]!)
+    for c in hzz.coefficients { #expect(p.coefficients.contains(c), "\(c.name)") }
+    let byName = Dictionary(uniqueKeysWithValues: p.coefficients.map { ($0.name, $0) })
+    #expect(byName["chw"]?.poiName == "chwXE2")
+    #expect(byName["chj3"]?.poiName == "chj3XE1")
+    #expect(byName["chwtil"]?.poiName == "chwtil")
+    for t in p.targets {
+      guard case .process(let f) = t.scaling else { Issue.record("\(t.channel): not a process scaling"); continue }
+      #expect(f.numerators.count == 2 && f.numerators[1] == "decay:bb" && f.denominators == ["decay:tot"])
+      // The production forms depend on c_HW, c_HQ3 and c_HW̃ only.
+      let prod = try #require(p.forms[f.numerators[0]])
+      let names = Set(prod.indices.map { p.coefficients[$0].name })
+      #expect(names.isSubset(of: ["chw", "chj3", "chwtil"]), "\(names)")
+    }
   }
 
   /// H→4ℓ alone with one μ (default model) on the SM pseudo-data: an interval of the published size
