@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `make demo`: Recombine's main job end to end, printing progress as it goes.
 #  0. Combine's long exercise: combine, fit and scan r (agreement with Combine: r = 0.540 -0.440/+0.466).
-#  1. The example analyses in Datacards/: validate H->4l, ttH multilepton and their combination.
+#  1. The example analyses in Datacards/: validate H->4l, ttH multilepton, ZH with BIT categories and
+#     the combinations.
 #  2. combine-cards of the two channels (shared nuisances correlate by name).
 #  3. Signal strengths on the SM pseudo-data: H->4l mu, ttH mu, combined mu.
 #  4. EFT fits (CMS STXStoSMEFT parametrisation) on the SM pseudo-data: 1D scans of c_HG, c_HW, c_tG,
 #     c_H□, c_tH with the other WCs at 0, per channel and combined, overlaid; c_HG and c_HW with the
-#     other one profiled; the c_HG - c_HW plane per channel and combined.
+#     other one profiled; c_HW with the ZH BIT channel (Asimov); the c_HG - c_HW plane.
 #  5. The ATLAS H->4l STXS reinterpretation: 95% intervals one WC at a time.
 #  6. BIT categories for the ZH toy against pT(Z) bins.
 #  7. A summary table (Markdown and JSON) of every 1D result.
@@ -28,7 +29,7 @@ bash "$ROOT/Examples/longexercise.sh" "$BIN" "$SHARED" "$OUT/longexercise" | gre
 
 cd "$ROOT/Datacards"
 step "1. validate the example datacards"
-for c in hzz4l/hzz4l.txt tth-multilepton/tth.txt combination.txt; do
+for c in hzz4l/hzz4l.txt tth-multilepton/tth.txt zh-bit/zhbit.txt combination.txt combination_zh.txt; do
   "$BIN" validate "$c" --json > "$OUT/validate-$(basename "$c" .txt).json" && echo "  $c: ok"
 done
 "$BIN" validate combination.txt | sed -n '1,6p'
@@ -64,6 +65,16 @@ for pair in chgXE3:chwXE2 chwXE2:chgXE3; do
   "$BIN" plot scan "$OUT/scan_${wc}_profiled.csv" --main-label "$other profiled" --other "$OUT/scan_${wc}_combined.csv:$other = 0" \
     --right-label "combination, pseudo-data" -o "$OUT/scan_${wc}_profiled.png" | sed -n '1p'
 done
+# c_HW with the ZH channel whose categories a BIT designed: the three-channel combination.
+for ch in hzz4l:hzz4l/hzz4l.txt:hzz4l/hzz4l_eft.json zhbit:zh-bit/zhbit.txt:zh-bit/zhbit_eft.json \
+          combined3:combination_zh.txt:combination_zh_eft.json; do
+  IFS=: read -r name card eft <<< "$ch"
+  "$BIN" scan "$card" --physics-model eft --eft "$eft" -P chwXE2 --setParameterRanges chwXE2=-100,100 -t -1 \
+    --points 40 --csv "$OUT/scan_chwXE2_asimov_${name}.csv" 2> /dev/null
+done
+"$BIN" plot scan "$OUT/scan_chwXE2_asimov_combined3.csv" --main-label "H→4ℓ + ttH + ZH (BIT)" \
+  --other "$OUT/scan_chwXE2_asimov_zhbit.csv:ZH, BIT categories" --other "$OUT/scan_chwXE2_asimov_hzz4l.csv:H→4ℓ" \
+  --right-label "138 fb^{−1} (13 TeV), Asimov" --x-title "c_HW × 10²" -o "$OUT/scan_chwXE2_asimov_zh.png" | sed -n '1p'
 # ttH multilepton alone does not constrain this plane; H→4ℓ and the combination are drawn.
 for ch in hzz4l:hzz4l/hzz4l.txt:hzz4l/hzz4l_eft.json combined:combination.txt:combination_eft.json; do
   IFS=: read -r name card eft <<< "$ch"
@@ -86,6 +97,7 @@ SCANS=("$OUT/longexercise/scan.csv:long exercise r (Combine's data)")
 for wc in chgXE3 chwXE2 ctgreXE1 chbox cthre; do
   for n in hzz4l tth combined; do SCANS+=("$OUT/scan_${wc}_${n}.csv:$wc, $n"); done
 done
+for n in hzz4l zhbit combined3; do SCANS+=("$OUT/scan_chwXE2_asimov_${n}.csv:chwXE2, $n (Asimov)"); done
 SCANS+=("$OUT/scan_chgXE3_profiled.csv:chgXE3, combined, chwXE2 profiled" "$OUT/scan_chwXE2_profiled.csv:chwXE2, combined, chgXE3 profiled")
 SCANS+=("$OUT/bit/scan_bit.csv:cHW, ZH toy, 8 BIT categories (Asimov)" "$OUT/bit/scan_ptz.csv:cHW, ZH toy, 8 pT(Z) bins (Asimov)")
 "$BIN" summary --title "Recombine demo: 1D results (SM pseudo-data; EFT: other WCs at 0 unless profiled)" "${SCANS[@]}" \
