@@ -2,6 +2,7 @@
 // A generated EFT benchmark datacard: many bins, many Wilson coefficients.
 //===----------------------------------------------------------------------===//
 
+import CGSL
 import Datacard
 import Foundation
 import ROOTIO
@@ -24,14 +25,11 @@ public enum EFTBenchmarkCard {
   /// Writes `benchmark.txt`, `benchmark_shapes.root` and `benchmark_eft.json` into `directory`.
   public static func write(to directory: String, channels: Int = 4, bins: Int = 50, coefficients: Int = 26,
                            seed: UInt64 = 20261129) throws -> Files {
-    var rng = seed
-    func uniform() -> Double {
-      rng &+= 0x9E37_79B9_7F4A_7C15
-      var z = rng
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-    }
+    // GSL's Mersenne Twister: the same sequence on every platform.
+    let rng = gsl_rng_alloc(cgsl_rng_mt19937())!
+    defer { gsl_rng_free(rng) }
+    gsl_rng_set(rng, UInt(truncatingIfNeeded: seed))
+    func uniform() -> Double { gsl_rng_uniform(rng) }
     let dir = URL(fileURLWithPath: directory)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let writer = ROOTFileWriter(compression: .zlib(level: 1))

@@ -4,18 +4,11 @@ import Foundation
 import Likelihood
 import Testing
 
-struct RNG {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  mutating func uniform(_ a: Double = 0, _ b: Double = 1) -> Double {
-    a + (b - a) * (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992.0
-  }
+typealias RNG = SplitMix64
+
+extension SplitMix64 {
+  /// Uniform in (a, b).
+  mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * uniform() }
 }
 
 @Suite struct ModelTests {
