@@ -97,4 +97,60 @@ import Testing
     #expect(abs(AsymptoticLimits.cls(qmu: q, qA: q) - 0.05) < 1e-9)
     #expect(abs(AsymptoticLimits.cls(qmu: q, qA: q, rule: .pmu) - 0.025) < 1e-9)
   }
+
+  /// --newExpected 0: the median is the same crossing, the other quantiles follow the closed form
+  /// μ_N = σ(Φ⁻¹(1 − α·q_N) + N), σ = median/Φ⁻¹(1 − α/2).
+  @Test func closedFormExpected() throws {
+    let (model, data, specs, poi) = try Self.setUp("counting_realistic", card: "realistic-counting-experiment.txt")
+    var o = AsymptoticLimitsOptions()
+    o.run = .expected
+    o.newExpected = false
+    let r = try AsymptoticLimits.run(model: model, data: data, specs: specs, poi: poi, options: o)
+    #expect(r.observed == nil && r.expected.count == 5)
+    #expect(r.expected[2].limit == 2.328125)
+    let z = { (p: Double) -> Double in gsl_quantile(p) }
+    let sigma = 2.328125 / z(0.975)
+    for e in r.expected {
+      let closed = sigma * (z(1 - 0.05 * e.quantile) + z(e.quantile))
+      #expect(abs(e.limit - closed) < 1e-5 * closed)
+    }
+  }
+
+  /// --run blind: the a-priori Asimov (no fit to the n = 0 data, gmN at N+1, nominal global
+  /// observables) gives larger expected limits than the a-posteriori one here (the fit pulls the
+  /// background down), and no observed limit.
+  @Test func blindExpected() throws {
+    let (model, data, specs, poi) = try Self.setUp("counting_realistic", card: "realistic-counting-experiment.txt")
+    var o = AsymptoticLimitsOptions()
+    o.run = .blind
+    let blind = try AsymptoticLimits.run(model: model, data: data, specs: specs, poi: poi, options: o)
+    #expect(blind.observed == nil && blind.expected.count == 5)
+    #expect(blind.expected[2].limit > 2.328125)
+    let gmN = model.parameters.firstIndex { $0.kind == "gmN" }!
+    #expect(blind.asimov == model.expectedYields(at: specs.map(\.value).enumerated().map { $0.offset == poi ? 0 : $0.element }))
+    #expect(model.parameters[gmN].initial == 5)  // N + 1 for gmN 4
+  }
+
+  /// --uncapped: a deficit gives a negative significance when the POI may go below 0.
+  @Test func uncappedSignificance() throws {
+    var (model, data, specs, poi) = try Self.setUp("counting_part1", card: "datacard_part1.txt")
+    _ = model
+    specs[poi].lower = -10
+    let nll = try NLL(model: model, data: data)
+    let capped = try Significance.compute(nll: nll, specs: specs, poi: poi)
+    let free = try Significance.compute(nll: nll, specs: specs, poi: poi, uncapped: true)
+    #expect(capped.significance == 0)
+    #expect(free.bestFit < -4 && free.significance < -0.5)
+    #expect(abs(free.pValue - (1 - 0.5 * erfc(-free.significance / 2.0.squareRoot()))) < 1e-9)
+  }
+}
+
+/// Φ⁻¹(p) by bisection on erfc (independent of the GSL routine the implementation uses).
+func gsl_quantile(_ p: Double) -> Double {
+  var lo = -10.0, hi = 10.0
+  for _ in 0..<200 {
+    let mid = 0.5 * (lo + hi)
+    if 0.5 * erfc(-mid / 2.0.squareRoot()) < p { lo = mid } else { hi = mid }
+  }
+  return 0.5 * (lo + hi)
 }
