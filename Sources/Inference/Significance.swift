@@ -54,7 +54,7 @@ public enum Significance {
     let rHat = free.x[poi]
     let q0 = max(0, 2 * (null.fval - free.fval))
     var z = q0.squareRoot()
-    if rHat <= nullValue || free.atBound.contains(poi) && rHat <= nullValue + 1e-9 {
+    if rHat <= nullValue + 1e-9 * max(1, abs(nullValue)) {
       z = uncapped ? -z : 0
     }
     return SignificanceResult(significance: z, pValue: normalCDFc(z), q0: q0, bestFit: rHat, nllFree: free.fval, nllNull: null.fval)
