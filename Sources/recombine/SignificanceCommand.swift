@@ -1,0 +1,51 @@
+//===--- SignificanceCommand.swift ----------------------------------------===//
+// `recombine significance`: Combine's -M Significance.
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import Foundation
+import Inference
+import Likelihood
+
+struct SignificanceCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "significance",
+    abstract: "Asymptotic significance Z = √q₀ of the signal (Combine's Significance).",
+    discussion: """
+      q₀ = 2(NLL(r=0, θ̂̂) − NLL(r̂, θ̂)) with r̂ ≥ 0 (Z = 0 for a deficit unless --uncapped, which \
+      gives −√q₀). Nuisances stay at their declared ranges. Use -t -1 --expectSignal 1 for the \
+      a-priori expected significance.
+      """)
+
+  @OptionGroup var model: ModelOptions
+
+  @Flag(name: .customLong("uncapped"), help: "Negative significances for deficits (r̂ < 0; needs a POI range below 0, e.g. --rMin).")
+  var uncapped = false
+
+  @Flag(name: .customLong("pvalue"), help: "Report the p-value instead of the significance.")
+  var pvalue = false
+
+  @Option(name: .customLong("signalForSignificance"), help: "The null hypothesis value of the POI.")
+  var signalForSignificance: Double = 0
+
+  @Option(name: .customLong("csv"), help: "Write Combine's limit-tree row (limit, limitErr, mh, iToy, quantileExpected) here.")
+  var csv: String?
+
+  func run() throws {
+    try runReportingErrors {
+      let m = try BoundedModel(model)
+      let nll = try NLL(model: m.model, data: m.data)
+      let z = try Significance.compute(
+        nll: nll, specs: m.specs, poi: m.poi, nullValue: signalForSignificance, uncapped: uncapped)
+      if !uncapped && z.significance == 0 {
+        printError("The minimum of the likelihood is for \(m.model.parameters[m.poi].name) <= \(String(format: "%g", signalForSignificance)), so the significance is zero")
+      }
+      let value = pvalue ? z.pValue : z.significance
+      print("\n -- Significance -- ")
+      print((pvalue ? "p-value of background: " : "Significance: ") + String(format: "%g", value))
+      if let csv {
+        try writeCSV(["limit", "limitErr", "mh", "iToy", "quantileExpected"], [[value, 0, model.mass, m.asimov ? -1 : 0, -1]], to: csv)
+      }
+    }
+  }
+}
