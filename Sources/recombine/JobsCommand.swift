@@ -31,11 +31,14 @@ struct ScanJobOptions: ParsableArguments {
   @Option(name: .customLong("job-binary"), help: "The recombine executable the jobs run (default: this one).")
   var jobBinary: String?
 
+  @Flag(name: .customLong("merge-job"), help: "Slurm: also submit a merge-scans job that runs when every task succeeded (--dependency=afterok; needs --csv).")
+  var mergeJob = false
+
   /// The options above as they appear on the command line: removed from the chunks' arguments.
   static let optionsWithValue: Set<String> = ["--split-points", "--job-mode", "--job-dir", "--task-name", "--sub-opts", "--job-binary"]
-  static let flags: Set<String> = ["--dry-run"]
+  static let flags: Set<String> = ["--dry-run", "--merge-job"]
 
-  var isDefault: Bool { splitPoints == nil && jobMode == "interactive" && !dryRun && jobDir == nil && taskName == "recombine_scan" && subOpts == nil && jobBinary == nil }
+  var isDefault: Bool { splitPoints == nil && jobMode == "interactive" && !dryRun && jobDir == nil && taskName == "recombine_scan" && subOpts == nil && jobBinary == nil && !mergeJob }
 }
 
 /// The arguments given after `recombine scan`.
@@ -103,20 +106,46 @@ func runSplitScan(_ scan: ScanCommand, arguments: [String]) throws {
   printError("scan: \(manifest.totalPoints) points (\(perAxis.map(String.init).joined(separator: "×"))) in \(manifest.chunks.count) chunks of up to \(split); wrote \(written.joined(separator: ", "))")
 
   let q = JobSplitting.shellQuote
+  if scan.plot != nil, mode != .interactive {
+    printError("note: --plot is drawn by --job-mode interactive only; draw the merged CSV with 'recombine plot'")
+  }
+  if jobs.mergeJob {
+    guard mode == .slurm else { throw LikelihoodError("--merge-job is for --job-mode slurm") }
+    guard manifest.mergedOutput != nil else { throw LikelihoodError("--merge-job needs --csv (the merged output)") }
+  }
+  /// The dependent merge job (Slurm): runs only if every array task exits 0.
+  func mergeJobCommand(after id: String) -> [String] {
+    ["sbatch", "--parsable", "--dependency=afterok:\(id)", "--kill-on-invalid-dep=yes", "--job-name=\(manifest.taskName)_merge",
+     "--output=\(manifest.path(manifest.taskName))_merge_%j.log",
+     "--wrap=\(q(manifest.executable)) merge-scans --dir \(q(manifest.jobDirectory))"]
+  }
   switch mode {
   case .script:
     printError("run task i (0..\(manifest.chunks.count - 1)) with: bash \(q(manifest.path(manifest.jobScript))) i; then: recombine merge-scans --dir \(q(manifest.jobDirectory))")
   case .slurm, .condor:
     let cmd = ScanJobFiles.submitCommand(manifest)!
     if jobs.dryRun {
-      print(cmd.map(q).joined(separator: " "))
+      if jobs.mergeJob {
+        // Runnable as printed: the array's id goes into the merge job's dependency.
+        print("JOBID=$(" + cmd.map(q).joined(separator: " ") + ")")
+        print(mergeJobCommand(after: "$JOBID").map { $0.hasPrefix("--dependency=") ? $0 : q($0) }.joined(separator: " "))
+      } else {
+        print(cmd.map(q).joined(separator: " "))
+      }
       return
     }
     let (status, out) = try runProcess(cmd, captureOutput: true)
     guard status == 0 else { throw LikelihoodError("\(cmd[0]) failed (exit \(status))\(out.isEmpty ? "" : ": " + out)") }
-    let id = out.trimmingCharacters(in: .whitespacesAndNewlines)
-    print(mode == .slurm ? id.split(separator: ";").first.map(String.init) ?? id : id)
-    printError("submitted; when the jobs are done: recombine merge-scans --dir \(q(manifest.jobDirectory))")
+    let text = out.trimmingCharacters(in: .whitespacesAndNewlines)
+    let id = mode == .slurm ? text.split(separator: ";").first.map(String.init) ?? text : text
+    print(id)
+    if jobs.mergeJob {
+      let (s2, out2) = try runProcess(mergeJobCommand(after: id), captureOutput: true)
+      guard s2 == 0 else { throw LikelihoodError("sbatch of the merge job failed (exit \(s2)): \(out2)") }
+      printError("submitted array job \(id) and merge job \(out2.trimmingCharacters(in: .whitespacesAndNewlines)) (writes \(manifest.mergedOutput!))")
+    } else {
+      printError("submitted; when the jobs are done: recombine merge-scans --dir \(q(manifest.jobDirectory))")
+    }
   case .interactive:
     for c in manifest.chunks {
       let cmd = ["/bin/bash", manifest.path(manifest.jobScript), String(c.index)]
@@ -140,10 +169,10 @@ func runSplitScan(_ scan: ScanCommand, arguments: [String]) throws {
         let names = manifest.axes.flatMap { ["-P", $0.name] }
         guard names.count <= 4 else { throw LikelihoodError("--plot draws 1D and 2D scans only") }
         if manifest.axes.count == 1 {
-          var cmd = try PlotScanCommand.parse([out, "-o", plot] + names)
+          let cmd = try PlotScanCommand.parse([out, "-o", plot] + names)
           try cmd.run()
         } else {
-          var cmd = try PlotContourCommand.parse([out, "-o", plot] + names)
+          let cmd = try PlotContourCommand.parse([out, "-o", plot] + names)
           try cmd.run()
         }
       }

@@ -68,7 +68,7 @@ struct ScanCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       if jobs.splitPoints != nil { return try runSplitScan(self, arguments: scanCommandLineArguments()) }
-      guard jobs.isDefault else { throw LikelihoodError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts and --job-binary need --split-points") }
+      guard jobs.isDefault else { throw LikelihoodError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts, --job-binary and --merge-job need --split-points") }
       guard algo == "grid" else { throw LikelihoodError("--algo \(algo) is not supported by 'scan' (grid)") }
       guard points >= 1 else { throw LikelihoodError("--points must be ≥ 1") }
       let prep = try PreparedFit(model)

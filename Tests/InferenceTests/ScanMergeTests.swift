@@ -155,6 +155,14 @@ import Testing
     let m = try ScanJobManifest.read(dir + "/sl/s.manifest.json")
     #expect(m.totalPoints == 12 && m.chunks.count == 3 && m.mergedOutput == dir + "/s.csv" && m.jobMode == .slurm)
     #expect(!FileManager.default.fileExists(atPath: dir + "/sl/s.POINTS.0.3.csv"))
+    // With the dependent merge job: the array's id feeds the merge job's dependency.
+    let mj = try Self.run(bin, scan + ["--csv", "s.csv", "--split-points", "4", "--job-mode", "slurm", "--dry-run", "--merge-job",
+                                        "--job-dir", "sl", "--task-name", "s"], in: dir)
+    let mjLines = mj.stdout.split(separator: "\n").map(String.init)
+    #expect(mjLines.first == "JOBID=$(sbatch --parsable \(dir)/sl/s.slurm)")
+    #expect(mjLines.count == 2 && mjLines[1].hasPrefix("sbatch --parsable --dependency=afterok:$JOBID --kill-on-invalid-dep=yes"))
+    #expect(mjLines.last?.contains("merge-scans --dir \(dir)/sl") == true)
+    #expect(try Self.run(bin, scan + ["--split-points", "4", "--job-mode", "condor", "--merge-job", "--dry-run"], in: dir).status != 0)
     // Splitting options without --split-points are an error.
     #expect(try Self.run(bin, scan + ["--job-mode", "slurm"], in: dir).status != 0)
   }
