@@ -121,6 +121,25 @@ func fisherInformation(_ model: CompiledModel, parameters idx: [Int]) -> [[Doubl
   return idx.indices.map { i in idx.indices.map { j in zip(zip(d[i], d[j]), nu0).reduce(0) { $0 + ($1.1 > 0 ? $1.0.0 * $1.0.1 / $1.1 : 0) } } }
 }
 
+/// Parses and compiles the card with its physics model, then applies the parameter settings every
+/// method shares (`--rMin/--rMax`, `--setParameterRanges`, `--setParameters`); the targets are the
+/// `-P` parameters, or all POIs.
+func configureModel(_ o: ModelOptions) throws -> (model: CompiledModel, setup: FitSetup, targets: [Int]) {
+  let card = try Datacard.parse(contentsOf: o.card)
+  let physics = try physicsModel(o, card: card)
+  let compiled = try CompiledModel.compile(card, physics: physics, mass: o.mass)
+  var setup = FitSetup(model: compiled)
+  try setup.setFirstPOIRange(min: o.rMin, max: o.rMax)
+  if let s = o.setParameterRanges { try setup.setRanges(s) }
+  if let s = o.setParameters { try setup.setValues(s) }
+  var targets: [Int] = []
+  for name in o.poi {
+    guard let k = setup.index(of: name) else { throw LikelihoodError("unknown parameter '\(name)'") }
+    targets.append(k)
+  }
+  return (compiled, setup, targets.isEmpty ? compiled.pois : targets)
+}
+
 /// A model ready to fit: NLL with data, the parameter specs, and the POIs being fitted.
 struct PreparedFit {
   let model: CompiledModel
@@ -132,19 +151,7 @@ struct PreparedFit {
   var floatingOtherPOIs = 0
 
   init(_ o: ModelOptions) throws {
-    let card = try Datacard.parse(contentsOf: o.card)
-    let physics = try physicsModel(o, card: card)
-    var compiled = try CompiledModel.compile(card, physics: physics, mass: o.mass)
-    var setup = FitSetup(model: compiled)
-    try setup.setFirstPOIRange(min: o.rMin, max: o.rMax)
-    if let s = o.setParameterRanges { try setup.setRanges(s) }
-    if let s = o.setParameters { try setup.setValues(s) }
-    var targets: [Int] = []
-    for name in o.poi {
-      guard let k = setup.index(of: name) else { throw LikelihoodError("unknown parameter '\(name)'") }
-      targets.append(k)
-    }
-    if targets.isEmpty { targets = compiled.pois }
+    var (compiled, setup, targets) = try configureModel(o)
     if o.floatOtherPOIs == 0 { setup.fixPOIs(except: targets) }
     floatingOtherPOIs = o.floatOtherPOIs == 0 ? 0 : compiled.pois.filter { !targets.contains($0) }.count
     if let s = o.freezeParameters { try setup.freeze(s) }

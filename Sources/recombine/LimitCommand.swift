@@ -19,19 +19,8 @@ struct BoundedModel {
   let asimov: Bool
 
   init(_ o: ModelOptions) throws {
-    let card = try Datacard.parse(contentsOf: o.card)
-    let physics = try physicsModel(o, card: card)
-    var compiled = try CompiledModel.compile(card, physics: physics, mass: o.mass)
-    var setup = FitSetup(model: compiled)
-    try setup.setFirstPOIRange(min: o.rMin, max: o.rMax)
-    if let s = o.setParameterRanges { try setup.setRanges(s) }
-    if let s = o.setParameters { try setup.setValues(s) }
-    var targets: [Int] = []
-    for name in o.poi {
-      guard let k = setup.index(of: name) else { throw LikelihoodError("unknown parameter '\(name)'") }
-      targets.append(k)
-    }
-    guard let poi = targets.first ?? compiled.pois.first else { throw LikelihoodError("the model has no POI") }
+    var (compiled, setup, targets) = try configureModel(o)
+    guard let poi = targets.first else { throw LikelihoodError("the model has no POI") }
     if o.floatOtherPOIs == 0 { setup.fixPOIs(except: [poi]) }
     if let s = o.freezeParameters { try setup.freeze(s) }
     if let s = o.freezeNuisanceGroups { try setup.freezeGroups(s) }

@@ -130,10 +130,10 @@ struct ScanCommand: ParsableCommand {
         defer { if csv == nil { try? FileManager.default.removeItem(atPath: path!) } }
         let names = axes.flatMap { ["-P", m.parameters[$0].name] }
         if axes.count == 1 {
-          var cmd = try PlotScanCommand.parse([path!, "-o", plot] + names)
+          let cmd = try PlotScanCommand.parse([path!, "-o", plot] + names)
           try cmd.run()
         } else {
-          var cmd = try PlotContourCommand.parse([path!, "-o", plot] + names)
+          let cmd = try PlotContourCommand.parse([path!, "-o", plot] + names)
           try cmd.run()
         }
       }
