@@ -68,14 +68,14 @@ import Testing
     o.lastPoint = 5  // the "killed" run got this far
     let firstRun = try GridScan.run(model: model, data: nll.data, specs: specs, best: best, axes: [r], options: o)
     #expect(firstRun.count == 6)
-    // Mark point 2 in the file, and cut the last line in half as a kill during a write would.
+    // Mark the first point written (threads finish in any order), and cut the last line in half
+    // as a kill during a write would.
     var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
     #expect(lines.count == 7)
-    if let i = lines.firstIndex(where: { $0.hasPrefix("2,") }) {
-      var f = lines[i].split(separator: ",").map(String.init)
-      f[1] = "123.5"
-      lines[i] = f.joined(separator: ",")
-    }
+    var f = lines[1].split(separator: ",").map(String.init)
+    let marked = Int(f[0])!
+    f[1] = "123.5"
+    lines[1] = f.joined(separator: ",")
     let cut = lines.last!.prefix(lines.last!.count / 2)
     let cutIndex = Int(cut.split(separator: ",")[0])!
     lines[lines.count - 1] = String(cut)
@@ -83,7 +83,7 @@ import Testing
     o.lastPoint = nil
     let resumed = try GridScan.run(model: model, data: nll.data, specs: specs, best: best, axes: [r], options: o)
     #expect(resumed.count == 12)
-    #expect(resumed.first { $0.index == 2 }!.deltaNLL == 123.5)
+    #expect(resumed.first { $0.index == marked }!.deltaNLL == 123.5)
     let fresh = firstRun.first { $0.index == cutIndex }!
     #expect(abs(resumed.first { $0.index == cutIndex }!.deltaNLL - fresh.deltaNLL) < 1e-6)
   }
