@@ -1,0 +1,84 @@
+//===--- ImpactsCommand.swift ---------------------------------------------===//
+// `recombine impacts`: combineTool.py -M Impacts (initial fit, one fit set per parameter, the
+// impacts.json) and plotImpacts.py.
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import Fit
+import Foundation
+import Inference
+import Likelihood
+import Plots
+
+struct ImpactsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "impacts",
+    abstract: "Nuisance-parameter pulls and impacts on the POIs (combineTool.py -M Impacts, plotImpacts.py).")
+
+  @OptionGroup var model: ModelOptions
+
+  @Option(name: .shortAndLong, help: "The impacts.json to write.")
+  var output: String = "impacts.json"
+
+  @Option(name: .customLong("plot"), help: "Draw the impact plot of the first POI to this .png or .pdf.")
+  var plot: String?
+
+  @Option(name: .customLong("max"), help: "Parameters drawn in the plot (largest impacts).")
+  var maxParameters: Int = 30
+
+  @Option(name: .customLong("threads"), help: "Worker threads (default: all cores).")
+  var threads: Int?
+
+  @Option(name: .customLong("label"), help: "Text after 'CMS' on the plot.")
+  var label: String = "Internal"
+
+  func run() throws {
+    try runReportingErrors {
+      let prep = try PreparedFit(model)
+      let best = try prep.bestFit()
+      var o = ImpactsOptions()
+      if let threads { o.threads = max(1, threads) }
+      let start = Date()
+      o.progress = { done, total in
+        if done % 10 == 0 || done == total { printError("impacts: \(done)/\(total) parameters") }
+      }
+      let result = try Impacts.compute(
+        model: prep.model, data: prep.nll.data, globalObservables: prep.nll.globalObservables, specs: prep.specs,
+        pois: prep.targets, best: best, options: o)
+      try writeFileAtomically(String(decoding: try result.jsonData(), as: UTF8.self), to: output)
+      for p in result.params where !p.warnings.isEmpty {
+        printError("warning: \(p.name): \(p.warnings.joined(separator: "; "))")
+      }
+
+      let poi = result.pois[0].name
+      let f = result.pois[0].fit
+      print("\n --- Impacts (\(result.params.count) parameters, \(String(format: "%.1f", Date().timeIntervalSince(start))) s) ---")
+      print("\(poi) = \(signed(f[1], 0)) \(signed(f[0] - f[1], 0))/\(signed(f[2] - f[1], 0)) (68%)")
+      let shown = result.params.prefix(maxParameters)
+      let width = max(9, shown.map(\.name.count).max() ?? 9)
+      func pad(_ s: String) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
+      print("\(pad("parameter"))   θ̂ (θ_lo, θ_hi)              Δ\(poi)(θ_hi)  Δ\(poi)(θ_lo)   impact")
+      for p in shown {
+        let up = p.signedImpacts(poi)
+        print("\(pad(p.name))  \(signed(p.fit[1], 7)) (\(signed(p.fit[0], 7)), \(signed(p.fit[2], 7)))  "
+              + "\(signed(up?.up ?? .nan, 9, 4))  \(signed(up?.down ?? .nan, 9, 4))  \(String(format: "%8.4f", p.impacts[poi] ?? .nan))")
+      }
+      print("wrote \(output)")
+
+      if let plot {
+        let entries = result.params.compactMap { p -> ImpactPlotEntry? in
+          guard let s = p.signedImpacts(poi) else { return nil }
+          return ImpactPlotEntry(name: p.name, fit: p.fit, prefit: p.prefit, unconstrained: p.type == "Unconstrained",
+                                 impactUp: s.up, impactDown: s.down)
+        }
+        var po = ImpactPlotOptions()
+        po.poi = poi
+        po.poiFit = f
+        po.maxParameters = maxParameters
+        po.style.label = label
+        try plotImpacts(entries, options: po, to: plot)
+        print("wrote \(plot)")
+      }
+    }
+  }
+}

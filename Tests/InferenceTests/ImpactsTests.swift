@@ -1,0 +1,175 @@
+import Datacard
+import Fit
+import Foundation
+import Inference
+import Likelihood
+import Testing
+
+@Suite struct ImpactsTests {
+  /// One bin, n = 15, s = 5 (r), b = 10 with one lnN κ = 1.2 on b.
+  static let countingCard = """
+    imax 1 jmax 1 kmax 1
+    ---
+    bin b1
+    observation 15
+    ---
+    bin b1 b1
+    process sig bkg
+    process 0 1
+    rate 5 10
+    ---
+    bkgUnc lnN - 1.2
+    """
+
+  static func writeCounting() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-impacts-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let url = dir.appendingPathComponent("counting.txt")
+    try Self.countingCard.write(to: url, atomically: true, encoding: .utf8)
+    return url
+  }
+
+  static func specs(_ model: CompiledModel, _ setup: FitSetup) -> [ParameterSpec] {
+    model.parameters.indices.map {
+      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0],
+                    fixed: setup.fixed[$0], step: model.parameters[$0].step)
+    }
+  }
+
+  /// Counting card: the profile of θ is exactly θ²/2 (r absorbs the yield), so θ̂ = 0 and
+  /// θ_lo/hi = ∓√(2δ); r(θ) = (n − b κ^θ)/s. The impact equals that analytic value, and a cold-start
+  /// fit with θ fixed at each end gives the same r.
+  @Test func countingMatchesAnalytic() throws {
+    let url = try Self.writeCounting()
+    defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+    let model = try CompiledModel.compile(try Datacard.parse(contentsOf: url.path), mass: 120)
+    let setup = FitSetup(model: model)
+    let specs = Self.specs(model, setup)
+    let nll = try NLL(model: model)
+    let r = model.index(of: "r")!, t = model.index(of: "bkgUnc")!
+    let res = try Impacts.compute(model: model, data: nll.data, specs: specs, pois: [r])
+    #expect(res.pois.count == 1 && res.pois[0].name == "r")
+    #expect(res.params.count == 1)
+    let p = res.params[0]
+    let delta = model.singlesDelta
+    let sigma = (2 * delta).squareRoot()
+    #expect(abs(p.fit[1]) < 2e-3)
+    #expect(abs(p.fit[0] + sigma) < 2e-3 && abs(p.fit[2] - sigma) < 2e-3)
+    let rOf = { (th: Double) in (15 - 10 * pow(1.2, th)) / 5 }
+    let v = p.poiValues["r"]!
+    #expect(abs(v[1] - 1) < 2e-3)
+    #expect(abs(v[0] - rOf(p.fit[0])) < 1e-3)
+    #expect(abs(v[2] - rOf(p.fit[2])) < 1e-3)
+    let analytic = max(abs(rOf(sigma) - 1), abs(rOf(-sigma) - 1))
+    #expect(abs(p.impacts["r"]! - analytic) < 2e-3)
+    #expect(p.prefit == [-1, 0, 1] && p.type == "Gaussian")
+    // Independent: cold-start fits (from the pre-fit values) with θ fixed at the interval ends.
+    for (end, value) in [(p.fit[0], v[0]), (p.fit[2], v[2])] {
+      var s = specs
+      s[t].value = end
+      s[t].fixed = true
+      let cold = Minimizer().minimize(nll, parameters: s)
+      #expect(cold.status.isConverged)
+      #expect(abs(cold.x[r] - value) < 1e-3)
+    }
+    // The POI interval: analytic too (θ profiled: 2ΔNLL in r of the Poisson term plus θ).
+    #expect(res.pois[0].fit[0] < 1 && res.pois[0].fit[2] > 1)
+  }
+
+  /// Same names, types, groups and numbers to 1e-13 relative (Foundation's JSON number parsing
+  /// is not always correctly rounded).
+  static func close(_ a: ImpactsResult, _ b: ImpactsResult) -> Bool {
+    func same(_ x: [Double], _ y: [Double]) -> Bool {
+      x.count == y.count && zip(x, y).allSatisfy { abs($0 - $1) <= 1e-13 * max(1, abs($0)) }
+    }
+    guard a.pois.count == b.pois.count, a.params.count == b.params.count, a.method == b.method else { return false }
+    for (p, q) in zip(a.pois, b.pois) where p.name != q.name || !same(p.fit, q.fit) { return false }
+    for (p, q) in zip(a.params, b.params) {
+      guard p.name == q.name, p.type == q.type, p.groups == q.groups, same(p.fit, q.fit), same(p.prefit, q.prefit),
+            Set(p.poiValues.keys) == Set(q.poiValues.keys), Set(p.impacts.keys) == Set(q.impacts.keys) else { return false }
+      for (k, v) in p.poiValues where !same(v, q.poiValues[k]!) { return false }
+      for (k, v) in p.impacts where !same([v], [q.impacts[k]!]) { return false }
+    }
+    return true
+  }
+
+  /// impacts.json has Combine's layout and reads back to the same numbers.
+  @Test func jsonRoundTrip() throws {
+    let result = ImpactsResult(
+      pois: [ImpactPOI(name: "r", fit: [0.1, 0.54, 1.0])],
+      params: [
+        ParameterImpact(name: "a", fit: [-0.9, 0.1, 1.1], prefit: [-1, 0, 1], type: "Gaussian", groups: ["theory"],
+                        poiValues: ["r": [0.5, 0.54, 0.6]], impacts: ["r": 0.06]),
+        ParameterImpact(name: "rate_x", fit: [0.8, 1.0, 1.2], prefit: [1, 1, 1], type: "Unconstrained", groups: [],
+                        poiValues: ["r": [0.3, 0.54, 0.7]], impacts: ["r": 0.24]),
+      ])
+    let sorted = result.sorted()
+    #expect(sorted.params.map(\.name) == ["rate_x", "a"])
+    let data = try sorted.jsonData()
+    let doc = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    let params = doc["params"] as! [[String: Any]]
+    #expect((params[0]["impact_r"] as! NSNumber).doubleValue == 0.24)
+    #expect((params[0]["r"] as! [Double]) == [0.3, 0.54, 0.7])
+    #expect((doc["POIs"] as! [[String: Any]])[0]["name"] as! String == "r")
+    #expect(doc["method"] as! String == "default")
+    #expect(try ImpactsResult.read(data) == sorted)
+  }
+
+  /// The long-exercise combination (r ∈ [−1, 2], -m 200): every floating nuisance gets an
+  /// impact, the impacts are finite, the largest positive, and their quadrature sum does not
+  /// exceed the total uncertainty of r by much (impacts double count correlated effects, but not
+  /// wildly); the result survives a JSON round trip.
+  @Test func longExercise() throws {
+    let card = TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card/part3_combined.txt")
+    let model = try CompiledModel.compile(try Datacard.parse(contentsOf: card.path), mass: 200)
+    var setup = FitSetup(model: model)
+    try setup.setFirstPOIRange(min: -1, max: 2)
+    let specs = Self.specs(model, setup)
+    let nll = try NLL(model: model)
+    let r = model.index(of: "r")!
+    var o = ImpactsOptions()
+    o.threads = 2
+    let start = Date()
+    let res = try Impacts.compute(model: model, data: nll.data, specs: specs, pois: [r], options: o)
+    print("longexercise impacts: \(res.params.count) parameters in \(Date().timeIntervalSince(start)) s")
+    let floating = model.parameters.indices.filter { !specs[$0].fixed && !model.pois.contains($0) }
+    #expect(res.params.count == floating.count)
+    #expect(Set(res.params.map(\.name)) == Set(floating.map { model.parameters[$0].name }))
+    let f = res.pois[0].fit
+    #expect(abs(f[1] - 0.540) < 5e-3 && abs(f[0] - (0.540 - 0.440)) < 5e-3 && abs(f[2] - (0.540 + 0.466)) < 5e-3)
+    for p in res.params {
+      #expect(p.impacts["r"]!.isFinite && p.fit.allSatisfy(\.isFinite), "\(p.name)")
+      #expect(p.fit[0] <= p.fit[1] && p.fit[1] <= p.fit[2], "\(p.name)")
+    }
+    let quad = res.params.reduce(0) { $0 + pow($1.impacts["r"]!, 2) }.squareRoot()
+    let total = 0.5 * (f[2] - f[0])
+    print("longexercise: quadrature sum of impacts \(quad), total σ_r \(total); top: \(res.params.prefix(5).map { "\($0.name)=\($0.impacts["r"]!)" })")
+    #expect(quad <= 1.5 * total)
+    #expect(res.params.prefix(5).allSatisfy { $0.impacts["r"]! > 1e-3 })
+    #expect(zip(res.params, res.params.dropFirst()).allSatisfy { $0.impacts["r"]! >= $1.impacts["r"]! })
+    #expect(res.params.contains { $0.type == "Unconstrained" && $0.name == "rate_ttbar" })
+    let back = try ImpactsResult.read(res.jsonData())
+    #expect(Self.close(back, res))
+  }
+
+  /// `recombine impacts` writes impacts.json and a PNG plot.
+  @Test func commandWritesPlot() throws {
+    let bin = try #require(ExampleScriptTests.binary, "recombine executable not found next to the tests")
+    let url = try Self.writeCounting()
+    let dir = url.deletingLastPathComponent()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let json = dir.appendingPathComponent("impacts.json").path, png = dir.appendingPathComponent("impacts.png").path
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: bin)
+    p.arguments = ["impacts", url.path, "-o", json, "--plot", png, "--threads", "1"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0)
+    let res = try ImpactsResult.read(Data(contentsOf: URL(fileURLWithPath: json)))
+    #expect(res.params.map(\.name) == ["bkgUnc"])
+    let head = try Data(contentsOf: URL(fileURLWithPath: png)).prefix(8)
+    #expect(Array(head) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+  }
+}
