@@ -160,8 +160,8 @@ public struct ImpactsOptions: Sendable {
 public enum Impacts {
   /// Pre-fit [−1σ, nominal, +1σ] and type of a parameter, from its constraint alone (Combine's
   /// `prefit_from_workspace`: the constraint minimised with Minos at error level ½).
-  public static func prefit(of p: ModelParameter, value: Double) -> (type: String, prefit: [Double]) {
-    switch p.constraint {
+  public static func prefit(of constraint: Constraint, value: Double) -> (type: String, prefit: [Double]) {
+    switch constraint {
     case let .gaussian(mean, sigma):
       return ("Gaussian", [mean - sigma, mean, mean + sigma])
     case let .bifurcatedGaussian(mean, lo, hi):
@@ -260,7 +260,7 @@ public enum Impacts {
             values[name] = v
             impacts[name] = max(abs(v[2] - v[1]), abs(v[0] - v[1]))
           }
-          let pre = prefit(of: model.parameters[k], value: specs[k].value)
+          let pre = prefit(of: model.parameters[k].constraint, value: specs[k].value)
           state.setParam(t, ParameterImpact(
             name: model.parameters[k].name, fit: [iv.lower, fitted.x[k], iv.upper], prefit: pre.prefit,
             type: pre.type, groups: (groupsOf[k] ?? []).sorted(), poiValues: values, impacts: impacts, warnings: warnings))

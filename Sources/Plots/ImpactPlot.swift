@@ -86,10 +86,11 @@ public func plotImpacts(_ entries: [ImpactPlotEntry], options o: ImpactPlotOptio
   var pullMax = 2.5
   for e in rows where !e.unconstrained {
     let p = e.pull
-    if p.value.isFinite { pullMax = max(pullMax, abs(p.value - p.down) * 1.1, abs(p.value + p.up) * 1.1) }
+    if p.value.isFinite && p.down.isFinite && p.up.isFinite { pullMax = max(pullMax, abs(p.value - p.down) * 1.1, abs(p.value + p.up) * 1.1) }
   }
   pullMax = min(pullMax, 10)
-  let impMax0 = rows.map { max(abs($0.impactUp), abs($0.impactDown)) }.max() ?? 1
+  var impMax0 = rows.map(\.impact).filter(\.isFinite).max() ?? 0
+  if !(impMax0 > 0) { impMax0 = 1 }  // all impacts zero (e.g. the POI on its bound)
   let impHalf = niceRange(-impMax0 * 1.15, impMax0 * 1.15, target: 4).1
 
   let band1 = Color(hex: 0xb5dcf5), band2 = Color(hex: 0xfff2b8)
@@ -180,7 +181,8 @@ public func plotImpacts(_ entries: [ImpactPlotEntry], options o: ImpactPlotOptio
       c.text(r, x: width - rightMargin, y: yHead, font: FontStyle(size: 15 * s), align: .right, markup: true)
     }
     if let f = o.poiFit, f.count == 3 {
-      let digits = max(1, min(4, 1 - Int(floor(log10(max(1e-6, min(f[2] - f[1], f[1] - f[0])))))))
+      let errs = [f[2] - f[1], f[1] - f[0]].filter { $0 > 0 && $0.isFinite }
+      let digits = errs.min().map { max(1, min(4, 1 - Int(floor(log10($0))))) } ?? 2
       let t = "\(o.poi) = \(formatNumber(f[1], digits: digits))^{+\(formatNumber(f[2] - f[1], digits: digits, minus: false))}_{−\(formatNumber(f[1] - f[0], digits: digits, minus: false))}"
       c.text(t, x: impAxes.right, y: top - 10 * s, font: FontStyle(size: 15 * s), align: .right, markup: true)
     }

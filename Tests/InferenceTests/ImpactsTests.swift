@@ -93,6 +93,21 @@ import Testing
     return true
   }
 
+  /// Pre-fit ranges as `prefit_from_workspace` finds them (constraint alone, Minos at ½).
+  @Test func prefitFromConstraints() {
+    func param(_ c: Constraint) -> Constraint { c }
+    #expect(Impacts.prefit(of: param(.gaussian(mean: 0.5, sigma: 2)), value: 0.5) == ("Gaussian", [-1.5, 0.5, 2.5]))
+    #expect(Impacts.prefit(of: param(.bifurcatedGaussian(mean: 1, sigmaLow: 0.2, sigmaHigh: 0.3)), value: 1).prefit == [0.8, 1, 1.3])
+    let (type, pre) = Impacts.prefit(of: param(.poisson(observed: 4)), value: 5)
+    #expect(type == "Poisson" && pre[1] == 4)
+    let f = { (t: Double) in t - 4 * log(t) - (4 - 4 * log(4.0)) }
+    #expect(abs(f(pre[0]) - 0.5) < 1e-9 && abs(f(pre[2]) - 0.5) < 1e-9 && pre[0] < 4 && pre[2] > 4)
+    let zero = Impacts.prefit(of: param(.poisson(observed: 0)), value: 1).prefit
+    #expect(zero[0] == 0 && zero[1] == 0 && abs(zero[2] - 0.5) < 1e-9)
+    #expect(Impacts.prefit(of: param(.none), value: 1.3) == ("Unconstrained", [1.3, 1.3, 1.3]))
+    #expect(Impacts.prefit(of: param(.flat), value: 0).type == "Unconstrained")
+  }
+
   /// impacts.json has Combine's layout and reads back to the same numbers.
   @Test func jsonRoundTrip() throws {
     let result = ImpactsResult(
