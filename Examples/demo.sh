@@ -27,6 +27,8 @@ step() { printf '\n== %s  (%.1f s)\n' "$1" "$(echo "$(date +%s.%N) - $T0" | bc)"
 step "0. Combine long exercise (reference: r = 0.540 -0.440/+0.466)"
 bash "$ROOT/Examples/longexercise.sh" "$BIN" "$SHARED" "$OUT/longexercise" | grep -E '^ +r :'
 "$BIN" limit "$OUT/longexercise/part3_combined.txt" -m 200 | grep -E 'Observed' | sed 's/$/   (Combine: 1.3569)/'
+"$BIN" impacts "$OUT/longexercise/part3_combined.txt" -m 200 --rMin -1 --rMax 2 -o "$OUT/longexercise/impacts.json" \
+  --plot "$OUT/impacts_longexercise.png" | sed -n '1,4p'
 
 cd "$ROOT/Datacards"
 step "1. validate the example datacards"

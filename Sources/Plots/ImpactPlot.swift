@@ -44,12 +44,8 @@ public struct ImpactPlotEntry: Sendable {
 }
 
 public struct ImpactPlotOptions: Sendable {
-  public var style: PlotStyle = {
-    var s = PlotStyle()
-    s.cms = true
-    s.label = "Internal"
-    return s
-  }()
+  /// "Recombine" at the top left by default, as every other figure; `cms = true` draws "CMS <label>".
+  public var style = PlotStyle()
   /// The POI's name as drawn (markup allowed, e.g. "#mu" is not translated: pass "μ").
   public var poi: String = "r"
   /// The POI's [lo, best, hi], drawn in the top-right corner.

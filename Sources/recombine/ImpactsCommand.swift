@@ -29,8 +29,11 @@ struct ImpactsCommand: ParsableCommand {
   @Option(name: .customLong("threads"), help: "Worker threads (default: all cores).")
   var threads: Int?
 
-  @Option(name: .customLong("label"), help: "Text after 'CMS' on the plot.")
-  var label: String = "Internal"
+  @Option(name: .customLong("label"), help: "Label at the top left of the plot (default 'Recombine'; with --cms, the text after 'CMS').")
+  var label: String?
+
+  @Flag(name: .customLong("cms"), help: "Label the plot 'CMS <label>' (default label 'Internal').")
+  var cms = false
 
   func run() throws {
     try runReportingErrors {
@@ -75,7 +78,8 @@ struct ImpactsCommand: ParsableCommand {
         po.poi = poi
         po.poiFit = f
         po.maxParameters = maxParameters
-        po.style.label = label
+        po.style.cms = cms
+        po.style.label = label ?? (cms ? "Internal" : "Recombine")
         try plotImpacts(entries, options: po, to: plot)
         print("wrote \(plot)")
       }
