@@ -21,8 +21,8 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 SHARED=$(cd "$SHARED" && pwd)
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
-T0=$(date +%s.%N)
-step() { printf '\n== %s  (%.1f s)\n' "$1" "$(echo "$(date +%s.%N) - $T0" | bc)"; }
+T0=$(date +%s%N)
+step() { local ms=$(( ($(date +%s%N) - T0) / 1000000 )); printf '\n== %s  (%d.%d s)\n' "$1" $((ms / 1000)) $((ms % 1000 / 100)); }
 
 step "0. Combine long exercise (reference: r = 0.540 -0.440/+0.466)"
 bash "$ROOT/Examples/longexercise.sh" "$BIN" "$SHARED" "$OUT/longexercise" | grep -E '^ +r :'

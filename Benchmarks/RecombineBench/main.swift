@@ -11,6 +11,7 @@ import Likelihood
 import Fit
 import Inference
 import EFT
+import InformationTrees
 
 func now() -> Double {
   var ts = timespec()
@@ -105,7 +106,7 @@ for (rel, mass) in refCards {
   var g = [Double](repeating: 0, count: x.count)
   let reps = 2000
   var acc = 0.0
-  let t = try timeMin(3) {
+  let t = timeMin(3) {
     for k in 0..<reps {
       x[0] = 1 + 1e-6 * Double(k & 7)
       acc += x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { nll.valueAndGradient(xb, $0) } }
@@ -165,7 +166,6 @@ if sink == 42 { print("") }
 // for 100 trees. Guard: 5 trees first; if 100 would take more than RECOMBINE_BENCH_BIT_BUDGET
 // seconds (default 120), only as many trees as fit are trained and the rest is extrapolated.
 // RECOMBINE_BENCH_BIT_EVENTS overrides the number of events.
-import InformationTrees
 
 @MainActor func bitBench() throws {
   let pdfs = shared + "/reference/bit/zh-pdf-tables"

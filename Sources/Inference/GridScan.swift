@@ -121,15 +121,7 @@ public enum GridScan {
     let todo = (first...last).filter { done[$0] == nil }
     let state = ScanState(results: done.filter { $0.key >= first && $0.key <= last }, log: log)
     let threads = max(1, min(options.threads, todo.count))
-    DispatchQueue.concurrentPerform(iterations: threads) { worker in
-      let nll: NLL
-      do {
-        nll = try NLL(model: model, data: data)
-        if let g = globalObservables { nll.setGlobalObservables(g) }
-      } catch {
-        state.fail(error)
-        return
-      }
+    try forEachWorker(threads: threads, model: model, data: data, globalObservables: globalObservables) { worker, nll in
       let minimizer = Minimizer()
       let rng = RandomStream(seed: options.randomSeed &+ UInt64(worker))
       var previous: [Double]? = nil
@@ -160,7 +152,6 @@ public enum GridScan {
       }
     }
     try? log?.close()
-    if let failure = state.failure { throw failure }
     return state.results.values.sorted { $0.index < $1.index }
   }
 
@@ -185,7 +176,6 @@ public enum GridScan {
 final class ScanState: @unchecked Sendable {
   private let lock = NSLock()
   private(set) var results: [Int: ScanPoint]
-  private(set) var failure: Error?
   private let log: FileHandle?
 
   init(results: [Int: ScanPoint], log: FileHandle?) {
@@ -203,7 +193,6 @@ final class ScanState: @unchecked Sendable {
     }
   }
 
-  func fail(_ e: Error) { lock.withLock { failure = e } }
 }
 
 /// GSL's Mersenne Twister (mt19937), for reproducible random restarts.

@@ -221,15 +221,7 @@ public enum Impacts {
     let tasks: [Task] = pois.map { .poi($0) } + params.map { .param($0) }
     let state = ImpactState(count: tasks.count)
     let threads = max(1, min(options.threads, tasks.count))
-    DispatchQueue.concurrentPerform(iterations: threads) { _ in
-      let nll: NLL
-      do {
-        nll = try NLL(model: model, data: data)
-        if let g = globalObservables { nll.setGlobalObservables(g) }
-      } catch {
-        state.fail(error)
-        return
-      }
+    try forEachWorker(threads: threads, model: model, data: data, globalObservables: globalObservables) { _, nll in
       let minimizer = Minimizer()
       while let t = state.next() {
         switch tasks[t] {
@@ -268,7 +260,6 @@ public enum Impacts {
         }
       }
     }
-    if let e = state.failure { throw e }
     let poiResults = (0..<pois.count).compactMap { state.pois[$0] }
     let paramResults = (pois.count..<tasks.count).compactMap { state.params[$0] }
     return ImpactsResult(pois: poiResults, params: paramResults).sorted()
@@ -283,13 +274,12 @@ final class ImpactState: @unchecked Sendable {
   private let count: Int
   var pois: [Int: ImpactPOI] = [:]
   var params: [Int: ParameterImpact] = [:]
-  private(set) var failure: Error?
 
   init(count: Int) { self.count = count }
 
   func next() -> Int? {
     lock.withLock {
-      guard failure == nil, cursor < count else { return nil }
+      guard cursor < count else { return nil }
       cursor += 1
       return cursor - 1
     }
@@ -297,5 +287,4 @@ final class ImpactState: @unchecked Sendable {
   func setPOI(_ t: Int, _ p: ImpactPOI) { lock.withLock { pois[t] = p } }
   func setParam(_ t: Int, _ p: ParameterImpact) { lock.withLock { params[t] = p; done += 1 } }
   func finished() -> Int { lock.withLock { done } }
-  func fail(_ e: Error) { lock.withLock { failure = e } }
 }
