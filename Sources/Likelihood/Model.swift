@@ -238,13 +238,16 @@ public struct CompiledModel: Sendable {
 }
 
 extension CompiledModel {
-  /// Compiles a counting datacard (no `shapes` lines, or only `shapes * * FAKE`) with a physics model.
+  /// Compiles a datacard with a physics model: counting channels, `shapes * * FAKE` channels and
+  /// TH1 template channels (read from the card's ROOT files with `$MASS` = `mass`).
   ///
-  /// Parameters, in order: the POIs, then every systematic in card order (lnN/lnU/`shape?` as lnN:
-  /// one θ each; gmN: θ ∈ 7σ bounds starting at N+1; param: Gaussian/bifurcated), then rateParams in
-  /// first-appearance order. A `param` line naming a rateParam constrains it (mean, σ, range).
-  /// Not supported yet (clear errors): shape templates, formula/external rateParams, gmM, trG, unif,
-  /// dFD, dFD2, constr.
+  /// Parameters, in order: the POIs, then every systematic in card order (lnN/lnU/`shape?` as lnN
+  /// where no template exists, shape types: one θ each; gmN: θ ∈ 7σ bounds starting at N+1; param:
+  /// Gaussian/bifurcated), then extArgs, then rateParams in first-appearance order (a `param` line
+  /// of the same name constrains them), then the per-process autoMCStats parameters. Formula
+  /// rateParams are functions of existing parameters (`CompiledModel.formulas`).
+  /// Not supported yet (clear errors): external (workspace) rateParams and extArgs, gmM, trG, unif,
+  /// dFD, dFD2, constr, gmN on a template channel, non-TH1 shape inputs.
   public static func compile(_ card: Datacard, physics: PhysicsModel = DefaultPhysicsModel(), mass: Double = 120) throws -> CompiledModel {
     var inputs = ShapeInputs()
     if card.shapes.contains(where: { !$0.isFake }) {
