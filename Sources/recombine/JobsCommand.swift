@@ -234,10 +234,10 @@ struct MergeScansCommand: ParsableCommand {
     abstract: "Merge the chunk outputs of a split scan into one scan CSV.",
     discussion: """
       recombine merge-scans OUT.csv IN1.csv IN2.csv …   or   recombine merge-scans [OUT.csv] --dir JOBDIR
-      Keeps one header and one best-fit row (quantileExpected = -1), sorts the points by their global
-      index (first POI outermost) and drops duplicates (keeping the lower deltaNLL). With the job
-      manifest (NAME.manifest.json, found in --dir or next to the inputs) every planned point is
-      checked; without one, gaps between the POINTS.A.B ranges of the file names are. An incomplete
+      Keeps one header and one best-fit row (quantileExpected = -1), sorts the points by their global \
+      index (first POI outermost) and drops duplicates (keeping the lower deltaNLL). With the job \
+      manifest (NAME.manifest.json, found in --dir or next to the inputs) every planned point is \
+      checked; without one, gaps between the POINTS.A.B ranges of the file names are. An incomplete \
       scan is not written (exit 1) unless --allow-missing; the tasks to run again are printed.
       """)
 

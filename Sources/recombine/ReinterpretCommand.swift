@@ -14,10 +14,10 @@ struct ReinterpretCommand: ParsableCommand {
     commandName: "reinterpret",
     abstract: "1D fits of a Gaussian-measurement channel (format: Datacards/atlas-h4l-smeft/README.md).",
     discussion: """
-      For each parameter (-P, default: all), the others are held at 0 (as ATLAS's 1D scans;
-      --profile minimises them instead), the curve 2ΔNLL is computed on a grid of --scan points
-      over --range (default: grown from the minimum until 2ΔNLL > 4.84 on both sides), and the 68%
-      and 95% sets {2ΔNLL < 1}, {2ΔNLL < 3.84} are printed as unions of pieces: every crossing
+      For each parameter (-P, default: all), the others are held at 0 (as ATLAS's 1D scans; \
+      --profile minimises them instead), the curve 2ΔNLL is computed on a grid of --scan points \
+      over --range (default: grown from the minimum until 2ΔNLL > 4.84 on both sides), and the 68% \
+      and 95% sets {2ΔNLL < 1}, {2ΔNLL < 3.84} are printed as unions of pieces: every crossing \
       along the grid is refined by root finding, so a curve with two minima gives two pieces.
       """)
 

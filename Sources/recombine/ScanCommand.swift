@@ -13,12 +13,12 @@ struct ScanCommand: ParsableCommand {
     commandName: "scan",
     abstract: "Profile-likelihood grid scan of the POIs (Combine's MultiDimFit --algo grid).",
     discussion: """
-      Points sit where Combine puts them: bin centres lo + (i+½)(hi−lo)/N, or the range ends
-      included with --alignEdges 1; n POIs get ⌈points^(1/n)⌉ points each. Every other parameter is
-      profiled, starting from the best fit with its conditional covariance and from the previous
-      point's solution (the lower minimum is kept; --pointsRandProf adds random starts of the
+      Points sit where Combine puts them: bin centres lo + (i+½)(hi−lo)/N, or the range ends \
+      included with --alignEdges 1; n POIs get ⌈points^(1/n)⌉ points each. Every other parameter is \
+      profiled, starting from the best fit with its conditional covariance and from the previous \
+      point's solution (the lower minimum is kept; --pointsRandProf adds random starts of the \
       floating other POIs); points run in parallel.
-      With --csv FILE, finished points are kept in FILE.partial until the scan completes, so a
+      With --csv FILE, finished points are kept in FILE.partial until the scan completes, so a \
       killed scan started again with the same command resumes where it stopped.
       """)
 

@@ -11,8 +11,8 @@ struct SummaryCommand: ParsableCommand {
     commandName: "summary",
     abstract: "Tabulate 1D scans: best fit, 68% and 95% intervals (unions of pieces), as Markdown and JSON.",
     discussion: """
-      Each scan is given as FILE.csv[:LABEL] (the CSV of `recombine scan`); the parameter is the scan's
-      first POI column. Intervals are the crossings of 2ΔNLL = 1 and 3.84 of a spline through the
+      Each scan is given as FILE.csv[:LABEL] (the CSV of `recombine scan`); the parameter is the scan's \
+      first POI column. Intervals are the crossings of 2ΔNLL = 1 and 3.84 of a spline through the \
       points (as plot1DScan.py); an end marked < or > is the scan range, not a crossing.
       """)
 

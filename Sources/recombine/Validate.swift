@@ -6,8 +6,8 @@ struct Validate: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Parse a datacard, read its shapes and check it as Combine's ValidateDatacards.py does.",
     discussion: """
-      Prints a summary (channels, processes, signals, nuisances by type) and the warnings and errors
-      found. Exit status 1 if the card has errors. With --json the same report is printed as JSON
+      Prints a summary (channels, processes, signals, nuisances by type) and the warnings and errors \
+      found. Exit status 1 if the card has errors. With --json the same report is printed as JSON \
       with the keys nbins, nproc, nsig, syst_types, warnings and errors (and more).
       """)
 
