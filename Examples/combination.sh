@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The combination: H->4l and ttH multilepton merged with combine-cards (shared nuisances such as
-# lumi_13TeV, lepton efficiencies and ttH theory correlate by name), then an EFT fit of c_HG and
+# luminosity per year, lepton efficiencies and ttH theory correlate by name), then an EFT fit of c_HG and
 # c_tG with the CMS STXStoSMEFT parametrisation: per channel and combined, the others fixed at 0.
 # Usage: Examples/combination.sh [recombine binary] [shared folder] [output folder]
 set -euo pipefail

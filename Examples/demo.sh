@@ -7,7 +7,8 @@
 #  3. Signal strengths on the SM pseudo-data: H->4l mu, ttH mu, combined mu.
 #  4. EFT fits (CMS STXStoSMEFT parametrisation) on the SM pseudo-data: 1D scans of c_HG, c_HW, c_tG,
 #     c_H□, c_tH with the other WCs at 0, per channel and combined, overlaid; c_HG and c_HW with the
-#     other one profiled; c_HW with the ZH BIT channel (Asimov); the c_HG - c_HW plane.
+#     other one profiled; c_HW with the ZH BIT channel (Asimov); the c_HG - c_HW plane and (with ZH,
+#     Asimov) the c_HW - c_HWB plane.
 #  5. The ATLAS H->4l STXS reinterpretation: 95% intervals one WC at a time.
 #  6. BIT categories for the ZH toy against pT(Z) bins.
 #  7. A summary table (Markdown and JSON) of every 1D result.
@@ -87,6 +88,11 @@ done
 "$BIN" plot contour "$OUT/scan2d_chg_chw_combined.csv" --main-label "Combined" --other "$OUT/scan2d_chg_chw_hzz4l.csv:H→4ℓ" \
   --x-title "c_HG × 10³" --y-title "c_HW × 10²" \
   --right-label "138 fb^{−1} (13 TeV), pseudo-data" --contours "$OUT/contours_chg_chw.json" -o "$OUT/scan2d_chg_chw.png" | sed -n '1,3p'
+# The c_HW - c_HWB plane closes only with the ZH channel (three-channel combination, Asimov).
+"$BIN" scan combination_zh.txt --physics-model eft --eft combination_zh_eft.json -P chwXE2 -P chwbXE2 -t -1 \
+  --setParameterRanges chwXE2=-100,50:chwbXE2=-160,160 --points 1600 --csv "$OUT/scan2d_chw_chwb_asimov.csv" 2> /dev/null
+"$BIN" plot contour "$OUT/scan2d_chw_chwb_asimov.csv" --x-title "c_HW × 10²" --y-title "c_HWB × 10²" \
+  --right-label "H→4ℓ + ttH + ZH (BIT), Asimov" --contours "$OUT/contours_chw_chwb.json" -o "$OUT/scan2d_chw_chwb.png" | sed -n '1,3p'
 
 step "5. ATLAS H->4l STXS reinterpretation (95% CL, one WC at a time; published: c_HG [-0.0083, 0.0069], c_HW [-3.44, 2.12], c_HB [-0.62, 0.59], c_HWB [-1.05, 0.98])"
 "$BIN" reinterpret atlas-h4l-smeft/atlas-h4l-smeft-cpeven.json -P cHG -P cHW -P cHB -P cHWB -P cuH --csv "$OUT/atlas_reinterpretation.csv" \

@@ -211,5 +211,19 @@ func writeText(_ text: String, to path: String) throws {
 }
 
 /// lnN helpers.
+/// The CMS Run-2 legacy luminosity uncertainty of a card that merges 2016–2018 (138 fb⁻¹), as
+/// five lnN nuisances on the processes `applies` selects: the uncorrelated part of each year and
+/// the parts correlated over 2016–2018 and over 2017–2018, each as its effect on the summed
+/// luminosity (CMS LumiRecommendationsRun2, "Run-2" column: 0.26%, 0.60%, 0.65%, 1.30%, 0.27%;
+/// 1.6% in quadrature). The names are those of CMS combinations, so the channels correlate by
+/// name per year and per correlated component.
+func run2LumiSystematics(appliesTo applies: @escaping (_ channel: String, _ process: String) -> Bool) -> [SystematicSpec] {
+  let parts: [(String, Double)] = [
+    ("lumi_13TeV_2016", 1.0026), ("lumi_13TeV_2017", 1.0060), ("lumi_13TeV_2018", 1.0065),
+    ("lumi_13TeV_correlated", 1.0130), ("lumi_13TeV_1718", 1.0027),
+  ]
+  return parts.map { name, k in SystematicSpec(name: name, type: .lnN) { c, p in applies(c, p) ? lnN(k) : .none } }
+}
+
 func lnN(_ k: Double) -> Effect { .value(k) }
 func lnN(down: Double, up: Double) -> Effect { .asymmetric(down: down, up: up) }

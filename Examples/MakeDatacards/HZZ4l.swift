@@ -134,8 +134,7 @@ enum HZZ4l {
     func only(_ procs: [String], _ e: Effect) -> (String, String) -> Effect {
       { _, p in procs.contains(p) ? e : .none }
     }
-    return [
-      SystematicSpec(name: "lumi_13TeV", type: .lnN, effect: only(mc, lnN(1.026))),
+    return run2LumiSystematics { _, p in mc.contains(p) } + [
       SystematicSpec(name: "CMS_eff_m", type: .lnN) { c, p in
         guard mc.contains(p) else { return .none }
         switch finalState(ofChannel: c) {

@@ -101,8 +101,7 @@ enum TTHMultilepton {
     func only(_ procs: [String], _ e: Effect) -> (String, String) -> Effect {
       { _, p in procs.contains(p) ? e : .none }
     }
-    var s: [SystematicSpec] = [
-      SystematicSpec(name: "lumi_13TeV", type: .lnN, effect: only(mc, lnN(1.026))),
+    var s: [SystematicSpec] = run2LumiSystematics { _, p in mc.contains(p) } + [
       // Lepton efficiencies: 1% per muon, 1.5% per electron, 4% per hadronic tau (same names as H→4ℓ, correlated).
       SystematicSpec(name: "CMS_eff_m", type: .lnN) { c, p in
         let n = leptons[c]!.mu

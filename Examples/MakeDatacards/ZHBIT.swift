@@ -131,8 +131,7 @@ enum ZHBIT {
     }
 
     // Systematics (names shared with H→4ℓ / ttH where the physics is the same).
-    var systs: [SystematicSpec] = [
-      SystematicSpec(name: "lumi_13TeV", type: .lnN) { _, _ in lnN(1.026) },
+    var systs: [SystematicSpec] = run2LumiSystematics { _, _ in true } + [
       SystematicSpec(name: "CMS_eff_m", type: .lnN) { _, _ in lnN(1.01) },
       SystematicSpec(name: "CMS_eff_e", type: .lnN) { _, _ in lnN(1.015) },
       SystematicSpec(name: "CMS_zhbit_btag", type: .lnN) { _, _ in lnN(1.04) },

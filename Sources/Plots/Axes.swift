@@ -37,7 +37,8 @@ public struct Ticks: Sendable {
     }
     self.major = major
     self.minor = minor
-    digits = max(0, -Int(floor(log10(step) + 1e-9))) + (mant == 2.5 ? 1 : 0)
+    // A 2.5 mantissa needs one more decimal only below 10 (2.5, 0.25; not 25 or 250).
+    digits = max(0, -Int(floor(log10(step) + 1e-9))) + (mant == 2.5 && step < 10 ? 1 : 0)
   }
 
   public func label(_ v: Double) -> String { formatNumber(v, digits: digits) }

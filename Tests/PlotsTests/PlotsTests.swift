@@ -150,6 +150,13 @@ func linspace(_ a: Double, _ b: Double, _ n: Int) -> [Double] {
     let u = Ticks(lo: -3.1, hi: 2.7, target: 6)
     #expect(u.step == 1 && u.major == [-3, -2, -1, 0, 1, 2])
     #expect(u.label(-2) == "−2")
+    // Steps 2.5 × 10ᵏ: one decimal more than the exponent needs only below 10.
+    let v = Ticks(lo: -100, hi: 50, target: 6)
+    #expect(v.step == 25 && v.label(-75) == "−75")
+    let w = Ticks(lo: 0, hi: 15, target: 6)
+    #expect(w.step == 2.5 && w.label(7.5) == "7.5")
+    let z = Ticks(lo: 0, hi: 1.5, target: 6)
+    #expect(z.step == 0.25 && z.label(0.75) == "0.75")
   }
 
   @Test func csvColumnsByName() throws {
