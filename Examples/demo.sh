@@ -4,7 +4,8 @@
 #  1. The example analyses in Datacards/: validate H->4l, ttH multilepton, ZH with BIT categories and
 #     the combinations.
 #  2. combine-cards of the two channels (shared nuisances correlate by name).
-#  3. Signal strengths on the SM pseudo-data: H->4l mu, ttH mu, combined mu.
+#  3. Signal strengths on the SM pseudo-data: H->4l mu, ttH mu, combined mu; the fit diagnostics of
+#     H->4l (pulls, pre-/post-fit yields and m4l distributions).
 #  4. EFT fits (CMS STXStoSMEFT parametrisation) on the SM pseudo-data: 1D scans of c_HG, c_HW, c_tG,
 #     c_H□, c_tH with the other WCs at 0, per channel and combined, overlaid; c_HG and c_HW with the
 #     other one profiled; c_HW with the ZH BIT channel (Asimov); the c_HG - c_HW plane and (with ZH,
@@ -47,6 +48,10 @@ step "3. signal strengths on the SM pseudo-data"
 "$BIN" fit tth-multilepton/tth.txt --algo singles --physics-model multiSignalModel --PO 'map=.*/ttH_.*:r_ttH[1,-5,10]' \
   | grep 'r_ttH :' | sed 's/^/  ttH multilep: /'
 "$BIN" fit combination.txt --algo singles --setParameterRanges r=0,3 | grep ' r :' | sed 's/^/  combined:     /'
+# Fit diagnostics of H->4l: pulls, pre-/post-fit yields (JSON) and m4l distributions per category.
+"$BIN" fit-diagnostics hzz4l/hzz4l.txt --setParameterRanges r=0,3 --json "$OUT/fitdiagnostics_hzz4l.json" \
+  --plots "$OUT/fitdiagnostics_hzz4l" --x-title "m_{4ℓ} (GeV)" --right-label "138 fb^{−1} (13 TeV)" \
+  | grep -E '^(Best fit|Untagged_2e2mu +(total  |data))' | sed 's/^/  fit-diagnostics: /'
 
 step "4. EFT fits on the SM pseudo-data"
 OTHERS=chbXE2,chwbXE2,chdd,chl3,cll1,chj3XE1,ctwreXE1,ctgreXE1,chbox,cthre

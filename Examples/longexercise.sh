@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Combine long exercise (part 3), end to end: combine the signal region with the ttbar and DY
 # control regions as combineCards.py does, add the tutorial's rateParams, validate, fit r with its
-# 68% interval, and scan it on Combine's 30-point grid with a plot.
+# 68% interval, scan it on Combine's 30-point grid with a plot, and run the fit diagnostics (pulls,
+# pre-/post-fit yields and distributions).
 # Combine's answer: r = 0.540 -0.440/+0.466.
 # Usage: Examples/longexercise.sh [recombine binary] [shared folder] [output folder]
 set -euo pipefail
@@ -17,3 +18,6 @@ printf '%s\n' 'rate_ttbar rateParam * ttbar 1.0 [0,5]' 'rate_Zll rateParam * Zta
 "$BIN" fit "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --algo singles --csv "$OUT/fit.csv"
 # Grid points at bin centres, as Combine puts them; every nuisance is profiled at each point.
 "$BIN" scan "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --points 30 --csv "$OUT/scan.csv" --plot "$OUT/scan.png"
+# FitDiagnostics: b-only and s+b fits, pulls, yields per channel and process, one plot per channel.
+"$BIN" fit-diagnostics "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 2 --json "$OUT/fitdiagnostics.json" \
+  --plots "$OUT/fitdiagnostics" --right-label "35.9 fb^{−1} (13 TeV)" --x-title "m_{T}^{tot} (GeV)" --logy

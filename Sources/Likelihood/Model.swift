@@ -123,6 +123,9 @@ public struct Channel: Sendable, Equatable {
   public var binCount: Int
   /// Offset of this channel's first bin in the flat bin arrays.
   public var firstBin: Int
+  /// The bin edges of the channel's histograms (data_obs, else the first template), binCount + 1;
+  /// nil for counting and FAKE channels.
+  public var edges: [Double]? = nil
 }
 
 /// The expected yield of one (channel, process) pair:
@@ -427,12 +430,16 @@ extension CompiledModel {
     var first = 0
     for b in card.bins {
       var n = 1
+      var edges: [Double]? = nil
       if let d = inputs.data[b] {
         n = d.values.count
+        edges = d.xEdges
       } else if let ci = card.columns.indices.first(where: { card.columns[$0].bin == b && inputs.templates[$0] != nil }) {
         n = inputs.templates[ci]!.nominal.values.count
+        edges = inputs.templates[ci]!.nominal.xEdges
       }
-      channels.append(Channel(name: b, binCount: n, firstBin: first))
+      if edges?.count != n + 1 { edges = nil }
+      channels.append(Channel(name: b, binCount: n, firstBin: first, edges: edges))
       first += n
     }
     let channelIndex = Dictionary(uniqueKeysWithValues: card.bins.enumerated().map { ($1, $0) })

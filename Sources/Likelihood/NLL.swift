@@ -624,6 +624,39 @@ public final class NLL {
     return Array(UnsafeBufferPointer(start: nu.baseAddress, count: nBins))
   }
 
+  /// Yields per yield term (one (channel, process) pair, in `model.terms` order) and bin at x:
+  ///   ν_{t,i} = N_t(θ) · T_{t,i}(θ) · m_{t,i}  (+ δ_{t,i}, its per-process autoMCStats Gaussian shift
+  ///   x_{t,i}·e_{t,i}·N_t),
+  /// where m is the Poisson autoMCStats multiplier β/n and any per-bin external scaling. The
+  /// Barlow–Beeston-lite shift e_j·x̂_j of each flat bin belongs to the bin's total, not to a process:
+  /// it is returned separately per flat bin (`bbShift`, 0 without `barlowBeeston` or where there is
+  /// no BB-lite parameter), so that Σ_t ν_{t,i} + bbShift_j = ν_j of ``expectedYields(at:barlowBeeston:)``
+  /// (up to the 1e-9 floor of statistical bins).
+  public func termYields(at x: [Double], barlowBeeston: Bool = true) -> (terms: [[Double]], bbShift: [Double]) {
+    _ = x.withUnsafeBufferPointer { computeYields($0, derivatives: false, barlowBeeston: barlowBeeston) }
+    var rows: [[Double]] = (0..<nTerms).map { t in
+      let off = termTemplateOffset[t], n = termN[t]
+      return (0..<termBins[t]).map { i in n * cur[off + i] * binMult[off + i] * scaleMult[off + i] }
+    }
+    for k in 0..<ppParam.count where ppPoissonN[k] == 0 {
+      let t = ppTerm[k]
+      rows[t][ppFlatBin[k] - termFirstBin[t]] += x[ppParam[k]] * ppError[k] * termN[t]
+    }
+    var bb = [Double](repeating: 0, count: nBins)
+    if barlowBeeston {
+      for j in bbBins where !isMasked[j] { bb[j] = err2[j].squareRoot() * xhat[j] }
+    }
+    return (rows, bb)
+  }
+
+  /// Per flat bin, the total MC-statistical uncertainty e_j = √(Σ_t N_t² e_{t,j}²) of a BB-lite bin at
+  /// the last evaluation (0 elsewhere).
+  public var barlowBeestonErrors: [Double] {
+    var e = [Double](repeating: 0, count: nBins)
+    for j in bbBins { e[j] = err2[j].squareRoot() }
+    return e
+  }
+
   /// The Barlow–Beeston-lite values x̂_j at the last evaluation, per flat bin (0 where none).
   public var barlowBeestonValues: [Double] { Array(UnsafeBufferPointer(start: xhat.baseAddress, count: nBins)) }
 }

@@ -194,12 +194,15 @@ public struct StackRatioBin: Sendable, Equatable {
 }
 
 /// Data / prediction per bin: value = dataᵢ/totalᵢ, errors = (data errors)ᵢ/totalᵢ, band =
-/// totalErrorᵢ/totalᵢ; bins with totalᵢ ≤ 0 are left out. Empty without data.
+/// totalErrorᵢ/totalᵢ; bins with totalᵢ ≤ 0 or below 10⁻³·max(total) are left out. Empty without data.
 public func stackRatio(_ input: StackPlotInput) -> [StackRatioBin] {
   guard let d = input.data, let (lo, hi) = stackDataErrors(input) else { return [] }
+  // Bins whose prediction is below 10⁻³ of the largest one carry no visible information and
+  // would only stretch the panel (an empty tail bin: ratio 0 with a huge error bar).
+  let floor = 1e-3 * (input.total.max() ?? 0)
   return (0..<input.bins).compactMap { i in
     let t = input.total[i]
-    guard t > 0 else { return nil }
+    guard t > 0, t >= floor else { return nil }
     return StackRatioBin(bin: i, value: d[i] / t, errorLow: lo[i] / t, errorHigh: hi[i] / t, band: input.totalError[i] / t)
   }
 }
@@ -317,15 +320,15 @@ public func plotStack(_ input: StackPlotInput, to path: String) throws {
         L.yMajor = L.ax.yTicks.major.map { ($0, L.ax.yTicks.label($0)) }
         L.ax.yTicks.major = []
       }
-      // A label on the bottom edge would collide with the ratio panel's top label.
-      if withRatio { L.yMajor.removeAll { L.ax.py($0.0) > L.ax.bottom - 8 * s } }
       if withRatio {
         L.rRange = stackRatioRange(ratioBins)
         var r = Axes(canvasWidth: c.width, canvasHeight: height, x: x, y: L.rRange,
                      margins: (L.ax.left, L.ax.bottom, rightMargin, bottomMargin))
         let step = L.rRange.1 - L.rRange.0 <= 1 + 1e-9 ? 0.5 : 1
         r.yTicks = Ticks(lo: L.rRange.0, hi: L.rRange.1, target: Int(((L.rRange.1 - L.rRange.0) / step).rounded()))
-        L.ratioMajor = r.yTicks.major.map { ($0, r.yTicks.label($0)) }
+        // The ratio panel's top label would sit on the main panel's 0 (which reads as the main
+        // axis): it is left out.
+        L.ratioMajor = r.yTicks.major.filter { r.py($0) > r.top + 8 * s }.map { ($0, r.yTicks.label($0)) }
         r.yTicks.major = []
         L.rax = r
       }

@@ -16,7 +16,8 @@ import Testing
   }
 
   static let scripts: [(name: String, outputs: [String])] = [
-    ("longexercise.sh", ["part3_combined.txt", "fit.csv", "scan.csv", "scan.png"]),
+    ("longexercise.sh", ["part3_combined.txt", "fit.csv", "scan.csv", "scan.png", "fitdiagnostics.json",
+                         "fitdiagnostics/signal_region_prefit.png", "fitdiagnostics/DY_cr_postfit_s.png"]),
     ("eft-scan-h4l-toy.sh", ["chg.csv", "chg.png", "chg_chbox.png", "chg_chbox_contours.json"]),
     ("bit-categories.sh", ["model.json", "bit.txt", "bit_eft.json", "ptz.txt", "scan_cHW.png"]),
     ("tth-multilepton.sh", ["fit.json", "scan.csv", "scan.png"]),
@@ -28,6 +29,11 @@ import Testing
     let bin = try #require(Self.binary, "recombine executable not found next to the tests")
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("rc-example-\(getpid())-\(name)")
     defer { try? FileManager.default.removeItem(at: out) }
+    try Self.run(name, bin: bin, out: out)
+    if name == "longexercise.sh" { try Self.checkFitDiagnostics(out.appendingPathComponent("fitdiagnostics.json")) }
+  }
+
+  static func run(_ name: String, bin: String, out: URL) throws {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/bin/bash")
     p.arguments = [TestPaths.packageRoot.appendingPathComponent("Examples/\(name)").path, bin, TestPaths.shared.path, out.path]
@@ -40,6 +46,35 @@ import Testing
     #expect(p.terminationStatus == 0, Comment(rawValue: errText.suffix(2000).description))
     for f in Self.scripts.first(where: { $0.name == name })!.outputs {
       #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "\(name): \(f) missing")
+    }
+  }
+
+  /// `fit-diagnostics` on the long exercise: the s+b fit's r and interval are Combine's
+  /// (expected/summary.txt: "r : +0.540 -0.440/+0.466"; 2e-3), the post-fit totals equal the sum of
+  /// their processes plus the Barlow–Beeston shifts, and the b-only fit has no signal.
+  static func checkFitDiagnostics(_ url: URL) throws {
+    let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    let summary = try String(contentsOf: TestPaths.shared.appendingPathComponent(
+      "reference/combine/longexercise_part3_combined/expected/summary.txt"), encoding: .utf8)
+    let m = try #require(summary.firstMatch(of: /r : ([-+.0-9]+) ([-+.0-9]+)\/([-+.0-9]+)/))
+    let (best, lo, hi) = (Double(m.1)!, Double(m.2)!, Double(m.3)!)
+    let fitS = try #require(doc["fit_s"] as? [String: Any])
+    let params = try #require(fitS["parameters"] as? [[String: Any]])
+    let r = try #require(params.first { $0["name"] as? String == "r" })
+    #expect(abs((r["value"] as! Double) - best) < 2e-3)
+    #expect(abs((r["errorLo"] as! Double) - lo) < 2e-3 && abs((r["errorHi"] as! Double) - hi) < 2e-3, "\(r)")
+    for key in ["shapes_prefit", "shapes_fit_s", "shapes_fit_b"] {
+      let channels = try #require(doc[key] as? [[String: Any]])
+      #expect(channels.map { $0["channel"] as? String } == ["signal_region", "ttbar_cr", "DY_cr"])
+      for ch in channels {
+        let procs = ch["process"] as! [[String: Any]]
+        let total = ch["total"] as! [String: Any]
+        let sum = procs.reduce(0.0) { $0 + ($1["total"] as! Double) }
+        let bb = (total["total"] as! Double) - sum
+        // BB-lite shifts are 0 pre-fit and small post-fit (a few per mille of the total).
+        if key == "shapes_prefit" { #expect(abs(bb) < 1e-6 * sum) } else { #expect(abs(bb) < 0.01 * sum, "\(key) \(bb)") }
+        if key == "shapes_fit_b" { #expect((ch["totalSignal"] as! [String: Any])["total"] as! Double == 0) }
+      }
     }
   }
 }

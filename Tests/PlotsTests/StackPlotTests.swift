@@ -168,6 +168,10 @@ private func pngSize(_ b: [UInt8]) -> (Int, Int) {
     #expect(r.map(\.errorLow) == low)
     #expect(r.map(\.errorHigh) == high)
     #expect(r.map(\.band) == band)
+    // A bin predicted below 10⁻³ of the largest is left out too (empty tails).
+    var y = x
+    y.total[2] = 0.009
+    #expect(stackRatio(y).map(\.bin) == [0, 4])
     x.data = nil
     #expect(stackRatio(x).isEmpty)
   }
