@@ -195,17 +195,3 @@ final class ScanState: @unchecked Sendable {
 
 }
 
-/// GSL's Mersenne Twister (mt19937), for reproducible random restarts.
-final class RandomStream {
-  private let rng: OpaquePointer
-
-  init(seed: UInt64) {
-    rng = OpaquePointer(gsl_rng_alloc(cgsl_rng_mt19937()))
-    gsl_rng_set(UnsafePointer(rng), UInt(truncatingIfNeeded: seed))
-  }
-
-  deinit { gsl_rng_free(UnsafeMutablePointer(rng)) }
-
-  /// Uniform in [0, 1).
-  func uniform() -> Double { gsl_rng_uniform(UnsafePointer(rng)) }
-}

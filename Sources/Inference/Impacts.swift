@@ -219,7 +219,8 @@ public enum Impacts {
 
     enum Task { case poi(Int), param(Int) }
     let tasks: [Task] = pois.map { .poi($0) } + params.map { .param($0) }
-    let state = ImpactState(count: tasks.count)
+    enum Outcome { case poi(ImpactPOI), param(ParameterImpact) }
+    let state = WorkQueue<Outcome>(count: tasks.count)
     let threads = max(1, min(options.threads, tasks.count))
     try forEachWorker(threads: threads, model: model, data: data, globalObservables: globalObservables) { _, nll in
       let minimizer = Minimizer()
@@ -227,7 +228,7 @@ public enum Impacts {
         switch tasks[t] {
         case .poi(let k):
           let iv = profileInterval(nll, parameters: specs, best: fitted, index: k, delta: delta, minimizer: minimizer)
-          state.setPOI(t, ImpactPOI(name: model.parameters[k].name, fit: [iv.lower, fitted.x[k], iv.upper]))
+          state.set(t, .poi(ImpactPOI(name: model.parameters[k].name, fit: [iv.lower, fitted.x[k], iv.upper])))
         case .param(let k):
           var warnings: [String] = []
           let iv = profileInterval(nll, parameters: specs, best: fitted, index: k, delta: delta, minimizer: minimizer)
@@ -253,38 +254,17 @@ public enum Impacts {
             impacts[name] = max(abs(v[2] - v[1]), abs(v[0] - v[1]))
           }
           let pre = prefit(of: model.parameters[k].constraint, value: specs[k].value)
-          state.setParam(t, ParameterImpact(
+          state.set(t, .param(ParameterImpact(
             name: model.parameters[k].name, fit: [iv.lower, fitted.x[k], iv.upper], prefit: pre.prefit,
-            type: pre.type, groups: (groupsOf[k] ?? []).sorted(), poiValues: values, impacts: impacts, warnings: warnings))
-          options.progress?(state.finished(), params.count)
+            type: pre.type, groups: (groupsOf[k] ?? []).sorted(), poiValues: values, impacts: impacts, warnings: warnings)))
+          options.progress?(max(0, state.finished - pois.count), params.count)  // POI tasks count too
         }
       }
     }
-    let poiResults = (0..<pois.count).compactMap { state.pois[$0] }
-    let paramResults = (pois.count..<tasks.count).compactMap { state.params[$0] }
+    let results = state.results
+    let poiResults = results.compactMap { r -> ImpactPOI? in if case .poi(let p)? = r { return p } else { return nil } }
+    let paramResults = results.compactMap { r -> ParameterImpact? in if case .param(let p)? = r { return p } else { return nil } }
     return ImpactsResult(pois: poiResults, params: paramResults).sorted()
   }
 }
 
-/// Shared state of the parallel impact fits, guarded by a lock.
-final class ImpactState: @unchecked Sendable {
-  private let lock = NSLock()
-  private var cursor = 0
-  private var done = 0
-  private let count: Int
-  var pois: [Int: ImpactPOI] = [:]
-  var params: [Int: ParameterImpact] = [:]
-
-  init(count: Int) { self.count = count }
-
-  func next() -> Int? {
-    lock.withLock {
-      guard cursor < count else { return nil }
-      cursor += 1
-      return cursor - 1
-    }
-  }
-  func setPOI(_ t: Int, _ p: ImpactPOI) { lock.withLock { pois[t] = p } }
-  func setParam(_ t: Int, _ p: ParameterImpact) { lock.withLock { params[t] = p; done += 1 } }
-  func finished() -> Int { lock.withLock { done } }
-}

@@ -33,3 +33,30 @@ final class FirstError: @unchecked Sendable {
   var error: Error? { lock.withLock { stored } }
   func record(_ e: Error) { lock.withLock { if stored == nil { stored = e } } }
 }
+
+/// Tasks 0..<count handed to worker threads one at a time, and their results, under a lock.
+final class WorkQueue<Result>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var cursor = 0
+  private var done = 0
+  private var slots: [Result?]
+
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+  /// The next task, or nil when all are taken.
+  func next() -> Int? {
+    lock.withLock {
+      guard cursor < slots.count else { return nil }
+      cursor += 1
+      return cursor - 1
+    }
+  }
+
+  func set(_ task: Int, _ result: Result) { lock.withLock { slots[task] = result; done += 1 } }
+
+  /// The number of results set so far.
+  var finished: Int { lock.withLock { done } }
+
+  /// Results by task (nil for a task that produced none).
+  var results: [Result?] { lock.withLock { slots } }
+}

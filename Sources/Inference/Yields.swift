@@ -49,8 +49,8 @@ public enum YieldErrorMethod: Sendable, Equatable {
 
 /// Which distribution of the parameters the uncertainties describe.
 public enum YieldParameterDistribution: Sendable {
-  /// Pre-fit, as FitDiagnostics samples the constraint pdfs: a Gaussian-constrained parameter θ ~
-  /// N(θ_In, σ²); bifurcated ~ σ_L|z| below θ_In, σ_R|z| above (linear: σ = (σ_L + σ_R)/2); gmN θ ~
+  /// Pre-fit, as FitDiagnostics samples the constraint pdfs (`RandomStream.draw`): a Gaussian-
+  /// constrained parameter θ ~ N(θ_In, σ²); bifurcated (linear: σ = (σ_L + σ_R)/2); gmN θ ~
   /// Gamma(N + 1, 1), the flat-prior posterior of N counts (linear: σ² = N + 1); a lnU (flat)
   /// parameter is not varied; BB-lite x_j ~ N(0, 1). Unconstrained parameters (POIs, rateParams)
   /// and frozen ones (`fixed`) stay at their values.
@@ -145,10 +145,8 @@ public func yieldTable(
 
   case .sampling(let toys, let seed):
     guard toys > 0 else { throw LikelihoodError("yieldTable: the number of toys must be positive") }
-    let rng = OpaquePointer(gsl_rng_alloc(cgsl_rng_mt19937()))
-    defer { gsl_rng_free(UnsafeMutablePointer(rng)) }
-    gsl_rng_set(UnsafePointer(rng), UInt(truncatingIfNeeded: seed))
-    let normal = { gsl_ran_gaussian_ziggurat(UnsafePointer(rng), 1) }
+    let rng = RandomStream(seed: seed)
+    let normal = rng.normal
     // Post-fit: lower-triangular Cholesky factor of the floating block.
     var chol: [Double] = []
     var floating: [Int] = []
@@ -163,14 +161,7 @@ public func yieldTable(
       switch distribution {
       case .prefit(let fixed):
         for (i, par) in model.parameters.enumerated() where !fixed.contains(i) {
-          switch par.constraint {
-          case .gaussian(let mean, let sigma): p[i] = mean + sigma * normal()
-          case .bifurcatedGaussian(let mean, let lo, let hi):
-            let z = normal()
-            p[i] = mean + (z < 0 ? lo : hi) * z
-          case .poisson(let n): p[i] = gsl_ran_gamma(UnsafePointer(rng), n + 1, 1)
-          case .none, .flat: break
-          }
+          if let v = rng.draw(par.constraint) { p[i] = v }
         }
       case .postfit:
         let m = floating.count

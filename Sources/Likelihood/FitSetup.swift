@@ -149,6 +149,13 @@ public struct FitSetup: Sendable {
   /// `--setParameters` and no `--expectSignal` was passed (§4.4). Nuisances stay at their current
   /// values (gmN at N+1). The POI keeps that value as the fit's starting point.
   public mutating func makeAsimov(model: CompiledModel, expectSignal: Double?) -> [Double] {
+    applyExpectSignal(model: model, expectSignal)
+    return model.expectedYields(at: values)
+  }
+
+  /// Sets a POI literally named `r` to the generating value of Asimov datasets and toys:
+  /// `expectSignal`, else 0 unless `r` was set explicitly (`--setParameters`).
+  public mutating func applyExpectSignal(model: CompiledModel, _ expectSignal: Double?) {
     if let r = indexOf["r"], model.pois.contains(r) {
       if let s = expectSignal {
         values[r] = s
@@ -156,7 +163,6 @@ public struct FitSetup: Sendable {
         values[r] = 0
       }
     }
-    return model.expectedYields(at: values)
   }
 }
 

@@ -32,7 +32,11 @@ struct FitCommand: ParsableCommand {
       guard algo == "none" || algo == "singles" else {
         throw LikelihoodError("--algo \(algo) is not supported by 'fit' (none, singles; use 'scan' for grid)")
       }
-      let prep = try PreparedFit(model)
+      let prep = try PreparedFit(model, allowToys: true)
+      if let n = prep.toys {
+        try runToys(prep, count: n)
+        return
+      }
       let best = try prep.bestFit()
       let m = prep.model
       let delta = m.singlesDelta

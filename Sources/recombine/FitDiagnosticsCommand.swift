@@ -33,9 +33,6 @@ struct FitDiagnosticsCommand: ParsableCommand {
   @Option(name: .customLong("numToysForShapes"), help: "Toys for --errors sampling.")
   var toysForShapes: Int = 200
 
-  @Option(name: .customLong("seed"), help: "Random seed for --errors sampling.")
-  var seed: UInt64 = 123456
-
   @Flag(name: .customLong("skipBOnlyFit"), help: "Skip the background-only fit.")
   var skipBOnlyFit = false
 
@@ -65,7 +62,7 @@ struct FitDiagnosticsCommand: ParsableCommand {
       let method: YieldErrorMethod
       switch errors {
       case "linear": method = .linear
-      case "sampling": method = .sampling(toys: toysForShapes, seed: seed)
+      case "sampling": method = .sampling(toys: toysForShapes, seed: model.seed)
       default: throw LikelihoodError("--errors must be 'linear' or 'sampling'")
       }
       let prep = try PreparedFit(model)
@@ -119,7 +116,7 @@ struct FitDiagnosticsCommand: ParsableCommand {
           "fit_s": sbFit.json(m, interval: (poi, iv)),
           "shapes_prefit": try jsonObject(prefit), "shapes_fit_s": try jsonObject(fitS),
         ]
-        if errors == "sampling" { doc["numToysForShapes"] = toysForShapes; doc["seed"] = seed }
+        if errors == "sampling" { doc["numToysForShapes"] = toysForShapes; doc["seed"] = model.seed }
         if let bFit, let fitB {
           doc["fit_b"] = bFit.json(m, interval: nil)
           doc["shapes_fit_b"] = try jsonObject(fitB)

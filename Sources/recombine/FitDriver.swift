@@ -51,6 +51,15 @@ struct ModelOptions: ParsableArguments {
   @Option(name: .customLong("expectSignal"), parsing: .unconditional)
   var expectSignal: Double?
 
+  @Option(name: [.customShort("s"), .customLong("seed")], parsing: .unconditional, help: "Seed of the toys (-t N): toy i uses seed + i.")
+  var seed: UInt64 = 123456
+
+  @Flag(name: .customLong("toysFrequentist"), help: "Toys: generate at the post-fit nuisances of a fit to the data (POIs at their generating values) and draw the global observables.")
+  var toysFrequentist = false
+
+  @Flag(name: .customLong("toysNoSystematics"), help: "Toys: do not draw the nuisances.")
+  var toysNoSystematics = false
+
   @Option(name: .customLong("floatOtherPOIs"), help: "1: POIs not given with -P float; 0: they are fixed at their initial values.")
   var floatOtherPOIs: Int = 0
 
@@ -149,8 +158,12 @@ struct PreparedFit {
   let asimov: Bool
   /// POIs not scanned but floating (`--floatOtherPOIs 1`): extra degrees of freedom for p-values.
   var floatingOtherPOIs = 0
+  /// `-t N` (N > 0): the number of toys; the NLL then holds the observed data, and `specs` start at
+  /// the generating values.
+  var toys: Int? = nil
 
-  init(_ o: ModelOptions) throws {
+  /// - Parameter allowToys: whether the command supports `-t N` with N > 0 (only `fit` does yet).
+  init(_ o: ModelOptions, allowToys: Bool = false) throws {
     var (compiled, setup, targets) = try configureModel(o)
     if o.floatOtherPOIs == 0 { setup.fixPOIs(except: targets) }
     floatingOtherPOIs = o.floatOtherPOIs == 0 ? 0 : compiled.pois.filter { !targets.contains($0) }.count
@@ -162,8 +175,12 @@ struct PreparedFit {
     switch o.toys {
     case nil, 0: break
     case -1: data = setup.makeAsimov(model: model, expectSignal: o.expectSignal)
-    default: throw LikelihoodError("-t \(o.toys!): only -t -1 (Asimov) is supported yet")
+    case let n? where n > 0 && allowToys:
+      setup.applyExpectSignal(model: model, o.expectSignal)
+      toys = n
+    default: throw LikelihoodError("-t \(o.toys!): this command supports only -t -1 (Asimov); toys (-t N) are supported by 'fit'")
     }
+    if o.toysFrequentist && o.toysNoSystematics { throw LikelihoodError("--toysFrequentist and --toysNoSystematics exclude each other") }
     asimov = data != nil
     nll = try NLL(model: model, data: data)
     self.targets = targets

@@ -16,7 +16,7 @@ import Testing
   }
 
   static let scripts: [(name: String, outputs: [String])] = [
-    ("longexercise.sh", ["part3_combined.txt", "fit.csv", "scan.csv", "scan.png", "fitdiagnostics.json",
+    ("longexercise.sh", ["part3_combined.txt", "fit.csv", "scan.csv", "scan.png", "fitdiagnostics.json", "toys.csv",
                          "fitdiagnostics/signal_region_prefit.png", "fitdiagnostics/DY_cr_postfit_s.png"]),
     ("eft-scan-h4l-toy.sh", ["chg.csv", "chg.png", "chg_chbox.png", "chg_chbox_contours.json"]),
     ("bit-categories.sh", ["model.json", "bit.txt", "bit_eft.json", "ptz.txt", "scan_cHW.png"]),

@@ -1,0 +1,135 @@
+//===--- Toys.swift -------------------------------------------------------===//
+// Pseudo-datasets (Combine's -t N): generation as Combine does it, and fits of each toy.
+//===----------------------------------------------------------------------===//
+
+import Fit
+import Foundation
+import Likelihood
+
+/// How the nuisance parameters enter the generation of toys (Combine's three modes).
+public enum ToyNuisances: Sendable, Equatable {
+  /// Combine's default (`-t N`): for each toy every constrained nuisance is drawn from its
+  /// constraint pdf around its nominal global observable (`RandomStream.draw`), Barlow–Beeston-lite
+  /// parameters from N(0, 1) (a shift e_j·z_j of bin j), then the counts; the fits use the
+  /// nominal global observables ("hybrid" toys).
+  case prior
+  /// `--toysNoSystematics`: counts from the expected yields at the generating values; nothing drawn.
+  case none
+  /// `--toysFrequentist`: the counts are drawn at the generating values (normally the post-fit
+  /// nuisances of a fit to the data with the POIs at their generating values) and each global
+  /// observable is drawn from its constraint pdf centred on the parameter's generating value
+  /// (Gaussian N(θ̂, σ²); bifurcated; gmN: Poisson(θ̂)); the fits use those global observables.
+  /// The BB-lite parameters keep the data's conditional values and their global observables 0
+  /// (the NLL has no settable BB-lite global observable yet).
+  case frequentist
+}
+
+/// One pseudo-dataset: counts per flat bin and the global observables its fits use.
+public struct ToyDataset: Sendable, Equatable {
+  public var data: [Double]
+  public var globalObservables: [Double]
+}
+
+/// Generates toys of one model. Each toy i is generated from its own stream, seeded with
+/// seed + i, so a toy is the same whatever the order, the threads, or the job it runs in
+/// (Combine's `-s SEED` with jobs that use successive seeds).
+public struct ToyGenerator: Sendable {
+  public let model: CompiledModel
+  /// The observed counts (used by `.frequentist` for the BB-lite conditional values).
+  public let observed: [Double]
+  public let seed: UInt64
+
+  public init(model: CompiledModel, observed: [Double], seed: UInt64) {
+    self.model = model
+    self.observed = observed
+    self.seed = seed
+  }
+
+  /// The constrained parameters in the NLL's global-observable order (parameter order).
+  var constrained: [Int] {
+    model.parameters.indices.filter {
+      switch model.parameters[$0].constraint {
+      case .gaussian, .bifurcatedGaussian, .poisson: return true
+      case .none, .flat: return false
+      }
+    }
+  }
+
+  /// Toy `index` (0-based) generated at `x` (POIs at their generating values). `fixed`: parameters
+  /// not drawn in `.prior` mode (frozen nuisances).
+  public func toy(_ index: Int, at x: [Double], nuisances: ToyNuisances, fixed: Set<Int> = [], nll: NLL) -> ToyDataset {
+    let rng = RandomStream(seed: seed &+ UInt64(index))
+    let nominalGlobals: [Double] = constrained.map {
+      switch model.parameters[$0].constraint {
+      case .gaussian(let m, _), .bifurcatedGaussian(let m, _, _): return m
+      case .poisson(let n): return n
+      case .none, .flat: return 0
+      }
+    }
+    var p = x
+    var globals = nominalGlobals
+    var nu: [Double]
+    nll.setData(observed)
+    switch nuisances {
+    case .none:
+      nu = nll.expectedYields(at: p, barlowBeeston: false)
+    case .prior:
+      for (i, par) in model.parameters.enumerated() where !fixed.contains(i) {
+        if let v = rng.draw(par.constraint) { p[i] = v }
+      }
+      nu = nll.expectedYields(at: p, barlowBeeston: false)
+      let e = nll.barlowBeestonErrors
+      for j in nu.indices where e[j] > 0 { nu[j] += e[j] * rng.normal() }
+    case .frequentist:
+      nu = nll.expectedYields(at: p, barlowBeeston: true)
+      for (k, i) in constrained.enumerated() {
+        switch model.parameters[i].constraint {
+        case .gaussian(_, let s): globals[k] = p[i] + s * rng.normal()
+        case .bifurcatedGaussian(_, let lo, let hi):
+          globals[k] = rng.draw(.bifurcatedGaussian(mean: p[i], sigmaLow: lo, sigmaHigh: hi))!
+        case .poisson: globals[k] = rng.poisson(p[i])
+        case .none, .flat: break
+        }
+      }
+    }
+    let data = nu.map { rng.poisson(max($0, 0)) }
+    return ToyDataset(data: data, globalObservables: globals)
+  }
+}
+
+/// The fit of one toy: its best fit and, if asked, the profile intervals of the targets.
+public struct ToyFit: Sendable {
+  public var index: Int
+  public var best: MinimizationResult
+  public var intervals: [Int: ProfileInterval]
+}
+
+public enum Toys {
+  /// Generates toys `first..<first+count` at `generating` and fits each (from `specs`, the POIs
+  /// free as in `specs`), in parallel on `threads` threads; with `intervals`, also the profile
+  /// intervals of `targets` at 2ΔNLL = 2·`delta`. Results in toy order.
+  public static func fit(
+    generator: ToyGenerator, generating: [Double], nuisances: ToyNuisances, fixed: Set<Int>,
+    specs: [ParameterSpec], targets: [Int], intervals: Bool, delta: Double,
+    first: Int = 0, count: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  ) throws -> [ToyFit] {
+    let queue = WorkQueue<ToyFit>(count: count)
+    try forEachWorker(threads: min(threads, max(1, count)), model: generator.model, data: generator.observed,
+                      globalObservables: nil) { _, nll in
+      while let k = queue.next() {
+        let toy = generator.toy(first + k, at: generating, nuisances: nuisances, fixed: fixed, nll: nll)
+        nll.setData(toy.data)
+        nll.setGlobalObservables(toy.globalObservables)
+        let best = Minimizer().minimize(nll, parameters: specs)
+        var ivs: [Int: ProfileInterval] = [:]
+        if intervals && best.status.isConverged {
+          for t in targets {
+            ivs[t] = profileInterval(nll, parameters: specs, best: best, index: t, delta: delta, minimizer: Minimizer())
+          }
+        }
+        queue.set(k, ToyFit(index: first + k, best: best, intervals: ivs))
+      }
+    }
+    return queue.results.compactMap { $0 }
+  }
+}
