@@ -75,16 +75,7 @@ struct FitCommand: ParsableCommand {
       let iToy = prep.asimov ? -1.0 : 0.0
       if let csv {
         let header = ["mh", "iToy", "quantileExpected"] + prep.targets.map { m.parameters[$0].name } + ["deltaNLL"]
-        let bestRow = prep.targets.map { best.x[$0] }
-        var rows: [[Double]] = [[model.mass, iToy, -1] + bestRow + [0]]
-        for (j, k) in prep.targets.enumerated() {
-          guard let iv = intervals[k] else { continue }
-          var lo = bestRow, hi = bestRow
-          lo[j] = iv.lower
-          hi[j] = iv.upper
-          rows.append([model.mass, iToy, -0.32] + lo + [0])
-          rows.append([model.mass, iToy, 0.32] + hi + [0])
-        }
+        let rows = limitTreeRows(mass: model.mass, iToy: iToy, targets: prep.targets, best: best.x, intervals: intervals)
         try writeCSV(header, rows, to: csv)
       }
       if let json {
@@ -123,6 +114,22 @@ struct FitCommand: ParsableCommand {
       }
     }
   }
+}
+
+/// Combine's limit-tree rows of one fit: the best fit (quantileExpected −1), then per target with
+/// an interval its lower (−0.32) and upper (+0.32) end, the other targets at their best fit.
+func limitTreeRows(mass: Double, iToy: Double, targets: [Int], best x: [Double], intervals: [Int: ProfileInterval]) -> [[Double]] {
+  let best = targets.map { x[$0] }
+  var rows: [[Double]] = [[mass, iToy, -1] + best + [0]]
+  for (j, k) in targets.enumerated() {
+    guard let iv = intervals[k] else { continue }
+    var lo = best, hi = best
+    lo[j] = iv.lower
+    hi[j] = iv.upper
+    rows.append([mass, iToy, -0.32] + lo + [0])
+    rows.append([mass, iToy, 0.32] + hi + [0])
+  }
+  return rows
 }
 
 extension FitCommand {

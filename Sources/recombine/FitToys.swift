@@ -57,17 +57,7 @@ extension FitCommand {
       let header = ["mh", "iToy", "quantileExpected"] + prep.targets.map { m.parameters[$0].name } + ["deltaNLL"]
       var rows: [[Double]] = []
       for f in fits where f.best.status.isConverged {
-        let iToy = Double(f.index + 1)
-        let best = prep.targets.map { f.best.x[$0] }
-        rows.append([model.mass, iToy, -1] + best + [0])
-        for (j, k) in prep.targets.enumerated() {
-          guard let iv = f.intervals[k] else { continue }
-          var lo = best, hi = best
-          lo[j] = iv.lower
-          hi[j] = iv.upper
-          rows.append([model.mass, iToy, -0.32] + lo + [0])
-          rows.append([model.mass, iToy, 0.32] + hi + [0])
-        }
+        rows += limitTreeRows(mass: model.mass, iToy: Double(f.index + 1), targets: prep.targets, best: f.best.x, intervals: f.intervals)
       }
       try writeCSV(header, rows, to: csv)
     }

@@ -27,20 +27,22 @@ import Testing
     return (best.x, cov, specs.indices.filter { !specs[$0].fixed })
   }
 
-  static let counting = """
+  /// One bin, n = 400, s = 50, b = 300, with the given systematics lines.
+  static func counting(_ systematics: [String]) -> String {
+    """
     imax 1
     jmax 1
-    kmax 3
+    kmax \(systematics.count)
     bin ch
     observation 400
     bin ch ch
     process sig bkg
     process 0 1
     rate 50 300
-    s_unc lnN 1.1 -
-    b_unc1 lnN - 1.2
-    b_unc2 lnN - 0.9/1.15
-    """
+
+    """ + systematics.joined(separator: "\n")
+  }
+  static let counting = counting(["s_unc lnN 1.1 -", "b_unc1 lnN - 1.2", "b_unc2 lnN - 0.9/1.15"])
 
   /// Pre-fit, linear: σ_b² = b² Σ (∂ ln ν/∂θ_k)² = b²(ln²1.2 + ((ln 1.15 − ln 0.9)/2)²) (the
   /// asymmetric interpolation's slope at 0 is the mean of the two logs); signal s·ln 1.1; the total
@@ -102,10 +104,7 @@ import Testing
   /// θ ~ N(0, 1): σ_total = √n, σ_bkg = √((b ln 1.2)² + (b (ln 1.15 − ln 0.9)/2)²),
   /// σ_sig² = n + σ_bkg² (the signal is the total minus the background).
   @Test func postfitCountingClosedForm() throws {
-    var text = Self.counting
-    text = text.replacingOccurrences(of: "s_unc lnN 1.1 -\n", with: "")
-    text = text.replacingOccurrences(of: "kmax 3", with: "kmax 2")
-    let n = try Self.nll(text)
+    let n = try Self.nll(Self.counting(["b_unc1 lnN - 1.2", "b_unc2 lnN - 0.9/1.15"]))
     let (x, cov, floating) = Self.fit(n)
     let t = try yieldTable(nll: n, at: x, distribution: .postfit(covariance: cov, floating: floating), method: .linear)
     let ch = t[0]
@@ -118,17 +117,7 @@ import Testing
     // Sampling draws (r, θ) from the same Gaussian, but the background is log-normal in θ (and the
     // 0.9/1.15 interpolation is curved), so its sampled RMS exceeds the linear one; with r alone
     // floating every yield is linear in it and the sampled RMS is √n (40000 toys: ≈0.4%).
-    let linear = try Self.nll("""
-      imax 1
-      jmax 1
-      kmax 0
-      bin ch
-      observation 400
-      bin ch ch
-      process sig bkg
-      process 0 1
-      rate 50 300
-      """)
+    let linear = try Self.nll(Self.counting([]))
     let f = Self.fit(linear)
     let smp = try yieldTable(nll: linear, at: f.x, distribution: .postfit(covariance: f.cov, floating: f.floating),
                              method: .sampling(toys: 40000, seed: 11))
