@@ -24,3 +24,8 @@ printf '%s\n' 'rate_ttbar rateParam * ttbar 1.0 [0,5]' 'rate_Zll rateParam * Zta
 # 100 toys generated at r = 1 (nuisances drawn from their constraints, as Combine's -t N), each fitted
 # with its 68% interval: the spread of r̂ and the coverage are printed; one row per toy in toys.csv.
 "$BIN" fit "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 3 -t 100 -s 1 --expectSignal 1 --algo singles --csv "$OUT/toys.csv"
+# The same study split into jobs of 40 toys (--job-mode slurm or condor would submit them as an
+# array; interactive runs them here, in turn, and merges): toy i has seed 1 + i wherever it runs,
+# so toys_split.csv equals toys.csv.
+"$BIN" fit "$OUT/part3_combined.txt" -m 200 --rMin -1 --rMax 3 -t 100 -s 1 --expectSignal 1 --algo singles \
+  --split-toys 40 --job-mode interactive --job-dir "$OUT/toy-jobs" --csv "$OUT/toys_split.csv"

@@ -162,6 +162,10 @@ public struct ScanJobManifest: Codable, Sendable, Equatable {
   /// File names (in `jobDirectory`) of the job script and the array submission.
   public var jobScript: String
   public var submitFile: String?
+  /// For a toy study (`fit -t N --split-toys K`): the number of toys N; the "points" are then the
+  /// toy indices 0…N−1, each job runs `fit` with `--firstToy A -t (B−A+1)`, and `scanArguments` are
+  /// the arguments after `fit`. Nil for a scan.
+  public var toys: Int? = nil
 
   public init(taskName: String, jobMode: JobMode, jobDirectory: String, workingDirectory: String, executable: String,
               scanArguments: [String], splitPoints: Int, axes: [ScanAxis], mergedOutput: String?) throws {
@@ -184,10 +188,25 @@ public struct ScanJobManifest: Codable, Sendable, Equatable {
     }
   }
 
+  /// The plan of a toy study: `toys` toys in jobs of `toysPerJob`, each running `fit` with
+  /// `fitArguments` (without `-t`, the splitting options and `--csv`).
+  public init(taskName: String, jobMode: JobMode, jobDirectory: String, workingDirectory: String, executable: String,
+              fitArguments: [String], toys: Int, toysPerJob: Int, mergedOutput: String?) throws {
+    guard toys >= 1 else { throw JobSplittingError("a toy study needs at least one toy") }
+    try self.init(taskName: taskName, jobMode: jobMode, jobDirectory: jobDirectory, workingDirectory: workingDirectory,
+                  executable: executable, scanArguments: fitArguments, splitPoints: toysPerJob,
+                  axes: [ScanAxis(name: "toy", values: (0..<toys).map(Double.init))], mergedOutput: mergedOutput)
+    axes = []
+    self.toys = toys
+  }
+
   public var perAxis: [Int] { axes.map(\.values.count) }
   public var manifestName: String { taskName + ".manifest.json" }
   public func path(_ name: String) -> String { (jobDirectory as NSString).appendingPathComponent(name) }
-  public func outputPath(_ chunk: ScanChunk) -> String { path(JobSplitting.outputName(task: taskName, chunk: chunk)) }
+  /// A chunk's output: `NAME.POINTS.A.B.csv` (scans), `NAME.TOYS.A.B.csv` (toy studies).
+  public func outputPath(_ chunk: ScanChunk) -> String {
+    toys == nil ? path(JobSplitting.outputName(task: taskName, chunk: chunk)) : path("\(taskName).TOYS.\(chunk.first).\(chunk.last).csv")
+  }
 
   public func encoded() throws -> String {
     let e = JSONEncoder()
@@ -242,13 +261,18 @@ public enum ScanJobFiles {
 
   /// The job script: bash, one task per call. The task is `$1`, or `$SLURM_ARRAY_TASK_ID` when
   /// run as a Slurm array task; it selects the chunk from the table and runs
-  /// `recombine scan <scanArguments> --firstPoint A --lastPoint B --csv JOBDIR/NAME.POINTS.A.B.csv`.
+  /// `recombine scan <scanArguments> --firstPoint A --lastPoint B --csv JOBDIR/NAME.POINTS.A.B.csv`,
+  /// or for a toy study `recombine fit <arguments> --firstToy A -t (B−A+1) --csv JOBDIR/NAME.TOYS.A.B.csv`.
   public static func jobScript(_ m: ScanJobManifest) -> String {
     let q = JobSplitting.shellQuote
     let n = m.chunks.count
+    let what = m.toys == nil ? "scan job '\(m.taskName)': \(m.totalPoints) grid points" : "toy study '\(m.taskName)': \(m.totalPoints) toys"
+    let run = m.toys == nil
+      ? "scan \(m.scanArguments.map(q).joined(separator: " ")) --firstPoint \"$FIRST\" --lastPoint \"$LAST\" --csv \(q(m.jobDirectory + "/" + m.taskName)).POINTS.\"$FIRST\".\"$LAST\".csv"
+      : "fit \(m.scanArguments.map(q).joined(separator: " ")) --firstToy \"$FIRST\" -t $((LAST - FIRST + 1)) --csv \(q(m.jobDirectory + "/" + m.taskName)).TOYS.\"$FIRST\".\"$LAST\".csv"
     var s = """
       #!/bin/bash
-      # recombine scan job '\(m.taskName)': \(m.totalPoints) grid points in \(n) chunks of up to \(m.splitPoints).
+      # recombine \(what) in \(n) chunks of up to \(m.splitPoints).
       # Usage: \(m.jobScript) TASK   (TASK = 0..\(n - 1); default: $SLURM_ARRAY_TASK_ID)
       # Plan: \(m.manifestName). Merge: recombine merge-scans --dir \(q(m.jobDirectory))
       set -euo pipefail
@@ -261,7 +285,7 @@ public enum ScanJobFiles {
         *) echo "\(m.jobScript): unknown task '$TASK' (expected 0..\(n - 1))" >&2; exit 2 ;;
       esac
       cd \(q(m.workingDirectory))
-      exec \(q(m.executable)) scan \(m.scanArguments.map(q).joined(separator: " ")) --firstPoint "$FIRST" --lastPoint "$LAST" --csv \(q(m.jobDirectory + "/" + m.taskName)).POINTS."$FIRST"."$LAST".csv
+      exec \(q(m.executable)) \(run)
 
       """
     return s

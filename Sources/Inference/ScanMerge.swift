@@ -249,3 +249,32 @@ public enum ScanMerge {
     return out
   }
 }
+
+extension ScanMerge {
+  /// A toy study (`manifest.toys` set): the chunk outputs `NAME.TOYS.A.B.csv` concatenated in toy
+  /// order under one header. A job writes its CSV only when all its toys are done, so a chunk is
+  /// either complete or missing; missing chunks are listed with their tasks. (Toys whose fit did not
+  /// converge have no rows in any file.)
+  public static func mergeToys(manifest m: ScanJobManifest) throws -> ScanMergeResult {
+    guard m.toys != nil else { throw JobSplittingError("\(m.manifestName) plans a scan, not toys") }
+    var result = ScanMergeResult(table: ScanTable(header: [], rows: []), pointIndices: [], inputFiles: [])
+    for c in m.chunks {
+      let path = m.outputPath(c)
+      guard FileManager.default.fileExists(atPath: path) else {
+        result.missingFiles.append(path)
+        result.tasksToRerun.append(c.index)
+        continue
+      }
+      let t = try ScanTable.read(path)
+      if result.table.header.isEmpty {
+        result.table.header = t.header
+      } else if t.header != result.table.header {
+        throw JobSplittingError("\(path): columns \(t.header) differ from the other chunks' \(result.table.header)")
+      }
+      result.table.rows += t.rows
+      result.pointIndices += Array(repeating: nil, count: t.rows.count)
+      result.inputFiles.append(path)
+    }
+    return result
+  }
+}

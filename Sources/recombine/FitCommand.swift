@@ -24,6 +24,14 @@ struct FitCommand: ParsableCommand {
   @Option(name: .customLong("json"), help: "Write the fit result (all parameters, Hesse errors, correlations) here.")
   var json: String?
 
+  @Option(name: .customLong("firstToy"), help: "With -t N: run toys firstToy … firstToy+N−1 (seeds seed+firstToy+i), as one job of a split study does.")
+  var firstToy: Int = 0
+
+  @Option(name: .customLong("split-toys"), help: "With -t N: split the toys into jobs of this many (see --job-mode); merge with merge-scans --dir.")
+  var splitToys: Int?
+
+  @OptionGroup(title: "Job splitting (toys)") var jobs: JobOptions
+
   @Option(name: .customLong("plot"), help: "Draw the profile likelihood of the first POI around the best fit (40 points over ±3σ) to this .png or .pdf.")
   var plot: String?
 
@@ -33,6 +41,12 @@ struct FitCommand: ParsableCommand {
         throw LikelihoodError("--algo \(algo) is not supported by 'fit' (none, singles; use 'scan' for grid)")
       }
       let prep = try PreparedFit(model, allowToys: true)
+      if let k = splitToys {
+        guard let n = prep.toys else { throw LikelihoodError("--split-toys needs -t N (N > 0)") }
+        return try runSplitToys(self, toys: n, perJob: k, arguments: commandLineArguments(after: "fit"))
+      }
+      guard firstToy == 0 || prep.toys != nil else { throw LikelihoodError("--firstToy needs -t N (N > 0)") }
+      guard jobs.isDefault else { throw LikelihoodError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts, --job-binary and --merge-job need --split-toys") }
       if let n = prep.toys {
         try runToys(prep, count: n)
         return

@@ -13,6 +13,7 @@ extension FitCommand {
   /// fitted POIs, their pulls and, with --algo singles, the coverage of the 68% intervals.
   func runToys(_ prep: PreparedFit, count: Int) throws {
     if json != nil || plot != nil { throw LikelihoodError("--json and --plot describe one fit; with -t N use --csv") }
+    guard firstToy >= 0 else { throw LikelihoodError("--firstToy must be ≥ 0") }
     let m = prep.model
     let nuisances: ToyNuisances = model.toysFrequentist ? .frequentist : model.toysNoSystematics ? .none : .prior
     var generating = prep.specs.map(\.value)
@@ -28,10 +29,11 @@ extension FitCommand {
     let fixed = Set(prep.specs.indices.filter { prep.specs[$0].fixed })
     let fits = try Toys.fit(
       generator: generator, generating: generating, nuisances: nuisances, fixed: fixed, specs: prep.specs,
-      targets: prep.targets, intervals: algo == "singles", delta: m.singlesDelta, count: count)
+      targets: prep.targets, intervals: algo == "singles", delta: m.singlesDelta, first: firstToy, count: count)
 
     let converged = fits.filter { $0.best.status.isConverged }
-    print("\n --- MultiDimFit, \(count) toys (seed \(model.seed)…\(model.seed &+ UInt64(count - 1)), \(nuisancesLabel(nuisances))) ---")
+    let seeds = "\(model.seed &+ UInt64(firstToy))…\(model.seed &+ UInt64(firstToy + count - 1))"
+    print("\n --- MultiDimFit, \(count) toys (seeds \(seeds), \(nuisancesLabel(nuisances))) ---")
     print("converged: \(converged.count) of \(count)")
     for k in prep.targets {
       let name = m.parameters[k].name

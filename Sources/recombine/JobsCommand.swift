@@ -8,11 +8,9 @@ import Foundation
 import Inference
 import Likelihood
 
-/// `recombine scan … --split-points S --job-mode MODE`: the options of a split scan.
-struct ScanJobOptions: ParsableArguments {
-  @Option(name: .customLong("split-points"), help: "Split the scan into jobs of this many points each (inclusive [first, last] chunks of the global point index).")
-  var splitPoints: Int?
-
+/// `recombine scan … --split-points S --job-mode MODE` and `recombine fit -t N --split-toys K
+/// --job-mode MODE`: how the jobs of a split scan or toy study run.
+struct JobOptions: ParsableArguments {
   @Option(name: .customLong("job-mode"), help: "interactive (run the chunks here, in turn, then merge), script (write the job script), slurm (sbatch an array), condor (condor_submit, queue N).")
   var jobMode: String = "interactive"
 
@@ -22,8 +20,8 @@ struct ScanJobOptions: ParsableArguments {
   @Option(name: .customLong("job-dir"), help: "Directory of the job script, submission file, manifest, logs and chunk outputs (default: current directory).")
   var jobDir: String?
 
-  @Option(name: .customLong("task-name"), help: "Name of the job files and chunk outputs: NAME.sh, NAME.slurm|NAME.sub, NAME.manifest.json, NAME.POINTS.A.B.csv.")
-  var taskName: String = "recombine_scan"
+  @Option(name: .customLong("task-name"), help: "Name of the job files and chunk outputs: NAME.sh, NAME.slurm|NAME.sub, NAME.manifest.json, NAME.POINTS.A.B.csv (toys: NAME.TOYS.A.B.csv). Default: recombine_scan, recombine_toys.")
+  var taskName: String?
 
   @Option(name: .customLong("sub-opts"), parsing: .unconditional, help: "Extra submission settings: sbatch options (e.g. '--partition=short --time=1:00:00'), or condor submit lines separated by \\n.")
   var subOpts: String?
@@ -34,17 +32,25 @@ struct ScanJobOptions: ParsableArguments {
   @Flag(name: .customLong("merge-job"), help: "Slurm: also submit a merge-scans job that runs when every task succeeded (--dependency=afterok; needs --csv).")
   var mergeJob = false
 
-  /// The options above as they appear on the command line: removed from the chunks' arguments.
-  static let optionsWithValue: Set<String> = ["--split-points", "--job-mode", "--job-dir", "--task-name", "--sub-opts", "--job-binary"]
+  /// The options above (and the splitting options) as they appear on the command line: removed
+  /// from the chunks' arguments.
+  static let optionsWithValue: Set<String> = ["--split-points", "--split-toys", "--job-mode", "--job-dir", "--task-name", "--sub-opts", "--job-binary"]
   static let flags: Set<String> = ["--dry-run", "--merge-job"]
 
-  var isDefault: Bool { splitPoints == nil && jobMode == "interactive" && !dryRun && jobDir == nil && taskName == "recombine_scan" && subOpts == nil && jobBinary == nil && !mergeJob }
+  var isDefault: Bool { jobMode == "interactive" && !dryRun && jobDir == nil && taskName == nil && subOpts == nil && jobBinary == nil && !mergeJob }
+
+  var mode: JobMode {
+    get throws {
+      guard let m = JobMode(rawValue: jobMode) else { throw LikelihoodError("--job-mode \(jobMode): use interactive, script, slurm or condor") }
+      return m
+    }
+  }
 }
 
-/// The arguments given after `recombine scan`.
-func scanCommandLineArguments() -> [String] {
+/// The arguments given after `recombine <subcommand>`.
+func commandLineArguments(after subcommand: String) -> [String] {
   let a = CommandLine.arguments
-  if let k = a.dropFirst().firstIndex(of: "scan") { return Array(a[(k + 1)...]) }
+  if let k = a.dropFirst().firstIndex(of: subcommand) { return Array(a[(k + 1)...]) }
   return Array(a.dropFirst())
 }
 
@@ -63,15 +69,14 @@ func absolutePath(_ p: String) -> String {
 /// Plans a split scan, writes its files and runs or submits it.
 func runSplitScan(_ scan: ScanCommand, arguments: [String]) throws {
   let jobs = scan.jobs
-  guard let split = jobs.splitPoints else { return }
-  guard let mode = JobMode(rawValue: jobs.jobMode) else {
-    throw LikelihoodError("--job-mode \(jobs.jobMode): use interactive, script, slurm or condor")
-  }
+  guard let split = scan.splitPoints else { return }
+  let mode = try jobs.mode
   guard scan.firstPoint == nil, scan.lastPoint == nil else {
     throw LikelihoodError("--split-points plans the --firstPoint/--lastPoint ranges itself; give one or the other")
   }
   guard split >= 1 else { throw LikelihoodError("--split-points must be ≥ 1") }
-  guard !jobs.taskName.isEmpty, !jobs.taskName.contains("/") else { throw LikelihoodError("--task-name must be a plain file name") }
+  let taskName = jobs.taskName ?? "recombine_scan"
+  guard !taskName.isEmpty, !taskName.contains("/") else { throw LikelihoodError("--task-name must be a plain file name") }
 
   // The grid, exactly as `scan` builds it (the model is read, nothing is fitted).
   let prep = try PreparedFit(scan.model)
@@ -90,11 +95,11 @@ func runSplitScan(_ scan: ScanCommand, arguments: [String]) throws {
   }
 
   let chunkArguments = JobSplitting.removingOptions(
-    arguments, withValue: ScanJobOptions.optionsWithValue.union(["--csv", "--plot", "--firstPoint", "--lastPoint"]),
-    flags: ScanJobOptions.flags)
+    arguments, withValue: JobOptions.optionsWithValue.union(["--csv", "--plot", "--firstPoint", "--lastPoint"]),
+    flags: JobOptions.flags)
   let cwd = FileManager.default.currentDirectoryPath
   let manifest = try ScanJobManifest(
-    taskName: jobs.taskName, jobMode: mode, jobDirectory: absolutePath(jobs.jobDir ?? cwd), workingDirectory: cwd,
+    taskName: taskName, jobMode: mode, jobDirectory: absolutePath(jobs.jobDir ?? cwd), workingDirectory: cwd,
     executable: absolutePath(jobs.jobBinary ?? currentExecutable()), scanArguments: chunkArguments, splitPoints: split,
     axes: scanAxes, mergedOutput: scan.csv.map(absolutePath))
   if manifest.chunks.count > 1001, mode == .slurm {
@@ -104,11 +109,57 @@ func runSplitScan(_ scan: ScanCommand, arguments: [String]) throws {
   if let t = JobSplitting.optionValue(arguments, "--threads").flatMap(Int.init) { fileOptions.cpus = t }
   let written = try ScanJobFiles.write(manifest, options: fileOptions)
   printError("scan: \(manifest.totalPoints) points (\(perAxis.map(String.init).joined(separator: "×"))) in \(manifest.chunks.count) chunks of up to \(split); wrote \(written.joined(separator: ", "))")
-
-  let q = JobSplitting.shellQuote
   if scan.plot != nil, mode != .interactive {
     printError("note: --plot is drawn by --job-mode interactive only; draw the merged CSV with 'recombine plot'")
   }
+  try runJobs(manifest, jobs: jobs) {
+    let result = try ScanMerge.merge(manifest: manifest)
+    try writeMerged(result, manifest: manifest, to: $0, allowMissing: false)
+    if let plot = scan.plot {
+      let names = manifest.axes.flatMap { ["-P", $0.name] }
+      guard names.count <= 4 else { throw LikelihoodError("--plot draws 1D and 2D scans only") }
+      if manifest.axes.count == 1 {
+        let cmd = try PlotScanCommand.parse([$0, "-o", plot] + names)
+        try cmd.run()
+      } else {
+        let cmd = try PlotContourCommand.parse([$0, "-o", plot] + names)
+        try cmd.run()
+      }
+    }
+  }
+}
+
+/// Plans a split toy study (`fit -t N --split-toys K`), writes its files and runs or submits it.
+func runSplitToys(_ fit: FitCommand, toys: Int, perJob: Int, arguments: [String]) throws {
+  let jobs = fit.jobs
+  let mode = try jobs.mode
+  guard perJob >= 1 else { throw LikelihoodError("--split-toys must be ≥ 1") }
+  guard fit.firstToy == 0 else { throw LikelihoodError("--split-toys plans the --firstToy of each job itself") }
+  let taskName = jobs.taskName ?? "recombine_toys"
+  guard !taskName.isEmpty, !taskName.contains("/") else { throw LikelihoodError("--task-name must be a plain file name") }
+  let chunkArguments = JobSplitting.removingOptions(
+    arguments, withValue: JobOptions.optionsWithValue.union(["--csv", "-t", "--toys", "--firstToy"]), flags: JobOptions.flags)
+  let cwd = FileManager.default.currentDirectoryPath
+  let manifest = try ScanJobManifest(
+    taskName: taskName, jobMode: mode, jobDirectory: absolutePath(jobs.jobDir ?? cwd), workingDirectory: cwd,
+    executable: absolutePath(jobs.jobBinary ?? currentExecutable()), fitArguments: chunkArguments, toys: toys,
+    toysPerJob: perJob, mergedOutput: fit.csv.map(absolutePath))
+  var fileOptions = ScanJobFiles.Options(subOptions: jobs.subOpts)
+  if let t = JobSplitting.optionValue(arguments, "--threads").flatMap(Int.init) { fileOptions.cpus = t }
+  let written = try ScanJobFiles.write(manifest, options: fileOptions)
+  printError("toys: \(toys) toys in \(manifest.chunks.count) jobs of up to \(perJob); wrote \(written.joined(separator: ", "))")
+  try runJobs(manifest, jobs: jobs) {
+    try writeMerged(try ScanMerge.mergeToys(manifest: manifest), manifest: manifest, to: $0, allowMissing: false)
+  }
+}
+
+/// Runs the tasks of a plan here (interactive; then `merge(OUT)` if the plan has an output), prints
+/// how to run them (script), or submits the array (Slurm, Condor; with `--merge-job` also the
+/// dependent merge job).
+func runJobs(_ manifest: ScanJobManifest, jobs: JobOptions, merge: (String) throws -> Void) throws {
+  let mode = manifest.jobMode
+  let q = JobSplitting.shellQuote
+  let (what, unit) = manifest.toys == nil ? ("scan", "points") : ("toys", "toys")
   if jobs.mergeJob {
     guard mode == .slurm else { throw LikelihoodError("--merge-job is for --job-mode slurm") }
     guard manifest.mergedOutput != nil else { throw LikelihoodError("--merge-job needs --csv (the merged output)") }
@@ -154,30 +205,18 @@ func runSplitScan(_ scan: ScanCommand, arguments: [String]) throws {
         continue
       }
       if FileManager.default.fileExists(atPath: manifest.outputPath(c)) {
-        printError("scan: task \(c.index) (points \(c.first)-\(c.last)) already done: \(manifest.outputPath(c))")
+        printError("\(what): task \(c.index) (\(unit) \(c.first)-\(c.last)) already done: \(manifest.outputPath(c))")
         continue
       }
-      printError("scan: task \(c.index) of \(manifest.chunks.count): points \(c.first)-\(c.last)")
+      printError("\(what): task \(c.index) of \(manifest.chunks.count): \(unit) \(c.first)-\(c.last)")
       let (status, _) = try runProcess(cmd, captureOutput: false)
-      guard status == 0 else { throw LikelihoodError("task \(c.index) (points \(c.first)-\(c.last)) failed (exit \(status))") }
+      guard status == 0 else { throw LikelihoodError("task \(c.index) (\(unit) \(c.first)-\(c.last)) failed (exit \(status))") }
     }
     if jobs.dryRun { return }
     if let out = manifest.mergedOutput {
-      let result = try ScanMerge.merge(manifest: manifest)
-      try writeMerged(result, manifest: manifest, to: out, allowMissing: false)
-      if let plot = scan.plot {
-        let names = manifest.axes.flatMap { ["-P", $0.name] }
-        guard names.count <= 4 else { throw LikelihoodError("--plot draws 1D and 2D scans only") }
-        if manifest.axes.count == 1 {
-          let cmd = try PlotScanCommand.parse([out, "-o", plot] + names)
-          try cmd.run()
-        } else {
-          let cmd = try PlotContourCommand.parse([out, "-o", plot] + names)
-          try cmd.run()
-        }
-      }
+      try merge(out)
     } else {
-      printError("scan: merge the chunks with: recombine merge-scans OUT.csv --dir \(q(manifest.jobDirectory))")
+      printError("\(what): merge the chunks with: recombine merge-scans OUT.csv --dir \(q(manifest.jobDirectory))")
     }
   }
 }
@@ -220,10 +259,14 @@ func writeMerged(_ r: ScanMergeResult, manifest: ScanJobManifest?, to out: Strin
       default: printError("rerun: for i in \(r.tasksToRerun.map(String.init).joined(separator: " ")); do bash \(JobSplitting.shellQuote(m.path(m.jobScript))) $i; done")
       }
     }
-    if !allowMissing { throw LikelihoodError("the scan is incomplete: \(out) not written (--allow-missing writes what there is)") }
+    if !allowMissing { throw LikelihoodError("the \(manifest?.toys == nil ? "scan" : "toy study") is incomplete: \(out) not written (--allow-missing writes what there is)") }
   }
   guard !r.table.header.isEmpty else { throw LikelihoodError("no scan output to merge yet") }
   try ScanJobFiles.writeAtomically(r.table.csv, to: out)
+  if let toys = manifest?.toys {
+    printError("merge-scans: \(toys) toys (\(r.table.rows.count) rows) from \(r.inputFiles.count) files written to \(out)")
+    return
+  }
   let points = r.table.rows.count - (r.table.rows.first.map { Double($0[r.table.header.firstIndex(of: "quantileExpected")!]) == -1 } == true ? 1 : 0)
   printError("merge-scans: \(points) points from \(r.inputFiles.count) files\(r.duplicates > 0 ? " (\(r.duplicates) duplicates dropped)" : "") written to \(out)")
 }
@@ -231,14 +274,16 @@ func writeMerged(_ r: ScanMergeResult, manifest: ScanJobManifest?, to out: Strin
 struct MergeScansCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "merge-scans",
-    abstract: "Merge the chunk outputs of a split scan into one scan CSV.",
+    abstract: "Merge the chunk outputs of a split scan (or toy study) into one CSV.",
     discussion: """
       recombine merge-scans OUT.csv IN1.csv IN2.csv …   or   recombine merge-scans [OUT.csv] --dir JOBDIR
       Keeps one header and one best-fit row (quantileExpected = -1), sorts the points by their global \
       index (first POI outermost) and drops duplicates (keeping the lower deltaNLL). With the job \
       manifest (NAME.manifest.json, found in --dir or next to the inputs) every planned point is \
       checked; without one, gaps between the POINTS.A.B ranges of the file names are. An incomplete \
-      scan is not written (exit 1) unless --allow-missing; the tasks to run again are printed.
+      scan is not written (exit 1) unless --allow-missing; the tasks to run again are printed. \
+      A toy study (fit -t N --split-toys K) is merged from its directory: the NAME.TOYS.A.B.csv \
+      files in toy order; a missing file names its task.
       """)
 
   @Argument(help: "OUT.csv, then the chunk CSVs (with --dir/--manifest: only OUT.csv, optional if the plan had --csv).")
@@ -290,7 +335,10 @@ struct MergeScansCommand: ParsableCommand {
         throw LikelihoodError("give the output file (the plan has no --csv)")
       }
       let result: ScanMergeResult
-      if let plan, inputs.isEmpty {
+      if let plan, plan.toys != nil {
+        guard inputs.isEmpty else { throw LikelihoodError("a toy study is merged from its job directory: recombine merge-scans [OUT.csv] --dir JOBDIR") }
+        result = try ScanMerge.mergeToys(manifest: plan)
+      } else if let plan, inputs.isEmpty {
         result = try ScanMerge.merge(manifest: plan)
       } else {
         let given = Set(inputs.map(absolutePath))

@@ -63,11 +63,14 @@ struct ScanCommand: ParsableCommand {
   @Option(name: .customLong("plot"), help: "Also draw the scan (1D: 2ΔNLL curve; 2D: 68%/95% contours) to this .png or .pdf.")
   var plot: String?
 
-  @OptionGroup(title: "Job splitting") var jobs: ScanJobOptions
+  @Option(name: .customLong("split-points"), help: "Split the scan into jobs of this many points each (inclusive [first, last] chunks of the global point index).")
+  var splitPoints: Int?
+
+  @OptionGroup(title: "Job splitting") var jobs: JobOptions
 
   func run() throws {
     try runReportingErrors {
-      if jobs.splitPoints != nil { return try runSplitScan(self, arguments: scanCommandLineArguments()) }
+      if splitPoints != nil { return try runSplitScan(self, arguments: commandLineArguments(after: "scan")) }
       guard jobs.isDefault else { throw LikelihoodError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts, --job-binary and --merge-job need --split-points") }
       guard algo == "grid" else { throw LikelihoodError("--algo \(algo) is not supported by 'scan' (grid)") }
       guard points >= 1 else { throw LikelihoodError("--points must be ≥ 1") }

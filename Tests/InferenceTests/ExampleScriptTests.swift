@@ -16,7 +16,7 @@ import Testing
   }
 
   static let scripts: [(name: String, outputs: [String])] = [
-    ("longexercise.sh", ["part3_combined.txt", "fit.csv", "scan.csv", "scan.png", "fitdiagnostics.json", "toys.csv",
+    ("longexercise.sh", ["part3_combined.txt", "fit.csv", "scan.csv", "scan.png", "fitdiagnostics.json", "toys.csv", "toys_split.csv",
                          "fitdiagnostics/signal_region_prefit.png", "fitdiagnostics/DY_cr_postfit_s.png"]),
     ("eft-scan-h4l-toy.sh", ["chg.csv", "chg.png", "chg_chbox.png", "chg_chbox_contours.json"]),
     ("bit-categories.sh", ["model.json", "bit.txt", "bit_eft.json", "ptz.txt", "scan_cHW.png"]),
@@ -30,7 +30,14 @@ import Testing
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("rc-example-\(getpid())-\(name)")
     defer { try? FileManager.default.removeItem(at: out) }
     try Self.run(name, bin: bin, out: out)
-    if name == "longexercise.sh" { try Self.checkFitDiagnostics(out.appendingPathComponent("fitdiagnostics.json")) }
+    if name == "longexercise.sh" {
+      try Self.checkFitDiagnostics(out.appendingPathComponent("fitdiagnostics.json"))
+      // A toy study split into jobs gives the toys of the single run, byte for byte.
+      let single = try String(contentsOf: out.appendingPathComponent("toys.csv"), encoding: .utf8)
+      let split = try String(contentsOf: out.appendingPathComponent("toys_split.csv"), encoding: .utf8)
+      #expect(single == split)
+      #expect(single.split(separator: "\n").count == 1 + 3 * 100, "one best fit and two interval rows per toy")
+    }
   }
 
   static func run(_ name: String, bin: String, out: URL) throws {

@@ -152,6 +152,44 @@ import Testing
     #expect(try Self.bash(["-n", dir + "/jobs/t.slurm"], env: [:]).0 == 0)
   }
 
+  /// A toy study: 23 toys in jobs of 7 are chunks [0,6] [7,13] [14,20] [21,22]; each task runs
+  /// `fit ARGS --firstToy A -t (B−A+1) --csv NAME.TOYS.A.B.csv`; the manifest round-trips and a
+  /// missing chunk output is reported with its task by the merge.
+  @Test func toyStudyJobs() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-jobs-\(getpid())-toys").path
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let fake = dir + "/fake-recombine"
+    try ScanJobFiles.writeAtomically("#!/bin/bash\n{ pwd; printf '%s\\n' \"$@\"; } > \"$FAKE_OUT\"\n", to: fake, executable: true)
+    var m = try ScanJobManifest(taskName: "toys", jobMode: .script, jobDirectory: dir + "/jobs", workingDirectory: dir,
+                                executable: fake, fitArguments: ["card.txt", "-s", "5", "--algo", "singles"], toys: 23,
+                                toysPerJob: 7, mergedOutput: nil)
+    m.workingDirectory = dir
+    #expect(m.chunks.map { [$0.first, $0.last] } == [[0, 6], [7, 13], [14, 20], [21, 22]])
+    #expect(m.toys == 23 && m.totalPoints == 23 && m.axes.isEmpty)
+    try ScanJobFiles.write(m)
+    #expect(try ScanJobManifest.read(dir + "/jobs/toys.manifest.json") == m)
+    for c in m.chunks {
+      let (status, _) = try Self.bash([dir + "/jobs/toys.sh", String(c.index)], env: ["FAKE_OUT": dir + "/out\(c.index)"])
+      #expect(status == 0)
+      let got = try String(contentsOfFile: dir + "/out\(c.index)", encoding: .utf8).split(separator: "\n").map(String.init)
+      #expect(got == [dir, "fit", "card.txt", "-s", "5", "--algo", "singles", "--firstToy", String(c.first),
+                      "-t", String(c.last - c.first + 1), "--csv", dir + "/jobs/toys.TOYS.\(c.first).\(c.last).csv"])
+    }
+    // Merge: chunks concatenated in toy order under one header; a missing chunk names its task.
+    let header = "mh,iToy,quantileExpected,r,deltaNLL\n"
+    for c in m.chunks where c.index != 2 {
+      let rows = (c.first...c.last).map { "125,\($0 + 1),-1,1,0\n" }.joined()
+      try ScanJobFiles.writeAtomically(header + rows, to: m.outputPath(c))
+    }
+    let partial = try ScanMerge.mergeToys(manifest: m)
+    #expect(!partial.isComplete && partial.tasksToRerun == [2] && partial.missingFiles == [m.outputPath(m.chunks[2])])
+    try ScanJobFiles.writeAtomically(header + (14...20).map { "125,\($0 + 1),-1,1,0\n" }.joined(), to: m.outputPath(m.chunks[2]))
+    let full = try ScanMerge.mergeToys(manifest: m)
+    #expect(full.isComplete)
+    #expect(full.table.rows.map { Int($0[1])! } == Array(1...23))
+  }
+
   /// Runs bash with arguments and extra environment; returns the exit status and standard error.
   static func bash(_ arguments: [String], env: [String: String]) throws -> (Int32, String) {
     let p = Process()
