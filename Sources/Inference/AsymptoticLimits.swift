@@ -189,6 +189,7 @@ public enum AsymptoticLimits {
       model: model, nll: nllData, specs: specs, poi: poi, fit: options.run != .blind).get()
     let nllAsimov = try NLL(model: model, data: asimov.data)
     nllAsimov.setGlobalObservables(asimov.globalObservables)
+    nllAsimov.setBarlowBeestonGlobalObservables(asimov.barlowBeestonGlobalObservables)
     var out = AsymptoticLimitsResult()
     out.asimov = asimov.data
     out.asimovGlobalObservables = asimov.globalObservables
@@ -360,19 +361,16 @@ public enum AsimovBuilder {
   public struct Asimov: Sendable {
     public var data: [Double]
     public var globalObservables: [Double]
+    /// Per flat bin, the Barlow–Beeston-lite global observables (the data-fitted x̂_j, or 0).
+    public var barlowBeestonGlobalObservables: [Double]
     public var parameters: [Double]
   }
 
   /// With `fit` (a-posteriori): fit the data with the POI fixed at 0 (other parameters floating
-  /// within `specs`), generate ν(θ̂) and move every constraint's global observable to θ̂
-  /// (Gaussian/bifurcated means, gmN counts). Without (a-priori): ν at the `specs` values with the
-  /// POI at 0, nominal global observables.
-  ///
-  /// autoMCStats Barlow–Beeston-lite terms are generated at x = 0: the NLL profiles them with a
-  /// constraint centred at 0, so ν(θ̂, x = 0) keeps the Asimov's minimum at θ̂ (Combine instead
-  /// generates at the data-fitted x̂ and moves their global observables to x̂, which is equivalent
-  /// up to the BB-lite quadratic approximation). On the long exercise this gives 1.35682 against
-  /// Combine's 1.3569; generating at x̂ without moving the constraint gives 1.3847.
+  /// within `specs`), generate ν(θ̂, x̂) and move every constraint's global observable to θ̂
+  /// (Gaussian/bifurcated means, gmN counts) and every autoMCStats Barlow–Beeston-lite global
+  /// observable to its data-fitted x̂_j, as Combine does. Without (a-priori): ν at the `specs`
+  /// values with the POI at 0 and x = 0, nominal global observables.
   public static func backgroundOnly(
     model: CompiledModel, nll: NLL, specs: [ParameterSpec], poi: Int, fit: Bool
   ) -> Result<Asimov, LikelihoodError> {
@@ -382,6 +380,7 @@ public enum AsimovBuilder {
     s[poi].lower = min(s[poi].lower, 0)
     var x = s.map(\.value)
     var g = nll.globalObservables
+    var bbGlobals = [Double](repeating: 0, count: model.binCount)
     if fit {
       if s.contains(where: { !$0.fixed }) {
         let r = Minimizer().minimize(nll, parameters: s)
@@ -400,8 +399,12 @@ public enum AsimovBuilder {
         }
       }
     }
-    let data = model.expectedYields(at: x)
-    return .success(Asimov(data: data, globalObservables: g, parameters: x))
+    var data = model.expectedYields(at: x)
+    if fit {
+      data = nll.expectedYields(at: x)  // with the BB-lite x̂ of the data
+      bbGlobals = nll.barlowBeestonValues
+    }
+    return .success(Asimov(data: data, globalObservables: g, barlowBeestonGlobalObservables: bbGlobals, parameters: x))
   }
 }
 

@@ -16,11 +16,10 @@ public enum ToyNuisances: Sendable, Equatable {
   /// `--toysNoSystematics`: counts from the expected yields at the generating values; nothing drawn.
   case none
   /// `--toysFrequentist`: the counts are drawn at the generating values (normally the post-fit
-  /// nuisances of a fit to the data with the POIs at their generating values) and each global
-  /// observable is drawn from its constraint pdf centred on the parameter's generating value
-  /// (Gaussian N(θ̂, σ²); bifurcated; gmN: Poisson(θ̂)); the fits use those global observables.
-  /// The BB-lite parameters keep the data's conditional values and their global observables 0
-  /// (the NLL has no settable BB-lite global observable yet).
+  /// nuisances of a fit to the data with the POIs at their generating values, and the data's
+  /// BB-lite x̂_j) and each global observable is drawn from its constraint pdf centred on the
+  /// parameter's generating value (Gaussian N(θ̂, σ²); bifurcated; gmN: Poisson(θ̂); BB-lite
+  /// N(x̂_j, 1)); the fits use those global observables.
   case frequentist
 }
 
@@ -28,6 +27,8 @@ public enum ToyNuisances: Sendable, Equatable {
 public struct ToyDataset: Sendable, Equatable {
   public var data: [Double]
   public var globalObservables: [Double]
+  /// Per flat bin (0 where there is no BB-lite parameter, and in the other modes).
+  public var barlowBeestonGlobalObservables: [Double]
 }
 
 /// Generates toys of one model. Each toy i is generated from its own stream, seeded with
@@ -68,8 +69,10 @@ public struct ToyGenerator: Sendable {
     }
     var p = x
     var globals = nominalGlobals
+    var bbGlobals = [Double](repeating: 0, count: model.binCount)
     var nu: [Double]
     nll.setData(observed)
+    nll.setBarlowBeestonGlobalObservables(bbGlobals)
     switch nuisances {
     case .none:
       nu = nll.expectedYields(at: p, barlowBeeston: false)
@@ -82,6 +85,8 @@ public struct ToyGenerator: Sendable {
       for j in nu.indices where e[j] > 0 { nu[j] += e[j] * rng.normal() }
     case .frequentist:
       nu = nll.expectedYields(at: p, barlowBeeston: true)
+      let xhat = nll.barlowBeestonValues, e = nll.barlowBeestonErrors
+      for j in bbGlobals.indices where e[j] > 0 { bbGlobals[j] = xhat[j] + rng.normal() }
       for (k, i) in constrained.enumerated() {
         switch model.parameters[i].constraint {
         case .gaussian(_, let s): globals[k] = p[i] + s * rng.normal()
@@ -93,7 +98,7 @@ public struct ToyGenerator: Sendable {
       }
     }
     let data = nu.map { rng.poisson(max($0, 0)) }
-    return ToyDataset(data: data, globalObservables: globals)
+    return ToyDataset(data: data, globalObservables: globals, barlowBeestonGlobalObservables: bbGlobals)
   }
 }
 
@@ -120,6 +125,7 @@ public enum Toys {
         let toy = generator.toy(first + k, at: generating, nuisances: nuisances, fixed: fixed, nll: nll)
         nll.setData(toy.data)
         nll.setGlobalObservables(toy.globalObservables)
+        nll.setBarlowBeestonGlobalObservables(toy.barlowBeestonGlobalObservables)
         let best = Minimizer().minimize(nll, parameters: specs)
         var ivs: [Int: ProfileInterval] = [:]
         if intervals && best.status.isConverged {

@@ -112,6 +112,11 @@ public final class NLL {
   /// Global observables θ_In (Gaussian/bifurcated means, gmN counts), aligned with the constraints.
   public private(set) var globalObservables: [Double]
 
+  /// Global observables g_j of the Barlow–Beeston-lite parameters, per flat bin (0 unless set):
+  /// their constraint is ½(x_j − g_j)². Combine moves them for a-posteriori Asimov datasets and
+  /// frequentist toys.
+  public private(set) var barlowBeestonGlobalObservables: [Double]
+
   /// Observed counts n_i per flat bin.
   public private(set) var data: [Double]
 
@@ -263,6 +268,7 @@ public final class NLL {
     cParam = cp
     cKind = ck
     globalObservables = cm
+    barlowBeestonGlobalObservables = [Double](repeating: 0, count: nBins)
     cSigmaLow = cl
     cSigmaHigh = ch
     nu = .allocate(capacity: max(1, nBins))
@@ -303,6 +309,13 @@ public final class NLL {
   public func setData(_ d: [Double]) {
     precondition(d.count == nBins)
     data = d
+  }
+
+  /// Replaces the Barlow–Beeston-lite global observables (one per flat bin; bins without a BB-lite
+  /// parameter ignore theirs).
+  public func setBarlowBeestonGlobalObservables(_ g: [Double]) {
+    precondition(g.count == nBins)
+    barlowBeestonGlobalObservables = g
   }
 
   /// Replaces the global observables (constraint means θ_In), aligned with the constrained
@@ -409,15 +422,16 @@ public final class NLL {
           xhat[j] = 0
           continue
         }
-        let n = data[j]
-        // Minimum of ν − n ln ν + ½x², ν = v + e·x: x² + (e + v/e)·x + (v − n) = 0, larger root.
-        let b = e + v / e, c = v - n
+        let n = data[j], gj = barlowBeestonGlobalObservables[j]
+        // Minimum of ν − n ln ν + ½(x − g)², ν = v + e·x:
+        //   x² + (e + v/e − g)·x + (v − n − g·v/e) = 0, the larger root (g = 0: Combine's nominal).
+        let b = e + v / e - gj, c = v - n - gj * v / e
         let disc = Swift.max(b * b - 4 * c, 0).squareRoot()
         let r = -0.5 * (b + (b >= 0 ? disc : -disc))
         let xh = r != 0 ? Swift.max(r, c / r) : 0
         xhat[j] = xh
         nu[j] = v + e * xh
-        penalty += 0.5 * xh * xh
+        penalty += 0.5 * (xh - gj) * (xh - gj)
       }
     }
     for i in 0..<nBins where isStatBin[i] {
@@ -488,13 +502,14 @@ public final class NLL {
       wBin[i] = (isMasked[i] || (isStatBin[i] && floored[i])) ? 0 : (n > 0 ? 1 - n / nu[i] : 1)
       wErr[i] = 0
     }
-    // Barlow–Beeston-lite bins: F_j(v, e) = min_x [ν − n ln ν + ½x²], ν = v + e·x. Envelope:
-    // ∂F/∂v = 1 − n/ν, ∂F/∂e = (1 − n/ν)·x̂. When the minimum sits at ν = 0 (n = 0 and e² > v, where
-    // x̂ = −v/e and ν is floored), F = ½(v/e)²: ∂F/∂v = −x̂/e, ∂F/∂e = −x̂²/e.
+    // Barlow–Beeston-lite bins: F_j(v, e) = min_x [ν − n ln ν + ½(x − g)²], ν = v + e·x. Envelope:
+    // ∂F/∂v = 1 − n/ν, ∂F/∂e = (1 − n/ν)·x̂. When the minimum sits at ν = 0 (n = 0, where x̂ = −v/e
+    // and ν is floored), F = ½(x̂ − g)²: ∂F/∂v = −(x̂ − g)/e, ∂F/∂e = −x̂(x̂ − g)/e.
     for j in bbBins where eTot[j] > 0 && !isMasked[j] {
       if floored[j] {
-        wBin[j] = -xhat[j] / eTot[j]
-        wErr[j] = -xhat[j] * xhat[j] / eTot[j]
+        let d = xhat[j] - barlowBeestonGlobalObservables[j]
+        wBin[j] = -d / eTot[j]
+        wErr[j] = -xhat[j] * d / eTot[j]
       } else {
         wErr[j] = wBin[j] * xhat[j]
       }

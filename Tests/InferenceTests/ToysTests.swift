@@ -114,4 +114,25 @@ import Testing
     #expect(abs(mean - 1) < 4 * 120.0.squareRoot() / 20 / 2000.0.squareRoot())
     #expect(abs(sd / (120.0.squareRoot() / 20) - 1) < 0.06)
   }
+
+  /// Frequentist toys of a card with autoMCStats: each Barlow–Beeston-lite global observable is
+  /// drawn from N(x̂_j, 1) around the data's x̂_j (long exercise, 4000 toys: mean to 4 standard
+  /// errors, variance to 10%), and the prior mode leaves them at 0.
+  @Test func frequentistToysDrawBarlowBeestonGlobals() throws {
+    let dir = TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card")
+    let model = try CompiledModel.compile(try Datacard.parse(contentsOf: dir.appendingPathComponent("part3_combined.txt").path),
+                                          physics: DefaultPhysicsModel(), mass: 200)
+    let nll = try NLL(model: model)
+    let x = model.initialValues
+    _ = nll.expectedYields(at: x)
+    let xhat = nll.barlowBeestonValues, e = nll.barlowBeestonErrors
+    let j = try #require(e.indices.first { e[$0] > 0 && abs(xhat[$0]) > 0.05 })
+    let g = ToyGenerator(model: model, observed: nll.data, seed: 11)
+    let draws = (0..<4000).map { g.toy($0, at: x, nuisances: .frequentist, nll: nll).barlowBeestonGlobalObservables[j] }
+    let mean = draws.reduce(0, +) / 4000
+    let variance = draws.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 3999
+    #expect(abs(mean - xhat[j]) < 4 / 4000.0.squareRoot(), "\(mean) vs x̂ \(xhat[j])")
+    #expect(abs(variance - 1) < 0.1)
+    #expect(g.toy(0, at: x, nuisances: .prior, nll: nll).barlowBeestonGlobalObservables.allSatisfy { $0 == 0 })
+  }
 }
