@@ -428,7 +428,8 @@ extension EFTParametrisation {
     }
     let m = pois.count
     let isDiagonal = basis == nil
-    let scales = transform.enumerated().map { $0.element[$0.offset] }
+    // The diagonal case rescales each coefficient; a basis (m ≤ n columns) substitutes c = T φ.
+    let scales = isDiagonal ? transform.enumerated().map { $0.element[$0.offset] } : []
     var converted: [String: QuadraticForm] = [:]
     for (name, f) in forms {
       converted[name] = isDiagonal ? f.rescaled(scales) : f.substituted(transform, newCount: m)

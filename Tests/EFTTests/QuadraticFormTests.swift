@@ -166,6 +166,11 @@ func close(_ a: Double, _ b: Double, _ tol: Double = 1e-12) -> Bool {
   let phi = [0.7, -1.3]
   let c = [v1[0] * phi[0] + v2[0] * phi[1], v1[1] * phi[0] + v2[1] * phi[1]]
   #expect(close(model.scaling(channel: "any", process: "sig")!.value(at: phi), form.value(at: c)))
+  // With the threshold keeping one direction only: one POI, c = v1·φ (the model compiles with
+  // fewer POIs than coefficients).
+  let reduced = try p.compile(basis: one)
+  #expect(reduced.parameterNames == ["EV0"])
+  #expect(close(reduced.scaling(channel: "any", process: "sig")!.value(at: [0.9]), form.value(at: [v1[0] * 0.9, v1[1] * 0.9])))
   // Rotations given as φ = R c: T = R⁻¹ for square R.
   let r: [[Double]] = [[2, 1], [1, 1]]  // R⁻¹ = [[1, −1], [−1, 2]]
   let rot = try EFTBasis.combinations(
