@@ -282,4 +282,39 @@ if sink == 42 { print("") }
   print(String(format: "  2D scan c_HG × c_HW, 900 points: %.3f s", now() - t))
 }
 try demoSteps()
+
+/// Fit diagnostics and toys on H→4ℓ (18 channels, m4ℓ templates, autoMCStats), each against the
+/// best fit of the same process as baseline.
+func diagnosticsAndToys() throws {
+  let cards = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Datacards")
+  let model = try CompiledModel.compile(try Datacard.parse(contentsOf: cards.appendingPathComponent("hzz4l/hzz4l.txt").path))
+  let nll = try NLL(model: model)
+  let specs = model.parameters.map { ParameterSpec(name: $0.name, value: $0.initial, lower: $0.lower, upper: $0.upper, step: $0.step) }
+  print("Fit diagnostics and toys (Datacards/hzz4l/hzz4l.txt, \(model.binCount) bins, \(model.parameters.count) parameters):")
+  var t = now()
+  let best = Minimizer().minimize(nll, parameters: specs)
+  let tFit = now() - t
+  print(String(format: "  best fit (baseline): %.3f s", tFit))
+  t = now()
+  let cov = Minimizer().hesse(nll, at: best.x, parameters: specs).covariance
+  let floating = Array(specs.indices)
+  _ = try yieldTable(nll: nll, at: model.initialValues, distribution: .prefit(fixed: []), method: .linear)
+  _ = try yieldTable(nll: nll, at: best.x, distribution: .postfit(covariance: cov, floating: floating), method: .linear)
+  let tLin = now() - t
+  print(String(format: "  HESSE + pre-/post-fit yields, linear: %.3f s (%.1f× the fit)", tLin, tLin / tFit))
+  t = now()
+  _ = try yieldTable(nll: nll, at: best.x, distribution: .postfit(covariance: cov, floating: floating), method: .sampling(toys: 200, seed: 1))
+  let tSmp = now() - t
+  print(String(format: "  post-fit yields, 200 resampled parameter sets: %.3f s (%.1f× the fit)", tSmp, tSmp / tFit))
+  var x = model.initialValues
+  x[model.pois[0]] = 1
+  t = now()
+  let fits = try Toys.fit(generator: ToyGenerator(model: model, observed: nll.data, seed: 1), generating: x, nuisances: .prior,
+                          fixed: [], specs: specs, targets: model.pois, intervals: false, delta: 0.5, count: 100)
+  let tToys = now() - t
+  print(String(format: "  100 toys generated and fitted (2 threads): %.3f s wall, %.1f ms per toy (%.1f× the fit), %d converged",
+               tToys, 1000 * tToys / 100, tToys / 100 / tFit, fits.filter { $0.best.status.isConverged }.count))
+}
+try diagnosticsAndToys()
 if sink == 42 { print("") }
