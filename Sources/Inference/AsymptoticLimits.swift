@@ -389,15 +389,7 @@ public enum AsimovBuilder {
         }
         x = r.x
       }
-      var k = 0
-      for (i, p) in model.parameters.enumerated() {
-        switch p.constraint {
-        case .none, .flat: continue
-        default:
-          g[k] = x[i]
-          k += 1
-        }
-      }
+      g = model.globalObservableParameters.map { x[$0] }
     }
     var data = model.expectedYields(at: x)
     if fit {

@@ -39,34 +39,22 @@ public struct ToyGenerator: Sendable {
   /// The observed counts (used by `.frequentist` for the BB-lite conditional values).
   public let observed: [Double]
   public let seed: UInt64
+  /// The parameters with a global observable, and their nominal values (NLL order).
+  let constrained: [Int]
+  let nominalGlobals: [Double]
 
   public init(model: CompiledModel, observed: [Double], seed: UInt64) {
     self.model = model
     self.observed = observed
     self.seed = seed
-  }
-
-  /// The constrained parameters in the NLL's global-observable order (parameter order).
-  var constrained: [Int] {
-    model.parameters.indices.filter {
-      switch model.parameters[$0].constraint {
-      case .gaussian, .bifurcatedGaussian, .poisson: return true
-      case .none, .flat: return false
-      }
-    }
+    constrained = model.globalObservableParameters
+    nominalGlobals = model.nominalGlobalObservables
   }
 
   /// Toy `index` (0-based) generated at `x` (POIs at their generating values). `fixed`: parameters
   /// not drawn in `.prior` mode (frozen nuisances).
   public func toy(_ index: Int, at x: [Double], nuisances: ToyNuisances, fixed: Set<Int> = [], nll: NLL) -> ToyDataset {
     let rng = RandomStream(seed: seed &+ UInt64(index))
-    let nominalGlobals: [Double] = constrained.map {
-      switch model.parameters[$0].constraint {
-      case .gaussian(let m, _), .bifurcatedGaussian(let m, _, _): return m
-      case .poisson(let n): return n
-      case .none, .flat: return 0
-      }
-    }
     var p = x
     var globals = nominalGlobals
     var bbGlobals = [Double](repeating: 0, count: model.binCount)

@@ -95,7 +95,8 @@ public func yieldTable(
   case .linear:
     // Directions: (index, σ) for independent ones, or the covariance block.
     var idx: [Int] = []
-    var cov: [Double] = []
+    var cov: [Double] = []  // m×m, or the m variances when `diagonal` (pre-fit: independent)
+    var diagonal = false
     switch distribution {
     case .prefit(let fixed):
       for (i, p) in model.parameters.enumerated() where !fixed.contains(i) {
@@ -109,10 +110,7 @@ public func yieldTable(
         idx.append(i)
         cov.append(s * s)
       }
-      let m = idx.count
-      var full = [Double](repeating: 0, count: m * m)
-      for k in 0..<m { full[k * m + k] = cov[k] }
-      cov = full
+      diagonal = true
     case .postfit(let c, let floating):
       idx = floating
       let n = model.parameters.count
@@ -122,7 +120,7 @@ public func yieldTable(
     let m = idx.count
     var jac: [[Double]] = []
     for (k, i) in idx.enumerated() {
-      let s = cov[k * m + k].squareRoot()
+      let s = (diagonal ? cov[k] : cov[k * m + k]).squareRoot()
       guard s > 0 else {
         jac.append([Double](repeating: 0, count: central.count))
         continue
@@ -137,7 +135,11 @@ public func yieldTable(
     for q in 0..<central.count {
       var v = 0.0
       for k in 0..<m where jac[k][q] != 0 {
-        for l in 0..<m { v += jac[k][q] * cov[k * m + l] * jac[l][q] }
+        if diagonal {
+          v += jac[k][q] * jac[k][q] * cov[k]
+        } else {
+          for l in 0..<m { v += jac[k][q] * cov[k * m + l] * jac[l][q] }
+        }
       }
       variance[q] = max(v, 0)
     }

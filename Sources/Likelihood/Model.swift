@@ -206,6 +206,29 @@ public struct CompiledModel: Sendable {
   public var parameterNames: [String] { parameters.map(\.name) }
   public var initialValues: [Double] { parameters.map(\.initial) }
 
+  /// The parameters with a global observable (Gaussian, bifurcated Gaussian and gmN Poisson
+  /// constraints), in parameter order: the order of `NLL.globalObservables`.
+  public var globalObservableParameters: [Int] {
+    parameters.indices.filter {
+      switch parameters[$0].constraint {
+      case .gaussian, .bifurcatedGaussian, .poisson: return true
+      case .none, .flat: return false
+      }
+    }
+  }
+
+  /// The nominal global observables θ_In, aligned with `globalObservableParameters`: the Gaussian
+  /// and bifurcated means, the gmN counts N.
+  public var nominalGlobalObservables: [Double] {
+    globalObservableParameters.map {
+      switch parameters[$0].constraint {
+      case .gaussian(let m, _), .bifurcatedGaussian(let m, _, _): return m
+      case .poisson(let n): return n
+      case .none, .flat: return 0
+      }
+    }
+  }
+
   /// N_cp for every term at parameter values x.
   public func termYields(at x: [Double]) -> [Double] {
     terms.map { t in

@@ -48,6 +48,8 @@ import Testing
     #expect(abs(r.mean - mean) < 4 * (variance / 40000).squareRoot(), "\(r.mean) vs \(mean)")
     #expect(abs(r.variance / variance - 1) < 0.04, "\(r.variance) vs \(variance)")
     #expect(r.toys.allSatisfy { $0.globalObservables == [0] })
+    // The model's list of global observables is the NLL's (one definition of the order).
+    #expect(try NLL(model: m, data: [130]).globalObservables == m.nominalGlobalObservables && m.globalObservableParameters.count == 1)
     // Without systematics drawn: Poisson(120).
     let p = try Self.moments(g, at: x, .none, n: 40000)
     #expect(abs(p.mean - 120) < 4 * (120.0 / 40000).squareRoot())
