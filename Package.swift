@@ -34,9 +34,9 @@ let package = Package(
     .target(name: "Likelihood", dependencies: ["Datacard", "ROOTIO", "CGSL"]),
     .target(name: "EFT", dependencies: ["Likelihood", "Datacard", "ROOTIO", "CGSL", "CCompression"], exclude: ["FORMAT.md"]),
     .target(name: "Fit", dependencies: ["Likelihood", "EFT", "CGSL"]),
-    .target(name: "Inference", dependencies: ["Fit", "Likelihood", "Datacard", "CGSL"]),
-    .target(name: "InformationTrees", dependencies: ["EFT", "Datacard", "CCompression"]),
-    .target(name: "Plots", dependencies: ["CCairo"]),
+    .target(name: "Inference", dependencies: ["Fit", "Likelihood", "Datacard", "ROOTIO", "CGSL"]),
+    .target(name: "InformationTrees", dependencies: ["EFT", "Datacard", "ROOTIO", "CCompression"]),
+    .target(name: "Plots", dependencies: ["ROOTIO", "CCairo"]),
     .executableTarget(
       name: "recombine",
       dependencies: [

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import ROOTIO
 
 /// One job of a split scan: the global points `first...last` (inclusive, like
 /// `--firstPoint/--lastPoint`). `index` is the 0-based task number (Slurm array index, Condor ProcId).
@@ -384,16 +385,11 @@ public enum ScanJobFiles {
 }
 
 extension ScanJobFiles {
-  /// Writes a text file atomically (temporary file in the same directory, then rename(2)).
+  /// Writes a text file atomically (ROOTIO's `writeFileAtomically`; `executable`: mode 0755).
   public static func writeAtomically(_ text: String, to path: String, executable: Bool = false) throws {
-    let url = URL(fileURLWithPath: path)
-    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    try text.write(to: tmp, atomically: false, encoding: .utf8)
-    if executable { chmod(tmp.path, 0o755) }
-    guard rename(tmp.path, url.path) == 0 else {
-      let err = String(cString: strerror(errno))
-      try? FileManager.default.removeItem(at: tmp)
-      throw JobSplittingError("cannot write \(path): \(err)")
+    do { try writeFileAtomically(text, to: path, mode: executable ? 0o755 : 0o644) } catch let e as FileWriteError {
+      throw JobSplittingError(e.description)
     }
   }
+
 }

@@ -4,6 +4,7 @@
 
 import Datacard
 import Foundation
+import ROOTIO
 
 // MARK: - gzip (Datacard's zlib wrapper, with BIT's error type)
 
@@ -23,20 +24,11 @@ public func readMaybeGzip(_ path: String) throws -> [UInt8] {
   return bytes
 }
 
-/// Writes `bytes` atomically: to a temporary file in the same directory, then rename(2).
-/// Paths ending in `.gz` are gzip-compressed.
+/// Writes `bytes` atomically (ROOTIO's `writeFileAtomically`). Paths ending in `.gz` are
+/// gzip-compressed.
 public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
   let payload = path.hasSuffix(".gz") ? try deflateData(bytes) : bytes
-  let url = URL(fileURLWithPath: path)
-  let dir = url.deletingLastPathComponent().path
-  let tmp = dir + "/." + url.lastPathComponent + ".tmp\(getpid())"
-  guard FileManager.default.createFile(atPath: tmp, contents: Data(payload)) else {
-    throw BITError("cannot write \(tmp)")
-  }
-  if rename(tmp, path) != 0 {
-    unlink(tmp)
-    throw BITError("cannot rename \(tmp) to \(path): \(String(cString: strerror(errno)))")
-  }
+  do { try writeFileAtomically(payload, to: path) } catch let e as FileWriteError { throw BITError(e.description) }
 }
 
 // MARK: - CSV tables

@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import ROOTIO
 
 
 /// The contour lines of one level.
@@ -85,15 +86,7 @@ public func contoursJSON(_ contours: [Contour]) throws -> String {
   return String(decoding: try e.encode(contours), as: UTF8.self)
 }
 
-/// Writes text atomically (temporary file in the same directory, then rename(2)).
+/// Writes text atomically (ROOTIO's `writeFileAtomically`), as a `PlotError` on failure.
 public func writeAtomically(_ text: String, to path: String) throws {
-  let url = URL(fileURLWithPath: path)
-  let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
-  guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
-    throw PlotError("cannot write '\(path)'")
-  }
-  guard rename(tmp, path) == 0 else {
-    let e = String(cString: strerror(errno)); unlink(tmp)
-    throw PlotError("cannot write '\(path)': \(e)")
-  }
+  do { try writeFileAtomically(text, to: path) } catch let e as FileWriteError { throw PlotError(e.description) }
 }

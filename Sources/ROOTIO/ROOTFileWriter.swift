@@ -107,7 +107,7 @@ public final class ROOTFileWriter {
   /// - Throws: `ROOTIOError` if the file cannot be written.
   public func write(to path: String) throws {
     let name = URL(fileURLWithPath: path).lastPathComponent
-    try writeAtomically(try fileBytes(fileName: name), to: path)
+    try writeFileAtomically(try fileBytes(fileName: name), to: path)
   }
 
   // MARK: - Layout
@@ -414,36 +414,6 @@ struct FNV1a {
   }
 }
 
-/// Writes `bytes` to a temporary file next to `path` (mode 0644), then renames it over `path`.
-func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-  func fail(_ what: String) -> ROOTIOError {
-    ROOTIOError(file: path, message: "\(what): \(String(cString: strerror(errno)))")
-  }
-  let url = URL(fileURLWithPath: path)
-  let directory = url.deletingLastPathComponent().path
-  var template = Array((directory + "/." + url.lastPathComponent + ".tmp-XXXXXX").utf8CString)
-  let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-  guard fd >= 0 else { throw fail("cannot create a temporary file in \(directory)") }
-  let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-  var ok = false
-  defer { if !ok { unlink(temporary) } }
-  do {
-    defer { close(fd) }
-    var written = 0
-    while written < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw fail("cannot write \(temporary)")
-      }
-      written += n
-    }
-    guard fchmod(fd, 0o644) == 0 else { throw fail("cannot set the mode of \(temporary)") }
-    guard fsync(fd) == 0 else { throw fail("cannot flush \(temporary)") }
-  }
-  guard rename(temporary, path) == 0 else { throw fail("cannot rename \(temporary) to \(path)") }
-  ok = true
-}
 
 /// Writes `histograms` (each under its `"dir/sub/name"` path, in this order) into a new ROOT file at `path`,
 /// atomically. See `ROOTFileWriter`.

@@ -7,6 +7,7 @@
 import ArgumentParser
 import Fit
 import Foundation
+import ROOTIO
 import Inference
 import Likelihood
 

@@ -7,6 +7,7 @@ import Datacard
 import EFT
 import Fit
 import Foundation
+import ROOTIO
 import Likelihood
 
 
@@ -211,18 +212,6 @@ func writeCSV(_ header: [String], _ rows: [[Double]], to path: String) throws {
   try writeFileAtomically(s, to: path)
 }
 
-/// Writes a file atomically with POSIX rename(2): a temporary file in the same directory, then
-/// rename over the target (which may exist).
-func writeFileAtomically(_ text: String, to path: String) throws {
-  let url = URL(fileURLWithPath: path)
-  let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-  try text.write(to: tmp, atomically: false, encoding: .utf8)
-  guard rename(tmp.path, url.path) == 0 else {
-    let err = String(cString: strerror(errno))
-    try? FileManager.default.removeItem(at: tmp)
-    throw LikelihoodError("cannot write \(path): \(err)")
-  }
-}
 
 /// Runs `body`, turning errors into a one-line message and exit code 1.
 func runReportingErrors(_ body: () throws -> Void) throws {

@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import Foundation
+import ROOTIO
 import Plots
 
 struct SummaryCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datacard
 import Foundation
+import ROOTIO
 
 struct Validate: ParsableCommand {
   static let configuration = CommandConfiguration(

@@ -194,9 +194,11 @@ import Testing
     #expect(throws: ROOTIOError.self) {
       try writer.add(Self.histogram("h", title: "", edges: [0, 1, 2], contents: [0, 1, 2, 0], sumw2: [1]), at: "x")
     }
-    #expect(throws: ROOTIOError.self) {
+    // An unwritable path names the file and leaves nothing behind.
+    let e = #expect(throws: FileWriteError.self) {
       try writeROOTFile(path: "/nonexistent-dir/x.root", histograms: [("h", good)])
     }
+    #expect(e?.path == "/nonexistent-dir/x.root" && e?.message.contains("No such file or directory") == true)
     // A failed add leaves the writer usable.
     try writer.add(good, at: "x")
     #expect(try ROOTFile(bytes: writer.fileBytes(fileName: "t.root"), path: "t").allHistogramPaths() == ["d/h", "x"])
