@@ -15,8 +15,8 @@ PDF="$SHARED/reference/bit/zh-pdf-tables"
 "$BIN" bit bin "$OUT/model.json" "$OUT/bin.npz" --score t_cHW -n 8 --method fisher --signal-yield 2000 --lnN lumi=1.025 -o "$OUT/bit.txt"
 "$BIN" bit bin "$OUT/model.json" "$OUT/bin.npz" --feature pT -n 8 --method equal-yield --signal-yield 2000 --lnN lumi=1.025 -o "$OUT/ptz.txt"
 for card in bit ptz; do
-  "$BIN" fit "$OUT/$card.txt" --physics-model eft --eft "$OUT/${card}_eft.json" -P cHW -t -1 --algo singles
+  "$BIN" fit "$OUT/$card.txt" --physics-model eft --eft "$OUT/${card}_eft.json" -P cHW -t -1 --expectSignal 1 --algo singles
 done
-"$BIN" scan "$OUT/bit.txt" --physics-model eft --eft "$OUT/bit_eft.json" -P cHW --points 40 -t -1 --csv "$OUT/scan_bit.csv"
-"$BIN" scan "$OUT/ptz.txt" --physics-model eft --eft "$OUT/ptz_eft.json" -P cHW --points 40 -t -1 --csv "$OUT/scan_ptz.csv"
+"$BIN" scan "$OUT/bit.txt" --physics-model eft --eft "$OUT/bit_eft.json" -P cHW --points 40 -t -1 --expectSignal 1 --csv "$OUT/scan_bit.csv"
+"$BIN" scan "$OUT/ptz.txt" --physics-model eft --eft "$OUT/ptz_eft.json" -P cHW --points 40 -t -1 --expectSignal 1 --csv "$OUT/scan_ptz.csv"
 "$BIN" plot scan "$OUT/scan_bit.csv" --main-label "BIT categories" --other "$OUT/scan_ptz.csv:p_T(Z) bins" -o "$OUT/scan_cHW.png"

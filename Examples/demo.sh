@@ -86,7 +86,7 @@ done
 for ch in hzz4l:hzz4l/hzz4l.txt:hzz4l/hzz4l_eft.json zhbit:zh-bit/zhbit.txt:zh-bit/zhbit_eft.json \
           combined3:combination_zh.txt:combination_zh_eft.json; do
   IFS=: read -r name card eft <<< "$ch"
-  "$BIN" scan "$card" --physics-model eft --eft "$eft" -P chwXE2 --setParameterRanges chwXE2=-100,100 -t -1 \
+  "$BIN" scan "$card" --physics-model eft --eft "$eft" -P chwXE2 --setParameterRanges chwXE2=-100,100 -t -1 --expectSignal 1 \
     --points 40 --csv "$OUT/scan_chwXE2_asimov_${name}.csv" 2> /dev/null
 done
 "$BIN" plot scan "$OUT/scan_chwXE2_asimov_combined3.csv" --main-label "H→4ℓ + ttH + ZH (BIT)" \
@@ -102,7 +102,7 @@ done
   --x-title "c_HG × 10³" --y-title "c_HW × 10²" \
   --right-label "138 fb^{−1} (13 TeV), pseudo-data" --contours "$OUT/contours_chg_chw.json" -o "$OUT/scan2d_chg_chw.png" | sed -n '1,3p'
 # The c_HW - c_HWB plane closes only with the ZH channel (three-channel combination, Asimov).
-"$BIN" scan combination_zh.txt --physics-model eft --eft combination_zh_eft.json -P chwXE2 -P chwbXE2 -t -1 \
+"$BIN" scan combination_zh.txt --physics-model eft --eft combination_zh_eft.json -P chwXE2 -P chwbXE2 -t -1 --expectSignal 1 \
   --setParameterRanges chwXE2=-100,50:chwbXE2=-160,160 --points 1600 --csv "$OUT/scan2d_chw_chwb_asimov.csv" 2> /dev/null
 "$BIN" plot contour "$OUT/scan2d_chw_chwb_asimov.csv" --x-title "c_HW × 10²" --y-title "c_HWB × 10²" \
   --right-label "H→4ℓ + ttH + ZH (BIT), Asimov" --contours "$OUT/contours_chw_chwb.json" -o "$OUT/scan2d_chw_chwb.png" | sed -n '1,3p'

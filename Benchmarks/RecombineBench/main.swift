@@ -208,7 +208,7 @@ try bitBench()
   let model = try CompiledModel.compile(card, physics: EFTPhysicsModel(model: eft))
   let build = now() - t0
   var setup = FitSetup(model: model)
-  let data = setup.makeAsimov(model: model, expectSignal: nil)
+  let data = setup.makeAsimov(model: model, expectSignal: 1)
   let nll = try NLL(model: model, data: data)
   let specs = model.parameters.indices.map {
     ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0], fixed: setup.fixed[$0], step: model.parameters[$0].step)

@@ -20,8 +20,10 @@ import Likelihood
 /// The NLL profiled over every floating parameter but the POI: f(μ) = min_θ NLL(μ, θ).
 ///
 /// Each conditional fit starts from the previous conditional solution (Combine's `fitFix`
-/// snapshot), seeded with the free fit's covariance; if that fit fails it is repeated from the free
-/// best fit, and the lower of the two minima is kept.
+/// snapshot), seeded with the free fit's covariance; every fit after the first (and a failed
+/// first one) is repeated from the free best fit and the lower of the two minima is kept, so a
+/// chain that wandered into another minimum cannot carry it along (this doubles the fits; the
+/// limits agree with Combine's to ≤ 0.07% with it).
 public final class ProfiledNLL {
   public let nll: NLL
   public let poi: Int
@@ -391,10 +393,12 @@ public enum AsimovBuilder {
       }
       g = model.globalObservableParameters.map { x[$0] }
     }
-    var data = model.expectedYields(at: x)
+    let data: [Double]
     if fit {
       data = nll.expectedYields(at: x)  // with the BB-lite x̂ of the data
       bbGlobals = nll.barlowBeestonValues
+    } else {
+      data = model.expectedYields(at: x)
     }
     return .success(Asimov(data: data, globalObservables: g, barlowBeestonGlobalObservables: bbGlobals, parameters: x))
   }

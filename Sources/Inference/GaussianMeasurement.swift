@@ -200,7 +200,9 @@ public struct GaussianMeasurementChannel: Sendable {
     do { file = try JSONDecoder().decode(GaussianMeasurementFile.self, from: data) } catch {
       throw LikelihoodError("'\(path)' is not a Gaussian-measurement file: \(error)")
     }
-    return try GaussianMeasurementChannel(file)
+    do { return try GaussianMeasurementChannel(file) } catch let e as LikelihoodError {
+      throw LikelihoodError("\(path): \(e.message)")
+    }
   }
 
   public init(_ f: GaussianMeasurementFile) throws {
@@ -302,6 +304,17 @@ public struct GaussianMeasurementChannel: Sendable {
       theoryCovariance = (0..<(n * n)).map { s[$0 / n] * r[$0] * s[$0 % n] }
     } else {
       theoryCovariance = nil
+    }
+    // The measurements' correlation must be a correlation matrix (positive definite), and so must
+    // the total covariance at the symmetrised widths (a singular theory correlation, e.g. fully
+    // correlated bins, is fine as long as the sum is definite).
+    do { _ = try choleskyFactor(correlation, n) } catch {
+      throw LikelihoodError("correlation is not positive definite: not a valid correlation matrix")
+    }
+    let d = (0..<n).map { (minus[$0] + plus[$0]) / 2 }
+    let total = (0..<(n * n)).map { d[$0 / n] * correlation[$0] * d[$0 % n] + (theoryCovariance?[$0] ?? 0) }
+    do { _ = try choleskyFactor(total, n) } catch {
+      throw LikelihoodError("the covariance (correlation and theory) is not positive definite")
     }
   }
 

@@ -105,9 +105,20 @@ public enum GridScan {
     let grids = zip(axes, perAxis).map { k, n in axisValues(lower: specs[k].lower, upper: specs[k].upper, count: n, alignEdges: options.alignEdges) }
     let all = gridPoints(axes: grids)
     let first = max(0, options.firstPoint ?? 0), last = min(all.count - 1, options.lastPoint ?? all.count - 1)
-    guard first <= last else { return [] }
+    guard first <= last else {
+      throw LikelihoodError("--firstPoint \(options.firstPoint ?? 0) --lastPoint \(options.lastPoint ?? all.count - 1) select no point of the \(all.count)-point grid (0…\(all.count - 1))")
+    }
 
-    let fingerprint = "axes=\(axes.map { specs[$0].name }) grid=\(grids) n=\(model.parameters.count)"
+    // A checkpoint is resumed only by the same scan: same grid, data, global observables,
+    // parameter settings and best fit (FNV-1a of their bit patterns).
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    func mix(_ v: Double) { h = (h ^ v.bitPattern) &* 0x100_0000_01b3 }
+    for v in data { mix(v) }
+    for v in globalObservables ?? [] { mix(v) }
+    for p in specs { for v in [p.value, p.lower, p.upper, p.fixed ? 1 : 0] { mix(v) } }
+    for v in best.x { mix(v) }
+    mix(best.fval)
+    let fingerprint = "axes=\(axes.map { specs[$0].name }) grid=\(grids) n=\(model.parameters.count) inputs=\(String(h, radix: 16))"
     var done: [Int: ScanPoint] = [:]
     var log: FileHandle? = nil
     if let cp = options.checkpoint {

@@ -202,6 +202,13 @@ public struct ScanJobManifest: Codable, Sendable, Equatable {
   }
 
   public var perAxis: [Int] { axes.map(\.values.count) }
+
+  /// Whether the chunk outputs of `other` are this plan's: same arguments, grid or toys, chunks and
+  /// working directory (the job mode, executable and submission settings do not matter).
+  public func producesSameOutputs(as other: ScanJobManifest) -> Bool {
+    scanArguments == other.scanArguments && axes == other.axes && toys == other.toys && chunks == other.chunks
+      && workingDirectory == other.workingDirectory && taskName == other.taskName
+  }
   public var manifestName: String { taskName + ".manifest.json" }
   public func path(_ name: String) -> String { (jobDirectory as NSString).appendingPathComponent(name) }
   /// A chunk's output: `NAME.POINTS.A.B.csv` (scans), `NAME.TOYS.A.B.csv` (toy studies).
@@ -350,6 +357,14 @@ public enum ScanJobFiles {
   @discardableResult
   public static func write(_ m: ScanJobManifest, options: Options = Options()) throws -> [String] {
     try FileManager.default.createDirectory(atPath: m.jobDirectory, withIntermediateDirectories: true)
+    // Outputs of an earlier, different plan under the same name would be taken for this one's
+    // (interactive mode skips finished tasks; the merge reads what is there): refuse.
+    if let old = try? ScanJobManifest.read(m.path(m.manifestName)), !old.producesSameOutputs(as: m) {
+      let stale = old.chunks.map(old.outputPath).filter { FileManager.default.fileExists(atPath: $0) || FileManager.default.fileExists(atPath: $0 + ".partial") }
+      if !stale.isEmpty {
+        throw JobSplittingError("\(m.path(m.manifestName)) plans a different \(old.toys == nil ? "scan" : "toy study") whose outputs are still there (\(stale.count) files, e.g. \(stale[0])): remove them, or use another --job-dir or --task-name")
+      }
+    }
     var written: [String] = []
     try writeAtomically(try m.encoded(), to: m.path(m.manifestName))
     written.append(m.path(m.manifestName))

@@ -15,6 +15,23 @@ final class RandomStream {
     gsl_rng_set(UnsafePointer(rng), UInt(truncatingIfNeeded: seed))
   }
 
+  /// The stream of item `index` of a study seeded with `seed` (toy i of `-s SEED`): mt19937 takes a
+  /// 32-bit seed, derived here by SplitMix64 mixing of (seed, index), so that studies with nearby
+  /// seeds share no items (with seed + index, `-s 1` and `-s 2` would share all but one toy), all
+  /// 64 bits of the seed count, and an item does not depend on threads or job splitting. Two items
+  /// of 10⁵ collide with probability ≈ 10⁵²/2³³ ≈ 1 (one repeated toy in 10⁵, harmless).
+  convenience init(seed: UInt64, index: UInt64) {
+    func mix(_ v: UInt64) -> UInt64 {
+      var z = v &+ 0x9E37_79B9_7F4A_7C15
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+    let h = mix(mix(seed) ^ index)
+    let s32 = UInt64(UInt32(truncatingIfNeeded: h ^ (h >> 32)))
+    self.init(seed: s32 == 0 ? 1 : s32)  // GSL replaces seed 0 by 4357
+  }
+
   deinit { gsl_rng_free(UnsafeMutablePointer(rng)) }
 
   /// Uniform in [0, 1).
@@ -44,6 +61,14 @@ final class RandomStream {
       return uniform() * (lo + hi) < lo ? m - lo * z : m + hi * z
     case .poisson(let n): return gamma(n + 1)
     case .none, .flat: return nil
+    }
+  }
+
+  /// Draws every constrained parameter of `model` not in `fixed` from its constraint pdf (`draw`),
+  /// in parameter order, into `x`; the others keep their values.
+  func drawConstrained(_ model: CompiledModel, into x: inout [Double], fixed: Set<Int>) {
+    for (i, p) in model.parameters.enumerated() where !fixed.contains(i) {
+      if let v = draw(p.constraint) { x[i] = v }
     }
   }
 }

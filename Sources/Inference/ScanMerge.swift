@@ -87,6 +87,7 @@ public struct ScanMergeResult: Sendable {
 public enum ScanMerge {
   /// Merges the chunk outputs planned in `manifest` (those that exist) and lists what is missing.
   public static func merge(manifest: ScanJobManifest) throws -> ScanMergeResult {
+    guard manifest.toys == nil else { return try mergeToys(manifest: manifest) }
     var inputs: [(String, ScanTable)] = []
     var absent: [String] = []
     for c in manifest.chunks {

@@ -31,22 +31,26 @@ public struct ToyDataset: Sendable, Equatable {
   public var barlowBeestonGlobalObservables: [Double]
 }
 
-/// Generates toys of one model. Each toy i is generated from its own stream, seeded with
-/// seed + i, so a toy is the same whatever the order, the threads, or the job it runs in
-/// (Combine's `-s SEED` with jobs that use successive seeds).
+/// Generates toys of one model. Each toy i is generated from its own stream, seeded from (seed, i)
+/// (`RandomStream(seed:index:)`), so a toy is the same whatever the order, the threads, or the job
+/// it runs in, and studies with different seeds (`-s 1`, `-s 2`, … as combineTool uses) share no toys.
 public struct ToyGenerator: Sendable {
   public let model: CompiledModel
   /// The observed counts (used by `.frequentist` for the BB-lite conditional values).
   public let observed: [Double]
   public let seed: UInt64
+  /// Whether the signal+background model generates (else the background-only one, every signal
+  /// process dropped: Combine without --expectSignal/--setParameters).
+  public let signal: Bool
   /// The parameters with a global observable, and their nominal values (NLL order).
   let constrained: [Int]
   let nominalGlobals: [Double]
 
-  public init(model: CompiledModel, observed: [Double], seed: UInt64) {
+  public init(model: CompiledModel, observed: [Double], seed: UInt64, signal: Bool = true) {
     self.model = model
     self.observed = observed
     self.seed = seed
+    self.signal = signal
     constrained = model.globalObservableParameters
     nominalGlobals = model.nominalGlobalObservables
   }
@@ -54,7 +58,7 @@ public struct ToyGenerator: Sendable {
   /// Toy `index` (0-based) generated at `x` (POIs at their generating values). `fixed`: parameters
   /// not drawn in `.prior` mode (frozen nuisances).
   public func toy(_ index: Int, at x: [Double], nuisances: ToyNuisances, fixed: Set<Int> = [], nll: NLL) -> ToyDataset {
-    let rng = RandomStream(seed: seed &+ UInt64(index))
+    let rng = RandomStream(seed: seed, index: UInt64(index))
     var p = x
     var globals = nominalGlobals
     var bbGlobals = [Double](repeating: 0, count: model.binCount)
@@ -63,16 +67,14 @@ public struct ToyGenerator: Sendable {
     nll.setBarlowBeestonGlobalObservables(bbGlobals)
     switch nuisances {
     case .none:
-      nu = nll.expectedYields(at: p, barlowBeeston: false)
+      nu = nll.expectedYields(at: p, barlowBeeston: false, signal: signal)
     case .prior:
-      for (i, par) in model.parameters.enumerated() where !fixed.contains(i) {
-        if let v = rng.draw(par.constraint) { p[i] = v }
-      }
-      nu = nll.expectedYields(at: p, barlowBeeston: false)
+      rng.drawConstrained(model, into: &p, fixed: fixed)
+      nu = nll.expectedYields(at: p, barlowBeeston: false, signal: signal)
       let e = nll.barlowBeestonErrors
       for j in nu.indices where e[j] > 0 { nu[j] += e[j] * rng.normal() }
     case .frequentist:
-      nu = nll.expectedYields(at: p, barlowBeeston: true)
+      nu = nll.expectedYields(at: p, barlowBeeston: true, signal: signal)
       let xhat = nll.barlowBeestonValues, e = nll.barlowBeestonErrors
       for j in bbGlobals.indices where e[j] > 0 { bbGlobals[j] = xhat[j] + rng.normal() }
       for (k, i) in constrained.enumerated() {

@@ -162,9 +162,7 @@ public func yieldTable(
       var p = x
       switch distribution {
       case .prefit(let fixed):
-        for (i, par) in model.parameters.enumerated() where !fixed.contains(i) {
-          if let v = rng.draw(par.constraint) { p[i] = v }
-        }
+        rng.drawConstrained(model, into: &p, fixed: fixed)
       case .postfit:
         let m = floating.count
         let z = (0..<m).map { _ in normal() }

@@ -144,18 +144,24 @@ public struct FitSetup: Sendable {
     for k in pois where !keep.contains(k) { fixed[k] = true }
   }
 
-  /// `-t -1 [--expectSignal X]`: the Asimov dataset ν(values), generated with a POI literally named
-  /// `r` set to `expectSignal` — default 0 (background only) unless `r` was given explicitly in
-  /// `--setParameters` and no `--expectSignal` was passed (§4.4). Nuisances stay at their current
-  /// values (gmN at N+1). The POI keeps that value as the fit's starting point.
+  /// `-t -1 [--expectSignal X]`: the Asimov dataset, generated as Combine does (§4.4,
+  /// `Combine.cc`): with the signal+background model at `values` if `--expectSignal` or any
+  /// `--setParameters` was given, else with the background-only model (every signal process
+  /// dropped — for the default model that is r = 0). A POI literally named `r` is set to
+  /// `expectSignal` (default 0) unless `r` was given in `--setParameters` and no `--expectSignal`
+  /// was passed. Nuisances stay at their current values (gmN at N+1). The POI keeps that value as
+  /// the fit's starting point.
   public mutating func makeAsimov(model: CompiledModel, expectSignal: Double?) -> [Double] {
-    applyExpectSignal(model: model, expectSignal)
-    return model.expectedYields(at: values)
+    let signal = applyExpectSignal(model: model, expectSignal)
+    if signal { return model.expectedYields(at: values) }
+    return model.expectedYields(at: values, signal: false)
   }
 
-  /// Sets a POI literally named `r` to the generating value of Asimov datasets and toys:
-  /// `expectSignal`, else 0 unless `r` was set explicitly (`--setParameters`).
-  public mutating func applyExpectSignal(model: CompiledModel, _ expectSignal: Double?) {
+  /// Prepares the generating values of Asimov datasets and toys (see `makeAsimov`): sets a POI
+  /// named `r`, and returns whether the signal+background model generates (`--expectSignal` or
+  /// `--setParameters` given) rather than the background-only one.
+  @discardableResult
+  public mutating func applyExpectSignal(model: CompiledModel, _ expectSignal: Double?) -> Bool {
     if let r = indexOf["r"], model.pois.contains(r) {
       if let s = expectSignal {
         values[r] = s
@@ -163,6 +169,7 @@ public struct FitSetup: Sendable {
         values[r] = 0
       }
     }
+    return expectSignal != nil || !explicitlySet.isEmpty
   }
 }
 

@@ -256,10 +256,11 @@ public struct CompiledModel: Sendable {
   }
 
   /// ν_i for every flat bin at parameter values x (templates morphed; Barlow–Beeston terms at
-  /// their nominal value 0, as for an Asimov dataset).
-  public func expectedYields(at x: [Double]) -> [Double] {
+  /// their nominal value 0, as for an Asimov dataset); with `signal: false` the background-only
+  /// model's (every signal process dropped, Combine's `ModelConfig_bonly`).
+  public func expectedYields(at x: [Double], signal: Bool = true) -> [Double] {
     guard let nll = try? NLL(model: self, data: [Double](repeating: 0, count: binCount)) else { return [] }
-    return nll.expectedYields(at: x, barlowBeeston: false)
+    return nll.expectedYields(at: x, barlowBeeston: false, signal: signal)
   }
 }
 

@@ -19,7 +19,7 @@ public let templateFloor = 1e-9
 
 /// The negative log-likelihood of a `CompiledModel` given data, up to a constant:
 ///
-///     NLL(θ) = Σ_i [ ν_i − n_i − n_i·ln(ν_i/n_i) ]  +  Σ_k −ln C_k(θ_k)  +  Σ_j ½ x̂_j²
+///     NLL(θ) = Σ_i [ ν_i − n_i − n_i·ln(ν_i/n_i) ]  +  Σ_k −ln C_k(θ_k)  +  Σ_j ½ (x̂_j − g_j)²
 ///
 /// with ν_i = Σ_p N_p(θ)·T_pi(θ) (+ autoMCStats terms). The Poisson part is −ln Pois(n_i; ν_i)
 /// minus its value at ν_i = n_i (the saturated-offset form, §3.8: ≈ 0 near a good fit, no
@@ -33,16 +33,18 @@ public let templateFloor = 1e-9
 /// T = T⁰ + ΣΔ (shapeN: exp(ln T⁰ + ΣΔ) rescaled to ΣT⁰) floored at 1e-9.
 ///
 /// autoMCStats (§3.5): in every Barlow–Beeston-lite bin, ν_j = v_j + e_j·x̂_j with v_j = Σ_p N_p T_pj,
-/// e_j = √Σ_p (N_p e_pj)², and x̂_j the closed-form minimum of ν − n ln ν + ½x² (quadratic
-/// x² + b x + c = 0, b = e + v/e, c = v − n; the larger root), so x_j is profiled exactly at every
-/// evaluation, as Combine's analytic minimisation does; then ν_j ← max(ν_j, 1e-9).
+/// e_j = √Σ_p (N_p e_pj)², and x̂_j the closed-form minimum of ν − n ln ν + ½(x − g)² with g_j the
+/// BB-lite global observable (0 unless set; quadratic x² + b x + c = 0, b = e + v/e − g,
+/// c = v − n − g·v/e; the larger root), so x_j is profiled exactly at every evaluation, as Combine's
+/// analytic minimisation does; then ν_j ← max(ν_j, 1e-9).
 ///
 /// Gradient (analytic, envelope theorem for x̂): ∂NLL/∂ν_i = 1 − n_i/ν_i; ∂N_p/∂θ_j = N_p·ln κ_j
 /// (lnN), N_p·d(θL)/dθ (asymmetric lnN and shape normalisation), Π_{f≠j} x_f (factors);
 /// ∂T_i/∂θ_s through the morph, the floor and the renormalisation; ∂e_j/∂N_p = N_p e_pj²/e_j.
 ///
 /// Evaluations do not allocate: all scratch space is preallocated. Not thread-safe (one instance
-/// per thread). If some ν_i ≤ 0 in a bin with n_i > 0 the value is +∞ (the minimiser backs off).
+/// per thread). If some ν_i ≤ 0 in a bin with n_i > 0, or ν_i < 0 in an empty bin, the value is +∞
+/// (the minimiser backs off; a negative expectation is not a Poisson mean, as RooPoisson's NaN).
 ///
 /// It has exactly the `value` / `valueAndGradient` of Fit's `ObjectiveFunction`; conformance is
 /// declared where both modules are visible (`extension NLL: ObjectiveFunction {}`).
@@ -369,7 +371,8 @@ public final class NLL {
     }
   }
 
-  /// Fills termE, termN, templates, nu (with autoMCStats terms); returns the ½x̂² penalty.
+  /// Fills termE, termN, templates, nu (with autoMCStats terms); returns the Σ ½(x̂ − g)² penalty.
+  /// Without `barlowBeeston` the BB-lite x̂_j are set to 0 (so `barlowBeestonValues` says so).
   @inline(__always)
   private func computeYields(_ x: UnsafeBufferPointer<Double>, derivatives: Bool, barlowBeeston: Bool = true) -> Double {
     for i in 0..<nBins {
@@ -414,6 +417,9 @@ public final class NLL {
       nu[ppFlatBin[k]] += x[ppParam[k]] * ppError[k] * termN[ppTerm[k]]
     }
     var penalty = 0.0
+    if !barlowBeeston {
+      for j in bbBins { xhat[j] = 0 }
+    }
     if barlowBeeston {
       for j in bbBins where !isMasked[j] {
         let v = nu[j], e = err2[j].squareRoot()
@@ -450,6 +456,7 @@ public final class NLL {
         if !(v > 0) { return .infinity }
         sum += v - n - n * Foundation.log(v / n)
       } else {
+        if v < 0 { return .infinity }
         sum += v
       }
     }
@@ -637,6 +644,19 @@ public final class NLL {
   public func expectedYields(at x: [Double], barlowBeeston: Bool = true) -> [Double] {
     _ = x.withUnsafeBufferPointer { computeYields($0, derivatives: false, barlowBeeston: barlowBeeston) }
     return Array(UnsafeBufferPointer(start: nu.baseAddress, count: nBins))
+  }
+
+  /// As ``expectedYields(at:barlowBeeston:)``; with `signal: false` the background-only model's
+  /// yields: the sum over the background terms (`termYields`) plus the BB-lite shifts.
+  public func expectedYields(at x: [Double], barlowBeeston: Bool, signal: Bool) -> [Double] {
+    if signal { return expectedYields(at: x, barlowBeeston: barlowBeeston) }
+    let (rows, bb) = termYields(at: x, barlowBeeston: barlowBeeston)
+    var out = bb
+    for (t, row) in rows.enumerated() where !model.terms[t].isSignal {
+      let first = termFirstBin[t]
+      for i in row.indices { out[first + i] += row[i] }
+    }
+    return out
   }
 
   /// Yields per yield term (one (channel, process) pair, in `model.terms` order) and bin at x:

@@ -52,6 +52,9 @@ public struct StackPlotInput: Sendable {
   public var logY: Bool = false
   /// Signals as unfilled step lines at their place on top of the backgrounds, instead of filled.
   public var signalAsLine: Bool = false
+  /// The yields are per unit of the x axis (divided by the bin widths): the ratio panel's
+  /// "negligible bin" cut then applies to the counts, total·width.
+  public var dividedByBinWidth: Bool = false
   /// Labels and size; with a ratio panel the figure is 30% taller than `style.height`.
   public var style = PlotStyle()
 
@@ -194,15 +197,18 @@ public struct StackRatioBin: Sendable, Equatable {
 }
 
 /// Data / prediction per bin: value = dataᵢ/totalᵢ, errors = (data errors)ᵢ/totalᵢ, band =
-/// totalErrorᵢ/totalᵢ; bins with totalᵢ ≤ 0 or below 10⁻³·max(total) are left out. Empty without data.
+/// totalErrorᵢ/totalᵢ; bins with totalᵢ ≤ 0 or with fewer than 10⁻³ of the largest bin's predicted
+/// events are left out. Empty without data.
 public func stackRatio(_ input: StackPlotInput) -> [StackRatioBin] {
   guard let d = input.data, let (lo, hi) = stackDataErrors(input) else { return [] }
   // Bins whose prediction is below 10⁻³ of the largest one carry no visible information and
-  // would only stretch the panel (an empty tail bin: ratio 0 with a huge error bar).
-  let floor = 1e-3 * (input.total.max() ?? 0)
+  // would only stretch the panel (an empty tail bin: ratio 0 with a huge error bar). Compared in
+  // counts: with yields per unit width, total·width.
+  let counts = (0..<input.bins).map { input.total[$0] * (input.dividedByBinWidth ? input.edges[$0 + 1] - input.edges[$0] : 1) }
+  let floor = 1e-3 * (counts.max() ?? 0)
   return (0..<input.bins).compactMap { i in
     let t = input.total[i]
-    guard t > 0, t >= floor else { return nil }
+    guard t > 0, counts[i] >= floor else { return nil }
     return StackRatioBin(bin: i, value: d[i] / t, errorLow: lo[i] / t, errorHigh: hi[i] / t, band: input.totalError[i] / t)
   }
 }

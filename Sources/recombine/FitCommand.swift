@@ -44,6 +44,9 @@ struct FitCommand: ParsableCommand {
       let prep = try PreparedFit(model, allowToys: true)
       if let k = splitToys {
         guard let n = prep.toys else { throw LikelihoodError("--split-toys needs -t N (N > 0)") }
+        // Checked before anything is planned: every job would fail on these.
+        if json != nil || plot != nil { throw LikelihoodError("--json and --plot describe one fit; with -t N use --csv") }
+        if jobs.mergeJob && csv == nil { throw LikelihoodError("--merge-job needs --csv (the merged output)") }
         return try runSplitToys(self, toys: n, perJob: k, arguments: commandLineArguments(after: "fit"))
       }
       guard firstToy == 0 || prep.toys != nil else { throw LikelihoodError("--firstToy needs -t N (N > 0)") }
@@ -62,15 +65,6 @@ struct FitCommand: ParsableCommand {
             prep.nll, parameters: prep.specs, best: best, index: k, delta: delta, minimizer: Minimizer())
         }
       }
-      // Parameters on a bound are held for HESSE: in Minuit's internal (sine-transformed)
-      // coordinates their cross derivatives vanish there, so Combine's errors of the others are
-      // those of the conditional fit.
-      var hesseSpecs = prep.specs
-      for i in best.atBound { hesseSpecs[i].fixed = true }
-      let hesse = Minimizer().hesse(prep.nll, at: best.x, parameters: hesseSpecs)
-      let n = best.x.count
-      let (_, gradient) = prep.nll.valueAndGradient(at: best.x)
-
       print("\n --- MultiDimFit ---")
       if algo == "singles" {
         print("best fit parameter values and profile-likelihood uncertainties: ")
@@ -94,33 +88,14 @@ struct FitCommand: ParsableCommand {
         try writeCSV(header, rows, to: csv)
       }
       if let json {
-        var params: [[String: Any]] = []
-        for i in 0..<n where !prep.specs[i].fixed {
-          var d: [String: Any] = [
-            "name": m.parameters[i].name, "value": best.x[i], "init": prep.specs[i].value,
-            "error": minuitExternalError(
-              value: best.x[i], lower: prep.specs[i].lower, upper: prep.specs[i].upper,
-              linearError: (max(0, hesse.covariance[i * n + i])).squareRoot() * m.hesseErrorScale,
-              gradient: gradient[i], errorLevel: delta),
-          ]
-          if let iv = intervals[i] {
-            d["errorLo"] = iv.lower - best.x[i]
-            d["errorHi"] = iv.upper - best.x[i]
-          }
-          params.append(d)
-        }
-        // Correlation matrix of the floating parameters (from the HESSE covariance).
-        let free = (0..<n).filter { !prep.specs[$0].fixed }
-        let corr: [[Double]] = free.map { i in
-          free.map { j in
-            let d = (hesse.covariance[i * n + i] * hesse.covariance[j * n + j]).squareRoot()
-            return d > 0 ? hesse.covariance[i * n + j] / d : (i == j ? 1 : 0)
-          }
-        }
-        let doc: [String: Any] = [
-          "nll": best.fval, "status": "\(best.status)", "singlesDelta": delta, "parameters": params,
-          "correlation": ["names": free.map { m.parameters[$0].name }, "matrix": corr],
-        ]
+        // HESSE only when asked for: errors and correlations of the floating parameters.
+        let fit = FitOutcome(prep: prep, specs: prep.specs, best: best)
+        let free = (0..<best.x.count).filter { !prep.specs[$0].fixed }
+        var doc = fit.json(m, intervals: intervals)
+        doc["singlesDelta"] = delta
+        let matrix: [[Double]] = free.map { i in free.map { fit.correlation(i, $0) } }
+        let correlation: [String: Any] = ["names": free.map { m.parameters[$0].name }, "matrix": matrix]
+        doc["correlation"] = correlation
         let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
         try writeFileAtomically(String(decoding: data, as: UTF8.self) + "\n", to: json)
       }
@@ -151,7 +126,12 @@ extension FitCommand {
   /// Scans the POI over best ± 3σ (σ from the interval or HESSE; clipped to its range) and draws it.
   func plotProfile(_ prep: PreparedFit, best: MinimizationResult, poi k: Int, interval: ProfileInterval?, to path: String) throws {
     let x = best.x[k]
-    let sigma = interval.map { max($0.upper - x, x - $0.lower) } ?? (best.error(k) ?? 1)
+    var sigma = interval.map { max($0.upper - x, x - $0.lower) } ?? (best.error(k) ?? 1)
+    // On a bound (or without an error) σ can vanish: then a tenth of the range, or 1.
+    if !(sigma > 0) || !sigma.isFinite {
+      let span = prep.specs[k].upper - prep.specs[k].lower
+      sigma = span.isFinite && span > 0 ? span / 10 : 1
+    }
     var specs = prep.specs
     specs[k].lower = max(prep.specs[k].lower, x - 3 * sigma)
     specs[k].upper = min(prep.specs[k].upper, x + 3 * sigma)

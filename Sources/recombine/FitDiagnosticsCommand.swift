@@ -17,11 +17,12 @@ struct FitDiagnosticsCommand: ParsableCommand {
     commandName: "fit-diagnostics",
     abstract: "Background-only and s+b fits, nuisance pulls, and pre-/post-fit yields (Combine's FitDiagnostics).",
     discussion: """
-      The s+b fit floats the POIs (as 'fit'); the b-only fit holds the first POI at 0. The first \
+      The s+b fit floats the POIs (as 'fit', starting from --preFitValue); the b-only fit holds \
+      the first POI at 0. The first \
       POI's 68% interval is the profile-likelihood crossing (Combine's Minos). Pulls: each \
       constrained nuisance's fitted value and HESSE error in both fits, and its correlation with \
       the first POI in the s+b fit. Yields per channel and process, pre-fit (parameters at their \
-      initial values, uncertainties from the constraint pdfs) and after each fit (uncertainties \
+      initial values and the first POI at --preFitValue, uncertainties from the constraint pdfs) and after each fit (uncertainties \
       from the fit's HESSE covariance), by linear propagation (default) or by Combine's resampling \
       (--errors sampling, --numToysForShapes toys).
       """)
@@ -58,18 +59,35 @@ struct FitDiagnosticsCommand: ParsableCommand {
   @Flag(name: .customLong("logy"), help: "Logarithmic y axis in the plots.")
   var logY = false
 
+  @Option(name: .customLong("preFitValue"), parsing: .unconditional, help: "Value of the first POI for the pre-fit yields and the start of the s+b fit (Combine's --preFitValue).")
+  var preFitValue: Double = 1
+
   func run() throws {
     try runReportingErrors {
+      // Every option is checked before the fits run.
       let method: YieldErrorMethod
       switch errors {
       case "linear": method = .linear
-      case "sampling": method = .sampling(toys: toysForShapes, seed: model.seed)
+      case "sampling":
+        guard toysForShapes >= 2 else { throw LikelihoodError("--numToysForShapes must be at least 2") }
+        method = .sampling(toys: toysForShapes, seed: model.seed)
       default: throw LikelihoodError("--errors must be 'linear' or 'sampling'")
       }
-      let prep = try PreparedFit(model)
+      guard ["auto", "yes", "no"].contains(perBinWidth) else { throw LikelihoodError("--per-bin-width must be auto, yes or no") }
+      if let plots {
+        do { try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true) } catch {
+          throw LikelihoodError("cannot create the plot directory \(plots): \(error.localizedDescription)")
+        }
+      }
+      var prep = try PreparedFit(model)
       let m = prep.model
       guard let poi = prep.targets.first else { throw LikelihoodError("the model has no POI") }
       let poiName = m.parameters[poi].name
+      // The pre-fit point and the start of the s+b fit: the first POI at --preFitValue.
+      guard preFitValue >= prep.specs[poi].lower && preFitValue <= prep.specs[poi].upper else {
+        throw LikelihoodError("--preFitValue \(preFitValue) is outside the range of \(poiName) [\(prep.specs[poi].lower), \(prep.specs[poi].upper)]")
+      }
+      prep.specs[poi].value = preFitValue
 
       // s+b fit, its first POI's interval, HESSE.
       let sb = try prep.bestFit()
@@ -103,8 +121,9 @@ struct FitDiagnosticsCommand: ParsableCommand {
         }
       }
 
-      // Yields: pre-fit, b-only, s+b.
-      let initial = prep.specs.map(\.value)
+      // Yields: pre-fit (first POI at --preFitValue), b-only, s+b.
+      var initial = prep.specs.map(\.value)
+      initial[poi] = preFitValue
       let fixedPrefit = Set(prep.specs.indices.filter { prep.specs[$0].fixed })
       let prefit = try yieldTable(nll: prep.nll, at: initial, distribution: .prefit(fixed: fixedPrefit), method: method)
       let fitB = try bFit.map { try yieldTable(nll: prep.nll, at: $0.best.x, distribution: $0.distribution, method: method) }
@@ -114,20 +133,18 @@ struct FitDiagnosticsCommand: ParsableCommand {
       if let json {
         var doc: [String: Any] = [
           "poi": poiName, "errors": errors,
-          "fit_s": sbFit.json(m, interval: (poi, iv)),
+          "fit_s": sbFit.json(m, intervals: [poi: iv]),
           "shapes_prefit": try jsonObject(prefit), "shapes_fit_s": try jsonObject(fitS),
         ]
         if errors == "sampling" { doc["numToysForShapes"] = toysForShapes; doc["seed"] = model.seed }
         if let bFit, let fitB {
-          doc["fit_b"] = bFit.json(m, interval: nil)
+          doc["fit_b"] = bFit.json(m, intervals: [:])
           doc["shapes_fit_b"] = try jsonObject(fitB)
         }
         let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
         try writeFileAtomically(String(decoding: data, as: UTF8.self) + "\n", to: json)
       }
       if let plots {
-        guard ["auto", "yes", "no"].contains(perBinWidth) else { throw LikelihoodError("--per-bin-width must be auto, yes or no") }
-        try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
         for (label, table) in [("prefit", prefit), ("postfit_s", fitS)] {
           for ch in table {
             let path = (plots as NSString).appendingPathComponent("\(ch.channel)_\(label).png")
@@ -163,48 +180,6 @@ struct FitDiagnosticsCommand: ParsableCommand {
       print(ch.channel.padding(toLength: cw, withPad: " ", startingAt: 0) + "  " + "data".padding(toLength: pw, withPad: " ", startingAt: 0)
             + "  " + String(format: "%.0f", ch.data.reduce(0, +)))
     }
-  }
-}
-
-/// One fit with its HESSE covariance (parameters on a bound held, as `fit` does).
-struct FitOutcome {
-  let best: MinimizationResult
-  let specs: [ParameterSpec]
-  let covariance: [Double]
-  let floating: [Int]
-  let n: Int
-
-  init(prep: PreparedFit, specs: [ParameterSpec], best: MinimizationResult) {
-    self.best = best
-    self.specs = specs
-    n = best.x.count
-    var hs = specs
-    for i in best.atBound { hs[i].fixed = true }
-    let scale = prep.model.hesseErrorScale
-    covariance = Minimizer().hesse(prep.nll, at: best.x, parameters: hs).covariance.map { $0 * scale * scale }
-    floating = hs.indices.filter { !hs[$0].fixed }
-  }
-
-  func error(_ i: Int) -> Double { max(0, covariance[i * n + i]).squareRoot() }
-
-  func correlation(_ i: Int, _ j: Int) -> Double {
-    let d = error(i) * error(j)
-    return d > 0 ? covariance[i * n + j] / d : 0
-  }
-
-  var distribution: YieldParameterDistribution { .postfit(covariance: covariance, floating: floating) }
-
-  func json(_ m: CompiledModel, interval: (Int, ProfileInterval)?) -> [String: Any] {
-    var params: [[String: Any]] = []
-    for i in 0..<n where !specs[i].fixed {
-      var d: [String: Any] = ["name": m.parameters[i].name, "value": best.x[i], "error": error(i)]
-      if let (k, iv) = interval, k == i {
-        d["errorLo"] = iv.lower - best.x[i]
-        d["errorHi"] = iv.upper - best.x[i]
-      }
-      params.append(d)
-    }
-    return ["nll": best.fval, "status": "\(best.status)", "parameters": params]
   }
 }
 

@@ -34,6 +34,7 @@ extension FitDiagnosticsCommand {
     input.dataErrorHigh = scaled(errors.map(\.1))
     input.yTitle = yTitle ?? (divide ? "Events / bin width" : "Events")
     input.logY = logY
+    input.dividedByBinWidth = divide
     input.xTitle = ch.edges == nil ? "Bin" : xTitle
     input.text = "\(ch.channel), \(fit)"
     input.style.rightLabel = rightLabel

@@ -6,6 +6,7 @@ import ArgumentParser
 import Datacard
 import EFT
 import Fit
+import Inference
 import Foundation
 import ROOTIO
 import Likelihood
@@ -52,7 +53,7 @@ struct ModelOptions: ParsableArguments {
   @Option(name: .customLong("expectSignal"), parsing: .unconditional)
   var expectSignal: Double?
 
-  @Option(name: [.customShort("s"), .customLong("seed")], parsing: .unconditional, help: "Seed of the toys (-t N): toy i uses seed + i.")
+  @Option(name: [.customShort("s"), .customLong("seed")], parsing: .unconditional, help: "Seed of the toys (-t N; toy i draws from a stream seeded by (seed, i)) and of fit-diagnostics --errors sampling.")
   var seed: UInt64 = 123456
 
   @Flag(name: .customLong("toysFrequentist"), help: "Toys: generate at the post-fit nuisances of a fit to the data (POIs at their generating values) and draw the global observables.")
@@ -145,6 +146,7 @@ func configureModel(_ o: ModelOptions) throws -> (model: CompiledModel, setup: F
   var targets: [Int] = []
   for name in o.poi {
     guard let k = setup.index(of: name) else { throw LikelihoodError("unknown parameter '\(name)'") }
+    guard !targets.contains(k) else { throw LikelihoodError("-P \(name) is given twice") }
     targets.append(k)
   }
   return (compiled, setup, targets.isEmpty ? compiled.pois : targets)
@@ -162,6 +164,9 @@ struct PreparedFit {
   /// `-t N` (N > 0): the number of toys; the NLL then holds the observed data, and `specs` start at
   /// the generating values.
   var toys: Int? = nil
+  /// Whether Asimov data and toys come from the signal+background model (`--expectSignal` or
+  /// `--setParameters` given), else from the background-only one (Combine's rule).
+  var toySignal = true
 
   /// - Parameter allowToys: whether the command supports `-t N` with N > 0 (only `fit` does yet).
   init(_ o: ModelOptions, allowToys: Bool = false) throws {
@@ -172,16 +177,37 @@ struct PreparedFit {
     if let s = o.freezeNuisanceGroups { try setup.freezeGroups(s) }
     compiled.maskedChannels = setup.maskedChannels
     model = compiled
+    // Without -P the targets are the POIs that float; a frozen -P parameter is an error.
+    if o.poi.isEmpty { targets = targets.filter { !setup.fixed[$0] } }
+    guard !targets.isEmpty else { throw LikelihoodError("every POI is frozen: nothing to fit") }
+    for k in targets where setup.fixed[k] {
+      throw LikelihoodError("'\(setup.names[k])' is frozen (--freezeParameters): it cannot be fitted or scanned")
+    }
+    try Self.requireEffect(of: targets, model: compiled, at: setup.values)
     var data: [Double]? = nil
+    var generatesSignal = true
     switch o.toys {
     case nil, 0: break
-    case -1: data = setup.makeAsimov(model: model, expectSignal: o.expectSignal)
+    case -1:
+      generatesSignal = setup.applyExpectSignal(model: model, o.expectSignal)
+      data = setup.makeAsimov(model: model, expectSignal: o.expectSignal)
     case let n? where n > 0 && allowToys:
-      setup.applyExpectSignal(model: model, o.expectSignal)
+      generatesSignal = setup.applyExpectSignal(model: model, o.expectSignal)
       toys = n
-    default: throw LikelihoodError("-t \(o.toys!): this command supports only -t -1 (Asimov); toys (-t N) are supported by 'fit'")
+    case let n? where n > 0:
+      throw LikelihoodError("-t \(n): this command supports only -t -1 (the Asimov dataset); toys (-t N) are supported by 'fit'")
+    default: throw LikelihoodError("-t \(o.toys!): use -1 (the Asimov dataset)\(allowToys ? " or a positive number of toys" : "")")
     }
+    toySignal = generatesSignal
     if o.toysFrequentist && o.toysNoSystematics { throw LikelihoodError("--toysFrequentist and --toysNoSystematics exclude each other") }
+    if (o.toysFrequentist || o.toysNoSystematics) && toys == nil {
+      throw LikelihoodError(o.toys == -1 && o.toysFrequentist
+        ? "-t -1 --toysFrequentist (the a-posteriori Asimov dataset) is not supported yet; 'limit' builds its own a-posteriori Asimov"
+        : "--toysFrequentist/--toysNoSystematics apply to toys: 'fit -t N' with N > 0")
+    }
+    if o.toys != nil && o.toys != 0 && !generatesSignal && !compiled.pois.contains(where: { compiled.parameters[$0].name == "r" }) {
+      printError("warning: neither --expectSignal nor --setParameters: the background-only model (every signal process dropped) generates the \(o.toys == -1 ? "Asimov dataset" : "toys"), as in Combine")
+    }
     asimov = data != nil
     nll = try NLL(model: model, data: data)
     self.targets = targets
@@ -193,10 +219,87 @@ struct PreparedFit {
     }
   }
 
+  /// Every fitted or scanned POI must change some expected yield (else its fit says nothing, as for
+  /// a card without signal): ν at the POI's value and at two other values is compared.
+  static func requireEffect(of targets: [Int], model: CompiledModel, at x: [Double]) throws {
+    let nu0 = model.expectedYields(at: x)
+    for k in targets {
+      let p = model.parameters[k]
+      let step = max(abs(p.step), 1e-3 * max(1, abs(x[k])))
+      let changes = [x[k] + step, x[k] - step].contains { v in
+        var y = x
+        y[k] = v
+        return zip(model.expectedYields(at: y), nu0).contains { abs($0 - $1) > 1e-12 * max(1, abs($1)) }
+      }
+      guard changes else {
+        throw LikelihoodError("'\(p.name)' changes no expected yield of this card (no process it scales): nothing to fit")
+      }
+    }
+  }
+
   func bestFit() throws -> MinimizationResult {
     let r = Minimizer().minimize(nll, parameters: specs)
     guard r.status.isConverged else { throw LikelihoodError("the best fit did not converge: \(r.status)") }
     return r
+  }
+}
+
+/// One fit with its HESSE covariance: parameters on a bound are held for HESSE (in Minuit's
+/// internal, sine-transformed coordinates their cross derivatives vanish there, so Combine's errors
+/// of the others are those of the conditional fit); the covariance is scaled to the error level of
+/// `--algo singles` (`hesseErrorScale`), and the reported errors are Minuit's external errors
+/// (`minuitExternalError`: the transformation near a bound), as Combine prints them.
+struct FitOutcome {
+  let best: MinimizationResult
+  let specs: [ParameterSpec]
+  let covariance: [Double]
+  /// Per parameter, the reported HESSE error (0 for fixed ones).
+  let errors: [Double]
+  let floating: [Int]
+  let n: Int
+
+  init(prep: PreparedFit, specs: [ParameterSpec], best: MinimizationResult) {
+    self.best = best
+    self.specs = specs
+    n = best.x.count
+    var hs = specs
+    for i in best.atBound { hs[i].fixed = true }
+    let m = prep.model
+    let scale = m.hesseErrorScale
+    let cov = Minimizer().hesse(prep.nll, at: best.x, parameters: hs).covariance.map { $0 * scale * scale }
+    covariance = cov
+    floating = hs.indices.filter { !hs[$0].fixed }
+    let (_, gradient) = prep.nll.valueAndGradient(at: best.x)
+    let n = self.n
+    errors = (0..<n).map { i in
+      specs[i].fixed ? 0 : minuitExternalError(
+        value: best.x[i], lower: specs[i].lower, upper: specs[i].upper,
+        linearError: max(0, cov[i * n + i]).squareRoot(), gradient: gradient[i], errorLevel: m.singlesDelta)
+    }
+  }
+
+  func error(_ i: Int) -> Double { errors[i] }
+
+  /// Correlation from the HESSE covariance (1 on the diagonal of a parameter without variance).
+  func correlation(_ i: Int, _ j: Int) -> Double {
+    let d = (max(0, covariance[i * n + i]) * max(0, covariance[j * n + j])).squareRoot()
+    return d > 0 ? covariance[i * n + j] / d : (i == j ? 1 : 0)
+  }
+
+  var distribution: YieldParameterDistribution { .postfit(covariance: covariance, floating: floating) }
+
+  /// `nll`, `status` and every floating parameter's value and error (and the interval of `interval`).
+  func json(_ m: CompiledModel, intervals: [Int: ProfileInterval]) -> [String: Any] {
+    var params: [[String: Any]] = []
+    for i in 0..<n where !specs[i].fixed {
+      var d: [String: Any] = ["name": m.parameters[i].name, "value": best.x[i], "init": specs[i].value, "error": error(i)]
+      if let iv = intervals[i] {
+        d["errorLo"] = iv.lower - best.x[i]
+        d["errorHi"] = iv.upper - best.x[i]
+      }
+      params.append(d)
+    }
+    return ["nll": best.fval, "status": "\(best.status)", "parameters": params]
   }
 }
 

@@ -8,9 +8,9 @@ import Inference
 import Likelihood
 
 extension FitCommand {
-  /// Generates `count` toys (seeds seed … seed + count − 1) at the generating values, fits each,
-  /// writes Combine's limit-tree rows (iToy = 1 … count) and prints the distribution of the
-  /// fitted POIs, their pulls and, with --algo singles, the coverage of the 68% intervals.
+  /// Generates toys firstToy … firstToy + count − 1 of the study seeded by `-s` at the generating
+  /// values, fits each, writes Combine's limit-tree rows (iToy = toy index + 1) and prints the
+  /// distribution of the fitted POIs and, with --algo singles, the coverage of the 68% intervals.
   func runToys(_ prep: PreparedFit, count: Int) throws {
     if json != nil || plot != nil { throw LikelihoodError("--json and --plot describe one fit; with -t N use --csv") }
     guard firstToy >= 0 else { throw LikelihoodError("--firstToy must be ≥ 0") }
@@ -25,15 +25,14 @@ extension FitCommand {
       guard r.status.isConverged else { throw LikelihoodError("the fit to the data for --toysFrequentist did not converge: \(r.status)") }
       generating = r.x
     }
-    let generator = ToyGenerator(model: m, observed: prep.nll.data, seed: model.seed)
+    let generator = ToyGenerator(model: m, observed: prep.nll.data, seed: model.seed, signal: prep.toySignal)
     let fixed = Set(prep.specs.indices.filter { prep.specs[$0].fixed })
     let fits = try Toys.fit(
       generator: generator, generating: generating, nuisances: nuisances, fixed: fixed, specs: prep.specs,
       targets: prep.targets, intervals: algo == "singles", delta: m.singlesDelta, first: firstToy, count: count)
 
     let converged = fits.filter { $0.best.status.isConverged }
-    let seeds = "\(model.seed &+ UInt64(firstToy))…\(model.seed &+ UInt64(firstToy + count - 1))"
-    print("\n --- MultiDimFit, \(count) toys (seeds \(seeds), \(nuisancesLabel(nuisances))) ---")
+    print("\n --- MultiDimFit, \(count) toys (seed \(model.seed), toys \(firstToy)…\(firstToy + count - 1), \(nuisancesLabel(nuisances))) ---")
     print("converged: \(converged.count) of \(count)")
     for k in prep.targets {
       let name = m.parameters[k].name
@@ -49,8 +48,10 @@ extension FitCommand {
         let inside = withIV.filter { $0.lower <= generating[k] && generating[k] <= $0.upper }.count
         if !withIV.isEmpty {
           let f = Double(inside) / Double(withIV.count)
-          line += String(format: "; 68%% interval covers the generated value in %.1f%% ± %.1f%% of %d toys",
-                         100 * f, 100 * (f * (1 - f) / Double(withIV.count)).squareRoot(), withIV.count)
+          // Binomial spread of the fraction for exact 68.27% coverage (defined also at f = 0 or 1).
+          let p = 0.682689492137086
+          line += String(format: "; 68%% interval covers the generated value in %.1f%% of %d toys (exact coverage: 68.3%% ± %.1f%%)",
+                         100 * f, withIV.count, 100 * (p * (1 - p) / Double(withIV.count)).squareRoot())
         }
       }
       print(line)

@@ -172,7 +172,7 @@ func runJobs(_ manifest: ScanJobManifest, jobs: JobOptions, merge: (String) thro
   }
   switch mode {
   case .script:
-    printError("run task i (0..\(manifest.chunks.count - 1)) with: bash \(q(manifest.path(manifest.jobScript))) i; then: recombine merge-scans --dir \(q(manifest.jobDirectory))")
+    printError("run task i (0..\(manifest.chunks.count - 1)) with: bash \(q(manifest.path(manifest.jobScript))) i; then: recombine merge-scans \(manifest.mergedOutput == nil ? "OUT.csv " : "")--dir \(q(manifest.jobDirectory))")
   case .slurm, .condor:
     let cmd = ScanJobFiles.submitCommand(manifest)!
     if jobs.dryRun {
@@ -195,7 +195,7 @@ func runJobs(_ manifest: ScanJobManifest, jobs: JobOptions, merge: (String) thro
       guard s2 == 0 else { throw LikelihoodError("sbatch of the merge job failed (exit \(s2)): \(out2)") }
       printError("submitted array job \(id) and merge job \(out2.trimmingCharacters(in: .whitespacesAndNewlines)) (writes \(manifest.mergedOutput!))")
     } else {
-      printError("submitted; when the jobs are done: recombine merge-scans --dir \(q(manifest.jobDirectory))")
+      printError("submitted; when the jobs are done: recombine merge-scans \(manifest.mergedOutput == nil ? "OUT.csv " : "")--dir \(q(manifest.jobDirectory))")
     }
   case .interactive:
     for c in manifest.chunks {
@@ -310,7 +310,9 @@ struct MergeScansCommand: ParsableCommand {
         guard files.count <= 1 else { throw LikelihoodError("with --dir/--manifest give only OUT.csv") }
         out = files.first
         if plan == nil, let dir {
-          let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+          guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir).sorted() else {
+            throw LikelihoodError("cannot read the job directory \(dir) (it does not exist or is not a directory)")
+          }
           let manifests = names.filter { $0.hasSuffix(".manifest.json") }
           if manifests.count > 1 {
             throw LikelihoodError("\(dir) holds several plans (\(manifests.joined(separator: ", "))): choose one with --manifest")

@@ -102,6 +102,9 @@ struct LimitCommand: ParsableCommand {
       guard cl > 0 && cl < 1 else { throw LikelihoodError("--cl must be in (0, 1)") }
       o.cl = cl
       o.newExpected = newExpected != 0
+      guard rAbsAcc >= 0, rRelAcc >= 0, rAbsAcc > 0 || rRelAcc > 0 else {
+        throw LikelihoodError("--rAbsAcc and --rRelAcc must be ≥ 0, and one of them > 0 (the search stops at that accuracy)")
+      }
       o.rAbsAccuracy = rAbsAcc
       o.rRelAccuracy = rRelAcc
       let m = try BoundedModel(model)

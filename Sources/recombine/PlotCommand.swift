@@ -137,7 +137,7 @@ struct PlotContourCommand: ParsableCommand {
 
   @OptionGroup var common: PlotStyleOptions
 
-  @Option(name: .customLong("sm"), help: "The SM point as x,y (default 0,0).")
+  @Option(name: .customLong("sm"), parsing: .unconditional, help: "The SM point as x,y (default 0,0).")
   var sm: String = "0,0"
 
   @Flag(name: .customLong("no-sm"), help: "Do not draw the SM point.")

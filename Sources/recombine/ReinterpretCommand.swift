@@ -30,7 +30,7 @@ struct ReinterpretCommand: ParsableCommand {
   @Option(name: .customLong("scan"), help: "Grid points per parameter.")
   var points: Int = 2001
 
-  @Option(name: .customLong("range"), help: "Scan range 'a,b' (applies to every -P).")
+  @Option(name: .customLong("range"), parsing: .unconditional, help: "Scan range 'a,b' (applies to every -P).")
   var range: String?
 
   @Flag(name: .customLong("profile"), help: "Profile the other parameters instead of fixing them at 0.")

@@ -89,7 +89,12 @@ struct ScanCommand: ParsableCommand {
       options.threads = max(1, threads)
       options.firstPoint = firstPoint
       options.lastPoint = lastPoint
-      if let csv { options.checkpoint = csv + ".partial" }
+      if let csv {
+        options.checkpoint = csv + ".partial"
+        if FileManager.default.fileExists(atPath: csv + ".partial") {
+          printError("scan: \(csv).partial exists: its points are reused if it comes from this same scan (same grid, data, settings and best fit), else it is started afresh")
+        }
+      }
       options.randomStarts = max(0, pointsRandProf)
       options.randomSeed = randPointsSeed
       options.randomizedParameters = m.pois.filter { !axes.contains($0) && !prep.specs[$0].fixed }

@@ -25,7 +25,7 @@ struct SignificanceCommand: ParsableCommand {
   @Flag(name: .customLong("pvalue"), help: "Report the p-value instead of the significance.")
   var pvalue = false
 
-  @Option(name: .customLong("signalForSignificance"), help: "The null hypothesis value of the POI.")
+  @Option(name: .customLong("signalForSignificance"), parsing: .unconditional, help: "The null hypothesis value of the POI.")
   var signalForSignificance: Double = 0
 
   @Option(name: .customLong("csv"), help: "Write Combine's limit-tree row (limit, limitErr, mh, iToy, quantileExpected) here.")

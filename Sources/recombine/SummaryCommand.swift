@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import Foundation
+import Likelihood
 import ROOTIO
 import Plots
 
@@ -28,6 +29,7 @@ struct SummaryCommand: ParsableCommand {
       var md = "## \(title)\n\n| scan | parameter | best fit | 68% CL | 95% CL |\n|---|---|---|---|---|\n"
       for spec in scans {
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        guard let file = parts.first, !file.isEmpty else { throw LikelihoodError("empty scan argument: give FILE.csv[:LABEL]") }
         let table = try ScanTable.read(parts[0])
         let name = try table.pois([], count: 1)[0]
         let scan = try table.scan1D(poi: name, kind: .notAKnot, yCut: nil)

@@ -95,6 +95,16 @@ struct CombineCardsCommand: ParsableCommand {
       if let eq = arg.firstIndex(of: "=") { return (String(arg[..<eq]), String(arg[arg.index(after: eq)...])) }
       return (nil, arg)
     }
+    // Options checked before reading: channel patterns must compile, labels must differ.
+    for p in excludeChannel + includeChannel where (try? NSRegularExpression(pattern: p)) == nil {
+      printError("error: combine-cards: '\(p)' is not a valid regular expression")
+      throw ExitCode(1)
+    }
+    let labels = inputs.compactMap(\.label)
+    if let dup = labels.first(where: { l in labels.filter { $0 == l }.count > 1 }) {
+      printError("error: combine-cards: the label '\(dup)' is given twice (channels would collide)")
+      throw ExitCode(1)
+    }
     do {
       let combined = try combineCards(inputs, options: opts)
       let text = DatacardWriter.writeCombined(combined, header: "Combination of " + cards.joined(separator: "  "))

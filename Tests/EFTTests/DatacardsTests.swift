@@ -135,9 +135,10 @@ import Testing
   }
 
   /// As `recombine fit CARD -P … [-t -1]`: the POIs in `pois` float, other POIs are fixed at their
-  /// initial values; `asimov` fits the expected yields at the initial values (`expectSignal` for r).
+  /// initial values; `asimov` fits the expected yields at the initial values (`expectSignal`, default
+  /// 1: the signal+background model generates, with r = 1 where there is an r).
   static func prepare(
-    _ cardPath: String, physics: PhysicsModel, pois: [String], asimov: Bool, expectSignal: Double? = nil
+    _ cardPath: String, physics: PhysicsModel, pois: [String], asimov: Bool, expectSignal: Double? = 1
   ) throws -> Prepared {
     let card = try Datacard.parse(contentsOf: cardPath)
     let model = try CompiledModel.compile(card, physics: physics)

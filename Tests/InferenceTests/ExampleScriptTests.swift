@@ -30,13 +30,60 @@ import Testing
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("rc-example-\(getpid())-\(name)")
     defer { try? FileManager.default.removeItem(at: out) }
     try Self.run(name, bin: bin, out: out)
+    // The property each script's comment promises, read from its output.
+    switch name {
+    case "eft-scan-h4l-toy.sh":
+      // "its two minima give a two-piece interval": two pieces at 2ΔNLL = 1 (four crossings).
+      let c = try Self.scan(out.appendingPathComponent("chg.csv"))
+      #expect(Self.crossings(c, level: 1).count == 4, "\(Self.crossings(c, level: 1))")
+    case "bit-categories.sh":
+      // BIT categories constrain cHW better than pT(Z) bins: a narrower 68% interval.
+      let bit = Self.crossings(try Self.scan(out.appendingPathComponent("scan_bit.csv")), level: 1)
+      let ptz = Self.crossings(try Self.scan(out.appendingPathComponent("scan_ptz.csv")), level: 1)
+      try #require(bit.count == 2 && ptz.count == 2)
+      #expect(bit[1] - bit[0] < ptz[1] - ptz[0])
+    case "combination.sh":
+      // The combined c_tG interval is no wider than either channel's.
+      let w = try ["ctg_hzz4l.csv", "ctg_tth.csv", "ctg_combined.csv"].map { f -> Double in
+        let x = Self.crossings(try Self.scan(out.appendingPathComponent(f)), level: 1)
+        return x.count >= 2 ? x.last! - x.first! : .infinity
+      }
+      #expect(w[2] <= w[0] && w[2] <= w[1] && w[2].isFinite, "\(w)")
+    case "tth-multilepton.sh":
+      // μ_ttH on the SM pseudo-data with an interval of the published size (±0.2–0.3).
+      let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("fit.json"))) as? [String: Any])
+      let r = try #require((doc["parameters"] as? [[String: Any]])?.first { $0["name"] as? String == "r_ttH" })
+      #expect(r["value"] as! Double > 0 && (r["error"] as! Double) > 0.2 && (r["error"] as! Double) < 0.3, "\(r)")
+    default: break
+    }
     if name == "longexercise.sh" {
       try Self.checkFitDiagnostics(out.appendingPathComponent("fitdiagnostics.json"))
       // A toy study split into jobs gives the toys of the single run, byte for byte.
       let single = try String(contentsOf: out.appendingPathComponent("toys.csv"), encoding: .utf8)
       let split = try String(contentsOf: out.appendingPathComponent("toys_split.csv"), encoding: .utf8)
       #expect(single == split)
-      #expect(single.split(separator: "\n").count == 1 + 3 * 100, "one best fit and two interval rows per toy")
+      // Per converged toy one best-fit row (quantileExpected −1) and its two interval ends; toys
+      // are numbered 1…100 and almost all converge.
+      let rows = single.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+      let bests = rows.filter { $0[2] == "-1" }.map { Int($0[1])! }
+      #expect(bests.count >= 95 && Set(bests).count == bests.count && bests.allSatisfy { (1...100).contains($0) })
+      #expect(rows.count == 3 * bests.count, "one best fit and two interval rows per converged toy")
+    }
+  }
+
+  /// (POI value, 2ΔNLL) of a scan CSV's points (the best-fit row, quantileExpected −1, left out).
+  static func scan(_ url: URL) throws -> [(Double, Double)] {
+    let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    let head = lines[0]
+    let q = head.firstIndex(of: "quantileExpected")!, d = head.firstIndex(of: "deltaNLL")!
+    return lines.dropFirst().filter { $0[q] != "-1" }.map { (Double($0[3])!, 2 * Double($0[d])!) }.sorted { $0.0 < $1.0 }
+  }
+
+  /// Where the piecewise-linear curve crosses `level`, in order.
+  static func crossings(_ c: [(Double, Double)], level: Double) -> [Double] {
+    (0..<max(0, c.count - 1)).compactMap { i in
+      let a = c[i].1 - level, b = c[i + 1].1 - level
+      return a * b < 0 ? c[i].0 + (c[i + 1].0 - c[i].0) * a / (a - b) : nil
     }
   }
 

@@ -148,6 +148,15 @@ import Testing
                     measurements: [.init(name: "m", value: 1, minus: 0.1, plus: 0.1, numerator: ["p"])])
     abs_.observable = "absolute"  // needs "sm"
     #expect(throws: LikelihoodError.self) { try GaussianMeasurementChannel(abs_) }
+    // A symmetric matrix with unit diagonal and entries in [−1, 1] that is not a correlation
+    // matrix (eigenvalue 1 − 0.9 − 0.9 − 0.9 < 0 for ρ12 = ρ13 = 0.9, ρ23 = −0.9) is refused.
+    var three = File(polynomials: ["p": .init(terms: ["c": 1])],
+                     measurements: ["a", "b", "c"].map { .init(name: $0, value: 1, minus: 0.1, plus: 0.1, numerator: ["p"]) })
+    three.correlation = [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]]
+    let e = #expect(throws: LikelihoodError.self) { try GaussianMeasurementChannel(three) }
+    #expect(e?.message.contains("not positive definite") == true)
+    three.correlation = [[1, 0.5, 0.2], [0.5, 1, 0.1], [0.2, 0.1, 1]]
+    _ = try GaussianMeasurementChannel(three)
   }
 
   // MARK: ATLAS HIGG-2018-28 (eft.md §2.1)

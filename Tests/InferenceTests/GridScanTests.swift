@@ -86,6 +86,15 @@ import Testing
     #expect(resumed.first { $0.index == marked }!.deltaNLL == 123.5)
     let fresh = firstRun.first { $0.index == cutIndex }!
     #expect(abs(resumed.first { $0.index == cutIndex }!.deltaNLL - fresh.deltaNLL) < 1e-6)
+    // The same checkpoint is not resumed by a scan of other data (here the Asimov dataset): the
+    // marked value is recomputed, and an empty point range is an error.
+    var setup = FitSetup(model: model)
+    let asimov = setup.makeAsimov(model: model, expectSignal: 1)
+    let other = try GridScan.run(model: model, data: asimov, specs: specs, best: best, axes: [r], options: o)
+    #expect(other.first { $0.index == marked }!.deltaNLL != 123.5)
+    o.firstPoint = 7
+    o.lastPoint = 3
+    #expect(throws: LikelihoodError.self) { try GridScan.run(model: model, data: nll.data, specs: specs, best: best, axes: [r], options: o) }
   }
 }
 

@@ -188,6 +188,13 @@ import Testing
     let full = try ScanMerge.mergeToys(manifest: m)
     #expect(full.isComplete)
     #expect(full.table.rows.map { Int($0[1])! } == Array(1...23))
+    #expect(try ScanMerge.merge(manifest: m).table.rows.count == 23)  // the generic merge defers to mergeToys
+    // Planning the same study again is fine (interactive reruns resume); a different one (other
+    // seed) into the same directory, with those outputs present, is refused.
+    try ScanJobFiles.write(m)
+    var other = m
+    other.scanArguments = ["card.txt", "-s", "6", "--algo", "singles"]
+    #expect(throws: JobSplittingError.self) { try ScanJobFiles.write(other) }
   }
 
   /// Runs bash with arguments and extra environment; returns the exit status and standard error.

@@ -170,5 +170,11 @@ import Testing
     #expect(abs(post[0].total.values[0] - nuHat) < 1e-9)
     #expect(abs(post[0].total.errors[0] - expected) < 1e-9, "\(post[0].total.errors[0]) vs \(expected)")
     #expect(abs(post[0].process[1].values[0] - v) < 1e-9 && post[0].process[1].errors[0] == 0)
+    // Sampling draws the BB-lite fluctuation with the same widths (40000 toys: ≈ 0.4%).
+    let preS = try yieldTable(nll: n, at: x, distribution: .prefit(fixed: [r]), method: .sampling(toys: 40000, seed: 4))
+    #expect(abs(preS[0].total.errors[0] / e - 1) < 0.02)
+    let postS = try yieldTable(nll: n, at: x, distribution: .postfit(covariance: [Double](repeating: 0, count: x.count * x.count), floating: []),
+                               method: .sampling(toys: 40000, seed: 4))
+    #expect(abs(postS[0].total.errors[0] / expected - 1) < 0.02)
   }
 }

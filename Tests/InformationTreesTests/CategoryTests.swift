@@ -159,7 +159,7 @@ import Testing
       var setup = FitSetup(model: compiled)
       let k = compiled.index(of: "cHW")!
       setup.fixPOIs(except: [k])
-      let data = setup.makeAsimov(model: compiled, expectSignal: nil)
+      let data = setup.makeAsimov(model: compiled, expectSignal: 1)
       let nll = try NLL(model: compiled, data: data)
       var x = compiled.initialValues
       let n0 = nll.value(at: x)

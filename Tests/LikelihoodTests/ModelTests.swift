@@ -165,6 +165,21 @@ extension SplitMix64 {
     #expect(t.makeAsimov(model: m, expectSignal: nil) == [2])
   }
 
+  /// Combine's generating model for -t -1 and toys (Combine.cc): signal+background at the current
+  /// values if --expectSignal or --setParameters was given, else background only — which, for a
+  /// model without a POI named r, drops the signal rather than setting a POI to 0.
+  @Test func asimovGeneratingModel() throws {
+    let text = "imax 1\njmax 1\nkmax 0\n---\nbin a\nobservation 3\n---\nbin a a\nprocess s b\nprocess 0 1\nrate 1 2\n"
+    let m = try CompiledModel.compile(try Datacard.parse(text: text), physics: try MultiSignalModel(options: ["map=a/s:mu[3,0,5]"]))
+    var none = FitSetup(model: m)
+    #expect(none.makeAsimov(model: m, expectSignal: nil) == [2])  // b only: the signal (3 × 1) dropped
+    var expect = FitSetup(model: m)
+    #expect(expect.makeAsimov(model: m, expectSignal: 1) == [5])  // s+b at mu's initial 3
+    var set = FitSetup(model: m)
+    try set.setValues("mu=0.5")
+    #expect(set.makeAsimov(model: m, expectSignal: nil) == [2.5])
+  }
+
   @Test func multiSignalMaps() throws {
     let ms = try MultiSignalModel(options: ["map=ch1/sig.*:mu[1,0,5]", "map=.*/sigB:0", "map=ch2/.*:nu[2,-1,3]", "map=ch2/bkg:1"])
     #expect(try ms.yieldScale(bin: "ch1", process: "sigA", isSignal: true) == .parameter("mu"))

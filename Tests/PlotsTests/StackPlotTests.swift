@@ -172,6 +172,11 @@ private func pngSize(_ b: [UInt8]) -> (Int, Int) {
     var y = x
     y.total[2] = 0.009
     #expect(stackRatio(y).map(\.bin) == [0, 4])
+    // Per unit width the cut compares counts: a wide bin with a small density is kept.
+    var z = y
+    z.edges = [0, 1, 2, 2000, 2001, 2002]
+    z.dividedByBinWidth = true
+    #expect(stackRatio(z).map(\.bin) == [0, 2, 4])  // bin 2: 0.009 per unit × 1998 wide ≫ 10⁻³·10
     x.data = nil
     #expect(stackRatio(x).isEmpty)
   }
