@@ -104,6 +104,9 @@ public final class NLL {
   private let ppTemplateIndex: [Int]
   private let ppParam: [Int]
   private let ppTerm: [Int]
+  /// The Gaussian per-process parameters of term t: ppGaussOfTerm[ppGaussOffset[t]..<ppGaussOffset[t+1]].
+  private let ppGaussOffset: [Int]
+  private let ppGaussOfTerm: [Int]
   private let ppFlatBin: [Int]
   private let ppError: [Double]
   // Constraints: kind 0 Gaussian, 1 bifurcated, 2 Poisson.
@@ -251,6 +254,11 @@ public final class NLL {
     bbBins = model.barlowBeestonBins
     ppParam = model.perProcessStats.map(\.parameter)
     ppTerm = model.perProcessStats.map(\.term)
+    // Group the Gaussian per-process parameters by term (one pass), for the gradient's term loop.
+    var byTerm = [[Int]](repeating: [], count: model.terms.count)
+    for (k, p) in model.perProcessStats.enumerated() where (p.poissonCount ?? 0) == 0 { byTerm[p.term].append(k) }
+    ppGaussOffset = [0] + byTerm.reduce(into: [Int]()) { acc, g in acc.append((acc.last ?? 0) + g.count) }
+    ppGaussOfTerm = byTerm.flatMap { $0 }
     ppFlatBin = model.perProcessStats.map { model.channels[model.terms[$0.term].channel].firstBin + $0.bin }
     ppError = model.perProcessStats.map { model.terms[$0.term].binErrors[$0.bin] }
     ppPoissonN = model.perProcessStats.map { $0.poissonCount ?? 0 }
@@ -548,7 +556,8 @@ public final class NLL {
           w += wErr[first + i] * nt * binErrors2[off + i] / eTot[first + i]
         }
       }
-      for k in 0..<ppParam.count where ppTerm[k] == t && ppPoissonN[k] == 0 {
+      for j in ppGaussOffset[t]..<ppGaussOffset[t + 1] {
+        let k = ppGaussOfTerm[j]
         w += wBin[ppFlatBin[k]] * x[ppParam[k]] * ppError[k]
       }
       let wn = w * termN[t]

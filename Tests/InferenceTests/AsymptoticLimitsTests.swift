@@ -72,7 +72,8 @@ import Testing
       print("\(name) \(file): \(z.significance) vs \(ref)")
       // counting_multichannel's Asimov significance is tiny (q₀ ≈ 1e-4): Combine's 0.01076 is
       // within Minuit's tolerance (EDM ~1e-4 in NLL) of our 0.01428; compare q₀ there.
-      #expect(abs(z.significance - ref) < 1e-3 || abs(z.significance / ref - 1) < 0.005 || abs(z.q0 - ref * ref) < 2e-4)
+      // Elsewhere within 3e-5 (Combine's own Minuit tolerance; the largest difference is 1.8e-5).
+      #expect(abs(z.significance - ref) < 3e-5 || (name == "counting_multichannel" && abs(z.q0 - ref * ref) < 2e-4))
     }
   }
 

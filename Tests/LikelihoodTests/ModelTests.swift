@@ -190,23 +190,29 @@ extension SplitMix64 {
     #expect(ms.pois == [POIDefinition(name: "mu", initial: 1, lower: 0, upper: 5), POIDefinition(name: "nu", initial: 2, lower: -1, upper: 3)])
   }
 
-  /// The 3-channel counting card fits (no reference numbers for MultiDimFit; sanity only).
-  @Test func multichannelSanity() throws {
+  /// The 3-channel counting card: Combine's observed significance is 0 (`signif_obs.csv`), i.e.
+  /// its best fit of r is ≤ 0; ours (r free below 0) is too, inside its interval.
+  @Test func multichannelBestFitIsNotPositive() throws {
+    let ref = try String(contentsOf: TestPaths.reference.appendingPathComponent("combine/counting_multichannel/expected/signif_obs.csv"), encoding: .utf8)
+    let z = try #require(Double(ref.split(whereSeparator: \.isNewline)[1].split(separator: ",")[0]))
+    #expect(z == 0)
     let url = TestPaths.reference.appendingPathComponent("combine/counting_multichannel/card/realistic-multi-channel.txt")
     let p = try Problem(path: url, ranges: "r=-100,300")
     let best = p.fit()
     #expect(best.status.isConverged)
     let iv = p.interval(best, "r")
     print("counting_multichannel: r = \(best.x[0]) [\(iv.lower), \(iv.upper)]")
-    #expect(iv.lower < best.x[0] && best.x[0] < iv.upper)
+    #expect(best.x[0] <= 0 && iv.lower < best.x[0] && best.x[0] < iv.upper)
   }
 }
 
 /// The command line: bad input → one-line error on stderr, exit status 1 (runs the built binary).
 @Suite struct CommandLineTests {
-  func run(_ args: [String]) throws -> (Int32, String)? {
-    let exe = TestPaths.packageRoot.appendingPathComponent(".build/debug/recombine")
-    guard FileManager.default.isExecutableFile(atPath: exe.path) else { return nil }
+  /// Runs the `recombine` built beside this test bundle (the same build configuration).
+  func run(_ args: [String]) throws -> (Int32, String) {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let exe = try #require([bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("recombine") }
+      .first { FileManager.default.isExecutableFile(atPath: $0.path) }, "recombine not built beside the tests")
     let p = Process()
     p.executableURL = exe
     p.arguments = args
@@ -221,13 +227,22 @@ extension SplitMix64 {
 
   @Test func errors() throws {
     let card = TestPaths.reference.appendingPathComponent("combine/counting_realistic/card/realistic-counting-experiment.txt").path
-    guard let (status, err) = try run(["fit", card, "--setParameters", "r=25"]) else { return }
+    let (status, err) = try run(["fit", card, "--setParameters", "r=25"])
     #expect(status == 1)
     #expect(err.contains("outside its range"))
     #expect(err.split(separator: "\n").count == 1)
-    let (s2, e2) = try run(["fit", card, "--setParameterRanges", "r=3,1"])!
+    let (s2, e2) = try run(["fit", card, "--setParameterRanges", "r=3,1"])
     #expect(s2 == 1 && e2.contains("empty range"))
-    let (s3, e3) = try run(["scan", card, "--setParameters", "nope=1"])!
+    let (s3, e3) = try run(["scan", card, "--setParameters", "nope=1"])
     #expect(s3 == 1 && e3.contains("unknown parameter"))
+    // Review findings: a frozen or repeated -P, and bad toy options, are one-line errors.
+    let (s4, e4) = try run(["fit", card, "--freezeParameters", "r"])
+    #expect(s4 == 1 && e4.contains("frozen"))
+    let (s5, e5) = try run(["fit", card, "-P", "r", "-P", "r"])
+    #expect(s5 == 1 && e5.contains("given twice"))
+    let (s6, e6) = try run(["scan", card, "--toysFrequentist"])
+    #expect(s6 == 1 && e6.contains("apply to toys"))
+    let (s7, e7) = try run(["fit", card, "-t", "-2"])
+    #expect(s7 == 1 && e7.contains("use -1"))
   }
 }
