@@ -150,7 +150,7 @@ for (rel, mass) in refCards {
   // Baseline in the same process: one NLL + gradient evaluation.
   var g = [Double](repeating: 0, count: best.x.count)
   let one = timeMin(3) { for _ in 0..<200 { sink &+= Int(best.x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { nll.valueAndGradient(xb, $0) } }) } } / 200
-  print(String(format: "  %@: %d points, %d parameters; parse+compile+fit %.3f s, scan %.3f s wall; total %.3f s wall, %.3f s CPU (%d threads); %.2f ms per point = %.0f× one NLL+gradient evaluation",
+  print(String(format: "  %@: %d points, %d parameters; parse+compile+fit %.3f s, scan %.3f s wall; total %.3f s wall, %.3f s CPU (%d threads); %.2f thread-ms per point (wall × threads / points) = %.0f× one NLL+gradient evaluation",
                label, pts.count, model.parameters.count, wallFit, wallScan, wall, cpu, o.threads, wallScan / Double(max(pts.count, 1)) * 1e3 * Double(o.threads), wallScan * Double(o.threads) / Double(max(pts.count, 1)) / one))
 }
 let le = shared + "/reference/combine/longexercise_part3_combined/card/"
@@ -313,8 +313,8 @@ func diagnosticsAndToys() throws {
   let fits = try Toys.fit(generator: ToyGenerator(model: model, observed: nll.data, seed: 1), generating: x, nuisances: .prior,
                           fixed: [], specs: specs, targets: model.pois, intervals: false, delta: 0.5, count: 100)
   let tToys = now() - t
-  print(String(format: "  100 toys generated and fitted (2 threads): %.3f s wall, %.1f ms per toy (%.1f× the fit), %d converged",
-               tToys, 1000 * tToys / 100, tToys / 100 / tFit, fits.filter { $0.best.status.isConverged }.count))
+  print(String(format: "  100 toys generated and fitted (%d threads): %.3f s wall, %.1f ms wall per toy (%.1f× the fit), %d converged",
+               ProcessInfo.processInfo.activeProcessorCount, tToys, 1000 * tToys / 100, tToys / 100 / tFit, fits.filter { $0.best.status.isConverged }.count))
 }
 try diagnosticsAndToys()
 if sink == 42 { print("") }

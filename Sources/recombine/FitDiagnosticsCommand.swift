@@ -125,9 +125,12 @@ struct FitDiagnosticsCommand: ParsableCommand {
       var initial = prep.specs.map(\.value)
       initial[poi] = preFitValue
       let fixedPrefit = Set(prep.specs.indices.filter { prep.specs[$0].fixed })
-      let prefit = try yieldTable(nll: prep.nll, at: initial, distribution: .prefit(fixed: fixedPrefit), method: method)
-      let fitB = try bFit.map { try yieldTable(nll: prep.nll, at: $0.best.x, distribution: $0.distribution, method: method) }
-      let fitS = try yieldTable(nll: prep.nll, at: sb.x, distribution: sbFit.distribution, method: method)
+      func yields(_ what: String, _ body: () throws -> [ChannelYields]) throws -> [ChannelYields] {
+        do { return try body() } catch let e as LikelihoodError { throw LikelihoodError("\(what) yields: \(e.message)") }
+      }
+      let prefit = try yields("pre-fit") { try yieldTable(nll: prep.nll, at: initial, distribution: .prefit(fixed: fixedPrefit), method: method) }
+      let fitB = try bFit.map { b in try yields("b-only fit") { try yieldTable(nll: prep.nll, at: b.best.x, distribution: b.distribution, method: method) } }
+      let fitS = try yields("s+b fit") { try yieldTable(nll: prep.nll, at: sb.x, distribution: sbFit.distribution, method: method) }
       printNormalizations(prefit: prefit, fitS: fitS, fitB: fitB)
 
       if let json {

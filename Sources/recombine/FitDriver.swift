@@ -209,6 +209,11 @@ struct PreparedFit {
       printError("warning: neither --expectSignal nor --setParameters: the background-only model (every signal process dropped) generates the \(o.toys == -1 ? "Asimov dataset" : "toys"), as in Combine")
     }
     asimov = data != nil
+    // Toys need no observed data except for --toysFrequentist (which fits it first).
+    if toys != nil && model.observed == nil {
+      guard !o.toysFrequentist else { throw LikelihoodError("--toysFrequentist fits the observed data first: the card has no observation line") }
+      data = [Double](repeating: 0, count: model.binCount)
+    }
     nll = try NLL(model: model, data: data)
     self.targets = targets
     let m = model
