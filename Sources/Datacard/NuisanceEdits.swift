@@ -52,16 +52,13 @@ struct NuisanceEditor {
     }
   }
 
-  func parseValue(_ s: String) throws -> Effect {
-    if s.contains("/") {
-      let parts = s.split(separator: "/")
-      guard parts.count == 2, let d = Double(parts[0]), let u = Double(parts[1]), d > 0, u > 0 else {
-        throw fail("expected a value 'κ' or 'κdown/κup' with positive numbers, found '\(s)'")
-      }
-      return .asymmetric(down: d, up: u)
+  /// A value of an `add` or `split` edit for a `type` line, checked as a card value is (``parseEffect(_:type:)``).
+  func parseValue(_ s: String, type: SystematicType) throws -> Effect {
+    do {
+      return try parseEffect(s, type: type)
+    } catch {
+      throw fail(error.message)
     }
-    guard let v = Double(s) else { throw fail("expected a numeric value, found '\(s)'") }
-    return v == 0 ? .none : .value(v)
   }
 
   /// Quadrature sum of two log-normal effects: exp(hypot(|ln v1|, |ln v2|)), inverted when v1 < 1.
@@ -110,7 +107,7 @@ struct NuisanceEditor {
     let (process, channel, name, pdfName, valueText) = (args[0], args[1], args[2], args[3], args[4])
     try checkPatterns([process, channel])
     guard let type = SystematicType(rawValue: pdfName), type.hasColumns else { throw fail("unknown pdf '\(pdfName)' in nuisance edit add") }
-    try addEffect(process: process, channel: channel, name: name, type: type, value: try parseValue(valueText), options: Array(args.dropFirst(5)))
+    try addEffect(process: process, channel: channel, name: name, type: type, value: try parseValue(valueText, type: type), options: Array(args.dropFirst(5)))
   }
 
   mutating func addEffect(process: String, channel: String, name: String, type: SystematicType, value: Effect, options: [String]) throws {
@@ -229,6 +226,7 @@ struct NuisanceEditor {
   mutating func changePdf(_ args: [String]) throws {
     guard args.count >= 2 else { throw fail("syntax: nuisance edit changepdf NAME NEWPDF") }
     let (name, newName) = (args[0], args[1])
+    try checkPatterns([name])
     guard let newType = SystematicType(rawValue: newName), newType.hasColumns else { throw fail("unknown pdf '\(newName)'") }
     let logNormal: Set<SystematicType> = [.lnN, .lnU]
     let additive: Set<SystematicType> = [.trG, .unif, .dFD, .dFD2]
@@ -240,12 +238,14 @@ struct NuisanceEditor {
       func mapValues(_ f: (Double) -> Double) {
         card.systematics[i].effects = card.systematics[i].effects.map {
           if case .value(let v) = $0, v != 0, v != 1 { return .value(f(v)) }
-          if case .asymmetric = $0 { return $0 }
           return .none
         }
       }
       if logNormal.contains(old) && logNormal.contains(newType) {
       } else if logNormal.contains(old) && additive.contains(newType) {
+        if let c = card.systematics[i].effects.firstIndex(where: { if case .asymmetric = $0 { true } else { false } }) {
+          throw fail("cannot convert '\(card.systematics[i].name)' to \(newType.rawValue): its value \(card.systematics[i].effects[c]) for \(card.columns[c].bin)/\(card.columns[c].process) is asymmetric, and \(newType.rawValue) takes one value")
+        }
         mapValues { log($0) }
       } else if additive.contains(old) && additive.contains(newType) {
       } else if additive.contains(old) && logNormal.contains(newType) {
@@ -267,10 +267,10 @@ struct NuisanceEditor {
     guard args.count >= 7 else { throw fail("syntax: nuisance edit split PROCESS CHANNEL OLD NEW1 NEW2 VALUE1 VALUE2 [ifexists]") }
     let (process, channel, old) = (args[0], args[1], args[2])
     try checkPatterns([process, channel, old])
-    let v1 = try parseValue(args[5]), v2 = try parseValue(args[6])
     var found = false
     for si in card.systematics.indices where regexMatchesWhole(old, card.systematics[si].name) && card.systematics[si].type.hasColumns {
       let type = card.systematics[si].type
+      let v1 = try parseValue(args[5], type: type), v2 = try parseValue(args[6], type: type)
       for c in matchingColumns(process: process, channel: channel) {
         found = true
         if !Self.isNullValue(card.systematics[si].effects[c]) {
