@@ -325,22 +325,29 @@ struct NuisanceEditor {
     for n in found where !card.frozen.contains(n) { card.frozen.append(n) }
   }
 
-  /// `flip PROCESS CHANNEL NAME [p2n|n2p] [ifexists]`: invert lnN kappas (κ → 1/κ).
+  /// `flip PROCESS CHANNEL NAME p2n|n2p [ifexists]`, as Combine's `doFlipNuisance`: lnN only, at
+  /// least one of `p2n`, `n2p`. A symmetric κ > 1 is inverted with `p2n`, κ < 1 with `n2p`; an
+  /// asymmetric `κd/κu` is decided by κd: κd < 1 (the yield rises with θ) inverts both with `p2n`,
+  /// κd > 1 with `n2p`, κd = 1 is left alone.
   mutating func flip(_ args: [String]) throws {
-    guard args.count >= 3 else { throw fail("syntax: nuisance edit flip PROCESS CHANNEL NAME [p2n|n2p] [ifexists]") }
+    guard args.count >= 3 else { throw fail("syntax: nuisance edit flip PROCESS CHANNEL NAME p2n|n2p [ifexists]") }
     let (process, channel, name) = (args[0], args[1], args[2])
-    try checkPatterns([process, channel, name])
     let opts = Set(args.dropFirst(3))
-    let p2n = opts.contains("p2n") || !opts.contains("n2p")
-    let n2p = opts.contains("n2p") || !opts.contains("p2n")
+    let p2n = opts.contains("p2n"), n2p = opts.contains("n2p")
+    guard p2n || n2p else {
+      throw fail("nuisance edit flip needs the option p2n (invert κ > 1) and/or n2p (invert κ < 1), as in Combine")
+    }
+    try checkPatterns([process, channel, name])
     var found = false
     for si in card.systematics.indices where regexMatchesWhole(name, card.systematics[si].name) {
-      guard card.systematics[si].type == .lnN else { throw fail("nuisance edit flip works only on lnN nuisances") }
+      guard card.systematics[si].type == .lnN else {
+        throw fail("nuisance edit flip works only on lnN nuisances ('\(card.systematics[si].name)' is \(card.systematics[si].type.rawValue))")
+      }
       for c in matchingColumns(process: process, channel: channel) {
         found = true
         switch card.systematics[si].effects[c] {
         case .value(let v) where (v > 1 && p2n) || (v < 1 && n2p): card.systematics[si].effects[c] = .value(1 / v)
-        case .asymmetric(let d, let u) where (u > 1 && p2n) || (u < 1 && n2p):
+        case .asymmetric(let d, let u) where (d < 1 && p2n) || (d > 1 && n2p):
           card.systematics[si].effects[c] = .asymmetric(down: 1 / d, up: 1 / u)
         default: break
         }

@@ -50,6 +50,25 @@ import Testing
     }
   }
 
+  /// doFlipNuisance: κ > 1 flips with p2n, κ < 1 with n2p; κd/κu is decided by κd (< 1: p2n, > 1:
+  /// n2p, = 1: never), both parts inverted. 1/1.2 = 0.8333…, 1/0.8 = 1.25, 1/0.9 = 1.1111…,
+  /// 1/0.95 = 1.0526315789….
+  @Test func flipFollowsCombine() throws {
+    let x = "x lnN 1.2 0.8 0.9/0.95 1.0/1.2"
+    let original: [Effect] = [.value(1.2), .value(0.8), .asymmetric(down: 0.9, up: 0.95), .asymmetric(down: 1.0, up: 1.2)]
+    let flippedS: Effect = .asymmetric(down: 1.111111111111111, up: 1.0526315789473684)
+    #expect(Self.close(Self.effects(try Self.edited(x, "nuisance edit flip * * x p2n"), "x"),
+                       [.value(0.8333333333333334), .value(0.8), flippedS, original[3]]))
+    #expect(Self.close(Self.effects(try Self.edited(x, "nuisance edit flip * * x n2p"), "x"),
+                       [.value(1.2), .value(1.25), original[2], original[3]]))
+    #expect(Self.close(Self.effects(try Self.edited(x, "nuisance edit flip * b x p2n n2p"), "x"),
+                       [original[0], original[1], flippedS, original[3]]))
+    // Neither option: Combine refuses ("missed option n2p and/or p2n").
+    let e = try #require(Self.error { try Self.edited(x, "nuisance edit flip * * x") })
+    #expect(e.location?.line == 12 && e.message.contains("p2n") && e.message.contains("n2p"), "\(e)")
+    #expect(Self.error { try Self.edited("y shape 1 - - -", "nuisance edit flip * * y p2n") }?.location?.line == 12)
+  }
+
   /// Values of `add` and `split` obey the card's rules: negative only for trG/dFD/dFD2, κd/κu > 0,
   /// numbers as the parser reads them (`+1.1` included).
   @Test func editValuesAreCheckedLikeCardValues() throws {
