@@ -214,6 +214,12 @@ struct NuisanceEditor {
       if cols.isEmpty, !ifexists {
         throw fail("nuisance edit rename found no (channel, process) matching '\(channel)', '\(process)' (add 'ifexists' to allow this)")
       }
+      let into = card.systematics[target!]
+      if src.type.isShape, into.templateName != src.templateName, cols.contains(where: { !src.effects[$0].isNone }) {
+        // Combine would read the moved columns' templates under the old name (systematicsShapeMap)
+        // and the target's other columns under its own; a line here has one template name.
+        throw fail("nuisance edit rename moves entries of shape nuisance '\(old)' (templates '\(src.templateName)Up/Down') into the existing line '\(new)' (line \(into.line)), whose templates are '\(into.templateName)Up/Down'; Recombine keeps one template name per line, so rename the histograms or the card's line instead")
+      }
       for c in cols {
         card.systematics[target!].effects[c] = card.systematics[i].effects[c]
         card.systematics[i].effects[c] = .none

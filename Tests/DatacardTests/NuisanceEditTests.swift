@@ -69,6 +69,22 @@ import Testing
     #expect(Self.error { try Self.edited("y shape 1 - - -", "nuisance edit flip * * y p2n") }?.location?.line == 12)
   }
 
+  /// Moving entries of a shape line into an existing line with other templates is refused at the
+  /// edit's line (Combine would read them under the old name); into a new line the old template name
+  /// is kept; lnN lines merge freely.
+  @Test func perChannelRenameIntoAnExistingShapeLine() throws {
+    let lines = "s1 shape 1 - - -\ns2 shape - 1 - -\nk1 lnN 1.1 - - -\nk2 lnN - 1.2 - -"
+    let e = try #require(Self.error { try Self.edited(lines, "nuisance edit rename S a s1 s2") })
+    #expect(e.location?.line == 15)
+    #expect(e.message.contains("'s1Up/Down'") && e.message.contains("'s2Up/Down'") && e.message.contains("line 12"), "\(e)")
+
+    let renamed = try Self.edited(lines, "nuisance edit rename S a s1 s3", "nuisance edit rename S a k1 k2")
+    let s3 = try #require(renamed.systematics.first { $0.name == "s3" })
+    #expect(s3.templateName == "s1" && s3.effects == [.value(1), .none, .none, .none])
+    #expect(Self.effects(renamed, "k2") == [.value(1.1), .value(1.2), .none, .none])
+    #expect(!renamed.systematics.contains { $0.name == "s1" || $0.name == "k1" })
+  }
+
   /// Values of `add` and `split` obey the card's rules: negative only for trG/dFD/dFD2, κd/κu > 0,
   /// numbers as the parser reads them (`+1.1` included).
   @Test func editValuesAreCheckedLikeCardValues() throws {
