@@ -13,7 +13,8 @@ public struct ParseOptions: Sendable {
   public var allowNoBackground = false
   /// Skip the `jmax` check (`--X-no-jmax`).
   public var noJMax = false
-  /// Apply `nuisance edit` lines while parsing (combineCards keeps them unapplied).
+  /// Apply `nuisance edit` lines while parsing and check that groups name parameters of the card
+  /// (combineCards keeps edits unapplied and merges groups unchecked).
   public var evaluateEdits = true
   /// Regular expressions (prefix match) of nuisances to drop (`--X-exclude-nuisance`).
   public var excludeNuisances: [String] = []
@@ -123,6 +124,8 @@ struct DatacardParser {
   var card: Datacard
   var lineNumber = 0
   var kmaxLine: Int?
+  /// The line that added each group member, keyed "group\u{1}member".
+  var groupMemberLines: [String: Int] = [:]
 
   init(path: String, options: ParseOptions) {
     self.path = path
@@ -388,6 +391,7 @@ struct DatacardParser {
           throw fail("the first thing after 'group' must be '=' or '+=', found '\(op.text)'", op, line: lineText)
         }
         let members = rest.dropFirst().map(\.text)
+        for m in members where groupMemberLines[name + "\u{1}" + m] == nil { groupMemberLines[name + "\u{1}" + m] = lineNumber }
         if let gi = groupIndex[name] {
           guard op.text == "+=" else {
             throw fail("group '\(name)' is already defined; use '+=' to extend it", op, line: lineText)
@@ -554,11 +558,15 @@ struct DatacardParser {
     if nuisances != -1, kept.count != nuisances {
       throw DatacardError("found \(kept.count) systematics, but kmax declares \(nuisances)", at: SourceLocation(file: path, line: kmaxLine ?? 1))
     }
-    // Groups: members must exist.
-    let known = Set(card.parameterNames)
-    for g in card.groups {
-      for m in g.members where !known.contains(m) {
-        card.warnings.append(DatacardWarning("group '\(g.name)' lists '\(m)', which is not a nuisance of this card", at: SourceLocation(file: path, line: g.line)))
+    // Groups must name parameters of the card after the edits (text2workspace's doNuisancesGroups
+    // refuses the card otherwise). combineCards (edits not applied) merges groups without this check.
+    if options.evaluateEdits {
+      let known = Set(card.parameterNames)
+      for g in card.groups {
+        if let m = g.members.first(where: { !known.contains($0) }) {
+          throw DatacardError("group '\(g.name)' lists '\(m)', which is not a parameter of this card (expected the name of a systematic, rateParam, extArg, flatParam or discrete)",
+                              at: SourceLocation(file: path, line: groupMemberLines[g.name + "\u{1}" + m] ?? g.line))
+        }
       }
     }
   }

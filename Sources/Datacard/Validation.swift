@@ -78,13 +78,6 @@ public enum Validator {
         }
       }
     }
-    // Groups must name existing parameters (text2workspace fails otherwise).
-    let known = Set(card.parameterNames)
-    for g in card.groups {
-      for m in g.members where !known.contains(m) {
-        err("groupMember", "group '\(g.name)' names '\(m)', which is not a parameter of the card", g.line)
-      }
-    }
     // Formula rateParams must reference only their arguments.
     for r in card.rateParams {
       if case .formula(let f, let args) = r.value {

@@ -109,3 +109,21 @@ import Testing
     #expect(a.location?.line == 12 && a.message.contains("0.9/1.2") && a.message.contains("asymmetric"), "\(a)")
   }
 }
+
+@Suite struct GroupTests {
+  /// A group must name parameters of the card after the edits; the error is at the line that added
+  /// the unknown member. combineCards' parse (edits not applied) does not check.
+  @Test func unknownGroupMembersAreErrors() throws {
+    let x = "x lnN 1.2 - - -"
+    let e = try #require(NuisanceEditTests.error { try NuisanceEditTests.edited(x, "g group = x", "g group += nothere") })
+    #expect(e.location?.line == 13 && e.message.contains("'g'") && e.message.contains("'nothere'"), "\(e)")
+    // A member added by a later edit is known.
+    let ok = try NuisanceEditTests.edited(x, "g group = x y", "nuisance edit add B a y lnN 1.1")
+    #expect(ok.groups.first?.members == ["x", "y"])
+    var options = ParseOptions()
+    options.evaluateEdits = false
+    let text = "imax 1\njmax 1\nkmax *\nbin a\nobservation 1\nbin a a\nprocess S B\nprocess 0 1\nrate 1 1\nx lnN 1.1 -\ng group = x nothere\n"
+    #expect(try Datacard.parse(text: text, options: options).groups.first?.members == ["x", "nothere"])
+    #expect(NuisanceEditTests.error { try Datacard.parse(text: text) }?.location?.line == 11)
+  }
+}
