@@ -108,6 +108,29 @@ import Testing
     let a = try #require(Self.error { try Self.edited("z lnN 0.9/1.2 - - -", "nuisance edit changepdf z trG") })
     #expect(a.location?.line == 12 && a.message.contains("0.9/1.2") && a.message.contains("asymmetric"), "\(a)")
   }
+
+  /// drop empties the matching columns; split replaces each non-null matching entry by the two given
+  /// values and empties it;
+  /// changepdf lnN → trG takes ln κ (ln 1.2 = 0.18232155679395462, ln 0.5 = −0.6931471805599453; κ = 1
+  /// becomes no effect, as in Combine).
+  @Test func dropSplitAndChangePdf() throws {
+    let x = "x lnN 1.2 1.3 - 1.1"
+    #expect(Self.effects(try Self.edited(x, "nuisance edit drop B a x"), "x") == [.value(1.2), .none, .none, .value(1.1)])
+
+    let splitA = try Self.edited(x, "nuisance edit split * a x x1 x2 1.05 1.02")
+    #expect(Self.effects(splitA, "x") == [.none, .none, .none, .value(1.1)])
+    #expect(Self.effects(splitA, "x1") == [.value(1.05), .value(1.05), .none, .none])
+    #expect(Self.effects(splitA, "x2") == [.value(1.02), .value(1.02), .none, .none])
+    // Everywhere: the null b/S entry gets no value, and the emptied x line is dropped.
+    let splitAll = try Self.edited(x, "nuisance edit split * * x x1 x2 1.05 1.02")
+    #expect(Self.effects(splitAll, "x") == nil)
+    #expect(Self.effects(splitAll, "x1") == [.value(1.05), .value(1.05), .none, .value(1.05)])
+
+    let trG = try Self.edited("z lnN 1.2 - 0.5 1", "nuisance edit changepdf z trG")
+    let z = try #require(trG.systematics.first { $0.name == "z" })
+    #expect(z.type == .trG)
+    #expect(Self.close(z.effects, [.value(0.18232155679395462), .none, .value(-0.6931471805599453), .none]))
+  }
 }
 
 @Suite struct GroupTests {

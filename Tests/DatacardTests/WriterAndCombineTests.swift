@@ -152,6 +152,36 @@ extension CombineCardsTests {
   }
 }
 
+/// A gzipped card (stored deflate block, CRC-32 computed here) parses to the same card as its text.
+@Suite struct GzipCardTests {
+  static func crc32(_ bytes: [UInt8]) -> UInt32 {
+    var c: UInt32 = 0xFFFF_FFFF
+    for b in bytes {
+      c ^= UInt32(b)
+      for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
+    }
+    return ~c
+  }
+
+  @Test func gzippedCardParses() throws {
+    #expect(Self.crc32(Array("123456789".utf8)) == 0xCBF4_3926)  // the CRC-32 check value
+    let text = "imax 1\njmax 1\nkmax 1\nbin a\nobservation 7\nbin a a\nprocess S B\nprocess 0 1\nrate 1.5 4\nx lnN 1.1 0.9/1.2\n"
+    let data = Array(text.utf8)
+    let n = UInt16(data.count)
+    var gz: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3]  // gzip header, deflate, no flags
+    gz += [1, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8(~n >> 8)] + data  // final stored block
+    let crc = Self.crc32(data), size = UInt32(data.count)
+    gz += (0..<4).map { UInt8(truncatingIfNeeded: crc >> (8 * $0)) } + (0..<4).map { UInt8(truncatingIfNeeded: size >> (8 * $0)) }
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("rc-gz-\(getpid()).txt.gz").path
+    try Data(gz).write(to: URL(fileURLWithPath: path))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let card = try Datacard.parse(contentsOf: path)
+    #expect(card.observations == [7] && card.columns.map(\.rate) == [1.5, 4])
+    #expect(card.systematics.first?.effects == [.value(1.1), .asymmetric(down: 0.9, up: 1.2)])
+    #expect(card == (try Datacard.parse(text: text)))
+  }
+}
+
 @Suite struct ValidationTests {
   /// Every reference case validates with its ROOT files: every histogram read, rates equal to the
   /// template integrals (rate −1 or the card's numbers, checked to Combine's 1%), observations
