@@ -28,7 +28,9 @@ public struct CombineCardsOptions: Sendable {
 ///   bin signal columns come first. Process ids are renumbered: signals `i − nsig + 1`,
 ///   backgrounds 1, 2, ... in first-appearance order.
 /// - Systematics merge by name (same name = 100% correlated). `lnN` with a `shape` type becomes
-///   `shape?`; `X` with `X?` becomes `X?`; other type clashes and gmN with different N are errors;
+///   `shape?`; `X` with `X?` becomes `X?` (in either card order); a clash whose `?` type does not
+///   exist (`shape2`, `shapeN2`, `shapeU`, `shape*` with lnN), other type clashes and gmN with
+///   different N are errors;
 ///   `param` lines must agree in mean and sigma. Lines with no effect on any column are dropped.
 /// - `shapes` lines are copied per bin, `$CHANNEL` replaced by the original bin name and the file
 ///   path prefixed by the card's directory; rateParams, autoMCStats and groups follow their bins;
@@ -108,19 +110,22 @@ public func combineCards(_ inputs: [(label: String?, path: String)], options: Co
         if var existing = systs[s.name] {
           if existing.type != s.type {
             let a = existing.type, b = s.type
-            if b == .lnN && a.isShape {
-              existing.type = SystematicType(rawValue: a.rawValue.hasSuffix("?") ? a.rawValue : a.rawValue + "?") ?? a
-            } else if b.isShape && a == .lnN {
-              existing.type = SystematicType(rawValue: b.rawValue.hasSuffix("?") ? b.rawValue : b.rawValue + "?") ?? b
+            let merged: String
+            if (b == .lnN && a.isShape) || (b.isShape && a == .lnN) {
+              let shape = a.isShape ? a : b
+              merged = shape.rawValue.hasSuffix("?") ? shape.rawValue : shape.rawValue + "?"
             } else if a.rawValue == b.rawValue + "?" || a.rawValue + "?" == b.rawValue {
-              existing.type = SystematicType(rawValue: b.rawValue.replacingOccurrences(of: "?", with: "") + "?")!
+              merged = b.rawValue.replacingOccurrences(of: "?", with: "") + "?"
             } else {
               throw DatacardError("'\(s.name)' is \(b.rawValue) here but \(a.rawValue) in a previous card",
                                   at: SourceLocation(file: input.path, line: s.line))
             }
-            guard existing.type.rawValue.hasSuffix("?") || existing.type == a else {
-              throw DatacardError("'\(s.name)' cannot be both \(a.rawValue) and \(b.rawValue)", at: SourceLocation(file: input.path, line: s.line))
+            guard let type = SystematicType(rawValue: merged) else {
+              throw DatacardError("'\(s.name)' is \(b.rawValue) here but \(a.rawValue) in a previous card; combineCards would make it '\(merged)', "
+                                  + "which is not a systematic type (only shape? and shapeN? mix templates with lnN): use shape or shapeN in both cards",
+                                  at: SourceLocation(file: input.path, line: s.line))
             }
+            existing.type = type
           } else if s.type == .gmN, existing.args.first != s.arguments.first {
             throw DatacardError("'\(s.name)' is gmN \(s.arguments.first ?? "") here but gmN \(existing.args.first ?? "") in a previous card",
                                 at: SourceLocation(file: input.path, line: s.line))

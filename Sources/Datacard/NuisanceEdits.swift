@@ -52,16 +52,13 @@ struct NuisanceEditor {
     }
   }
 
-  func parseValue(_ s: String) throws -> Effect {
-    if s.contains("/") {
-      let parts = s.split(separator: "/")
-      guard parts.count == 2, let d = Double(parts[0]), let u = Double(parts[1]), d > 0, u > 0 else {
-        throw fail("expected a value 'κ' or 'κdown/κup' with positive numbers, found '\(s)'")
-      }
-      return .asymmetric(down: d, up: u)
+  /// A value of an `add` or `split` edit for a `type` line, checked as a card value is (``parseEffect(_:type:)``).
+  func parseValue(_ s: String, type: SystematicType) throws -> Effect {
+    do {
+      return try parseEffect(s, type: type)
+    } catch {
+      throw fail(error.message)
     }
-    guard let v = Double(s) else { throw fail("expected a numeric value, found '\(s)'") }
-    return v == 0 ? .none : .value(v)
   }
 
   /// Quadrature sum of two log-normal effects: exp(hypot(|ln v1|, |ln v2|)), inverted when v1 < 1.
@@ -110,7 +107,7 @@ struct NuisanceEditor {
     let (process, channel, name, pdfName, valueText) = (args[0], args[1], args[2], args[3], args[4])
     try checkPatterns([process, channel])
     guard let type = SystematicType(rawValue: pdfName), type.hasColumns else { throw fail("unknown pdf '\(pdfName)' in nuisance edit add") }
-    try addEffect(process: process, channel: channel, name: name, type: type, value: try parseValue(valueText), options: Array(args.dropFirst(5)))
+    try addEffect(process: process, channel: channel, name: name, type: type, value: try parseValue(valueText, type: type), options: Array(args.dropFirst(5)))
   }
 
   mutating func addEffect(process: String, channel: String, name: String, type: SystematicType, value: Effect, options: [String]) throws {
@@ -217,6 +214,12 @@ struct NuisanceEditor {
       if cols.isEmpty, !ifexists {
         throw fail("nuisance edit rename found no (channel, process) matching '\(channel)', '\(process)' (add 'ifexists' to allow this)")
       }
+      let into = card.systematics[target!]
+      if src.type.isShape, into.templateName != src.templateName, cols.contains(where: { !src.effects[$0].isNone }) {
+        // Combine would read the moved columns' templates under the old name (systematicsShapeMap)
+        // and the target's other columns under its own; a line here has one template name.
+        throw fail("nuisance edit rename moves entries of shape nuisance '\(old)' (templates '\(src.templateName)Up/Down') into the existing line '\(new)' (line \(into.line)), whose templates are '\(into.templateName)Up/Down'; Recombine keeps one template name per line, so rename the histograms or the card's line instead")
+      }
       for c in cols {
         card.systematics[target!].effects[c] = card.systematics[i].effects[c]
         card.systematics[i].effects[c] = .none
@@ -229,6 +232,7 @@ struct NuisanceEditor {
   mutating func changePdf(_ args: [String]) throws {
     guard args.count >= 2 else { throw fail("syntax: nuisance edit changepdf NAME NEWPDF") }
     let (name, newName) = (args[0], args[1])
+    try checkPatterns([name])
     guard let newType = SystematicType(rawValue: newName), newType.hasColumns else { throw fail("unknown pdf '\(newName)'") }
     let logNormal: Set<SystematicType> = [.lnN, .lnU]
     let additive: Set<SystematicType> = [.trG, .unif, .dFD, .dFD2]
@@ -240,12 +244,14 @@ struct NuisanceEditor {
       func mapValues(_ f: (Double) -> Double) {
         card.systematics[i].effects = card.systematics[i].effects.map {
           if case .value(let v) = $0, v != 0, v != 1 { return .value(f(v)) }
-          if case .asymmetric = $0 { return $0 }
           return .none
         }
       }
       if logNormal.contains(old) && logNormal.contains(newType) {
       } else if logNormal.contains(old) && additive.contains(newType) {
+        if let c = card.systematics[i].effects.firstIndex(where: { if case .asymmetric = $0 { true } else { false } }) {
+          throw fail("cannot convert '\(card.systematics[i].name)' to \(newType.rawValue): its value \(card.systematics[i].effects[c]) for \(card.columns[c].bin)/\(card.columns[c].process) is asymmetric, and \(newType.rawValue) takes one value")
+        }
         mapValues { log($0) }
       } else if additive.contains(old) && additive.contains(newType) {
       } else if additive.contains(old) && logNormal.contains(newType) {
@@ -267,10 +273,10 @@ struct NuisanceEditor {
     guard args.count >= 7 else { throw fail("syntax: nuisance edit split PROCESS CHANNEL OLD NEW1 NEW2 VALUE1 VALUE2 [ifexists]") }
     let (process, channel, old) = (args[0], args[1], args[2])
     try checkPatterns([process, channel, old])
-    let v1 = try parseValue(args[5]), v2 = try parseValue(args[6])
     var found = false
     for si in card.systematics.indices where regexMatchesWhole(old, card.systematics[si].name) && card.systematics[si].type.hasColumns {
       let type = card.systematics[si].type
+      let v1 = try parseValue(args[5], type: type), v2 = try parseValue(args[6], type: type)
       for c in matchingColumns(process: process, channel: channel) {
         found = true
         if !Self.isNullValue(card.systematics[si].effects[c]) {
@@ -325,22 +331,29 @@ struct NuisanceEditor {
     for n in found where !card.frozen.contains(n) { card.frozen.append(n) }
   }
 
-  /// `flip PROCESS CHANNEL NAME [p2n|n2p] [ifexists]`: invert lnN kappas (κ → 1/κ).
+  /// `flip PROCESS CHANNEL NAME p2n|n2p [ifexists]`, as Combine's `doFlipNuisance`: lnN only, at
+  /// least one of `p2n`, `n2p`. A symmetric κ > 1 is inverted with `p2n`, κ < 1 with `n2p`; an
+  /// asymmetric `κd/κu` is decided by κd: κd < 1 (the yield rises with θ) inverts both with `p2n`,
+  /// κd > 1 with `n2p`, κd = 1 is left alone.
   mutating func flip(_ args: [String]) throws {
-    guard args.count >= 3 else { throw fail("syntax: nuisance edit flip PROCESS CHANNEL NAME [p2n|n2p] [ifexists]") }
+    guard args.count >= 3 else { throw fail("syntax: nuisance edit flip PROCESS CHANNEL NAME p2n|n2p [ifexists]") }
     let (process, channel, name) = (args[0], args[1], args[2])
-    try checkPatterns([process, channel, name])
     let opts = Set(args.dropFirst(3))
-    let p2n = opts.contains("p2n") || !opts.contains("n2p")
-    let n2p = opts.contains("n2p") || !opts.contains("p2n")
+    let p2n = opts.contains("p2n"), n2p = opts.contains("n2p")
+    guard p2n || n2p else {
+      throw fail("nuisance edit flip needs the option p2n (invert κ > 1) and/or n2p (invert κ < 1), as in Combine")
+    }
+    try checkPatterns([process, channel, name])
     var found = false
     for si in card.systematics.indices where regexMatchesWhole(name, card.systematics[si].name) {
-      guard card.systematics[si].type == .lnN else { throw fail("nuisance edit flip works only on lnN nuisances") }
+      guard card.systematics[si].type == .lnN else {
+        throw fail("nuisance edit flip works only on lnN nuisances ('\(card.systematics[si].name)' is \(card.systematics[si].type.rawValue))")
+      }
       for c in matchingColumns(process: process, channel: channel) {
         found = true
         switch card.systematics[si].effects[c] {
         case .value(let v) where (v > 1 && p2n) || (v < 1 && n2p): card.systematics[si].effects[c] = .value(1 / v)
-        case .asymmetric(let d, let u) where (u > 1 && p2n) || (u < 1 && n2p):
+        case .asymmetric(let d, let u) where (d < 1 && p2n) || (d > 1 && n2p):
           card.systematics[si].effects[c] = .asymmetric(down: 1 / d, up: 1 / u)
         default: break
         }

@@ -13,7 +13,8 @@ public struct ParseOptions: Sendable {
   public var allowNoBackground = false
   /// Skip the `jmax` check (`--X-no-jmax`).
   public var noJMax = false
-  /// Apply `nuisance edit` lines while parsing (combineCards keeps them unapplied).
+  /// Apply `nuisance edit` lines while parsing and check that groups name parameters of the card
+  /// (combineCards keeps edits unapplied and merges groups unchecked).
   public var evaluateEdits = true
   /// Regular expressions (prefix match) of nuisances to drop (`--X-exclude-nuisance`).
   public var excludeNuisances: [String] = []
@@ -84,6 +85,38 @@ extension Datacard {
   }
 }
 
+/// Why a value of a systematics column is refused (the message names the value, not the column).
+struct InvalidEffect: Error {
+  var message: String
+}
+
+/// One column value of a `type` systematic, with the checks of Combine's parser: `0` is no effect;
+/// `κdown/κup` only for lnN, lnU and `shape?` types, both > 0; otherwise a finite number, negative
+/// only for trG, dFD and dFD2; an lnN κ must lie in [1e-9, 1e9]. Numbers are read by
+/// ``parseDouble(_:)``. Used for card lines and for the values of `nuisance edit` commands.
+func parseEffect(_ r: String, type: SystematicType) throws(InvalidEffect) -> Effect {
+  if r.contains("/") {
+    guard type.allowsAsymmetric else {
+      throw InvalidEffect(message: "asymmetric values 'down/up' are allowed only for lnN, lnU and shape? types, found '\(r)' for \(type.rawValue)")
+    }
+    let parts = r.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, let d = parseDouble(parts[0]), let u = parseDouble(parts[1]) else {
+      throw InvalidEffect(message: "expected 'κdown/κup' (two numbers), found '\(r)'")
+    }
+    guard d > 0, u > 0 else { throw InvalidEffect(message: "found '\(r)': kappas must be > 0 (this would lead to NaNs)") }
+    return .asymmetric(down: d, up: u)
+  }
+  guard let v = parseDouble(Substring(r)) else { throw InvalidEffect(message: "expected a number, 'κdown/κup' or '-', found '\(r)'") }
+  if v < 0, type != .trG, type != .dFD, type != .dFD2 {
+    throw InvalidEffect(message: "found '\(r)': negative values are not allowed for \(type.rawValue) (only for trG, dFD and dFD2)")
+  }
+  guard v.isFinite else { throw InvalidEffect(message: "found '\(r)': values must be finite") }
+  if type == .lnN, v > 0, v < 1e-9 || v > 1e9 {
+    throw InvalidEffect(message: "lnN value '\(r)' is not a sensible kappa (expected 1e-9 to 1e9)")
+  }
+  return v == 0 ? .none : .value(v)
+}
+
 /// The state of one parse. Follows `DatacardParser.parseCard` step by step.
 struct DatacardParser {
   let path: String
@@ -91,6 +124,8 @@ struct DatacardParser {
   var card: Datacard
   var lineNumber = 0
   var kmaxLine: Int?
+  /// The line that added each group member, keyed "group\u{1}member".
+  var groupMemberLines: [String: Int] = [:]
 
   init(path: String, options: ParseOptions) {
     self.path = path
@@ -356,6 +391,7 @@ struct DatacardParser {
           throw fail("the first thing after 'group' must be '=' or '+=', found '\(op.text)'", op, line: lineText)
         }
         let members = rest.dropFirst().map(\.text)
+        for m in members where groupMemberLines[name + "\u{1}" + m] == nil { groupMemberLines[name + "\u{1}" + m] = lineNumber }
         if let gi = groupIndex[name] {
           guard op.text == "+=" else {
             throw fail("group '\(name)' is already defined; use '+=' to extend it", op, line: lineText)
@@ -424,42 +460,12 @@ struct DatacardParser {
     var effects: [Effect] = []
     effects.reserveCapacity(card.columns.count)
     for (ci, t) in numbers.prefix(card.columns.count).enumerated() {
-      let r = t.text
-      if r.contains("/") {
-        guard type.allowsAsymmetric else {
-          throw fail("asymmetric values 'down/up' are allowed only for lnN, lnU and shape? types, found '\(r)' for \(type.rawValue)", t, line: lineText)
-        }
-        let parts = r.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let d = parseDouble(parts[0]), let u = parseDouble(parts[1]) else {
-          throw fail("expected 'κdown/κup' (two numbers), found '\(r)'", t, line: lineText)
-        }
-        guard d > 0, u > 0 else {
-          throw fail("found '\(r)' for \(card.columns[ci].process) in \(card.columns[ci].bin): kappas must be > 0 (this would lead to NaNs)", t, line: lineText)
-        }
-        effects.append(.asymmetric(down: d, up: u))
-      } else {
-        guard let v = parseDouble(Substring(r)) else {
-          throw fail("expected a number, 'κdown/κup' or '-', found '\(r)'", t, line: lineText)
-        }
-        if v < 0, type != .trG, type != .dFD, type != .dFD2 {
-          throw fail("found '\(r)' for \(card.columns[ci].process) in \(card.columns[ci].bin): negative values are not allowed for \(type.rawValue)", t, line: lineText)
-        }
-        if !v.isFinite {
-          throw fail("found '\(r)': values must be finite", t, line: lineText)
-        }
-        if (type == .lnN || type == .lnU) && v == 0 {
-          effects.append(.none)
-        } else {
-          effects.append(v == 0 ? .none : .value(v))
-        }
-        if type == .gmN, card.columns[ci].rate == 0, v != 0 { card.columns[ci].rate = 1e-6 }
-      }
-    }
-    if type == .lnN {
-      for (ci, e) in effects.enumerated() {
-        if case .value(let v) = e, v > 0, v < 1e-9 || v > 1e9 {
-          throw fail("lnN value '\(v)' for \(card.columns[ci].process) in \(card.columns[ci].bin) is not a sensible kappa", numbers[ci], line: lineText)
-        }
+      do {
+        let e = try parseEffect(t.text, type: type)
+        effects.append(e)
+        if type == .gmN, card.columns[ci].rate == 0, !e.isNone { card.columns[ci].rate = 1e-6 }
+      } catch {
+        throw fail("\(error.message) (\(card.columns[ci].process) in bin \(card.columns[ci].bin))", t, line: lineText)
       }
     }
     if let existing = card.systematics.first(where: { $0.name == name }), existing.type != type {
@@ -552,11 +558,15 @@ struct DatacardParser {
     if nuisances != -1, kept.count != nuisances {
       throw DatacardError("found \(kept.count) systematics, but kmax declares \(nuisances)", at: SourceLocation(file: path, line: kmaxLine ?? 1))
     }
-    // Groups: members must exist.
-    let known = Set(card.parameterNames)
-    for g in card.groups {
-      for m in g.members where !known.contains(m) {
-        card.warnings.append(DatacardWarning("group '\(g.name)' lists '\(m)', which is not a nuisance of this card", at: SourceLocation(file: path, line: g.line)))
+    // Groups must name parameters of the card after the edits (text2workspace's doNuisancesGroups
+    // refuses the card otherwise). combineCards (edits not applied) merges groups without this check.
+    if options.evaluateEdits {
+      let known = Set(card.parameterNames)
+      for g in card.groups {
+        if let m = g.members.first(where: { !known.contains($0) }) {
+          throw DatacardError("group '\(g.name)' lists '\(m)', which is not a parameter of this card (expected the name of a systematic, rateParam, extArg, flatParam or discrete)",
+                              at: SourceLocation(file: path, line: groupMemberLines[g.name + "\u{1}" + m] ?? g.line))
+        }
       }
     }
   }

@@ -66,6 +66,8 @@ public struct ShapeInputs: Sendable {
   public var templates: [Int: ColumnTemplates] = [:]
   /// Observed data per bin name (absent for FAKE channels or cards without data).
   public var data: [String: Histogram] = [:]
+  /// Where each entry of ``data`` was read from.
+  public var dataSources: [String: ShapeSource] = [:]
   /// Channels declared FAKE (counting through shapes).
   public var fakeChannels: Set<String> = []
   /// For `shape?` systematics: the (systematic, column) pairs that fell back to lnN (no Up template).
@@ -128,24 +130,32 @@ public final class ShapeLoader {
     return ShapeSource(file: file, object: object, line: d.line)
   }
 
-  /// Reads a histogram, turning reader errors into datacard errors at the shapes line.
-  public func histogram(_ s: ShapeSource, what: String) throws -> Histogram {
+  /// Runs `body` on the file of `s`, turning reader errors into datacard errors at the shapes line.
+  func reading<T>(_ s: ShapeSource, _ what: String, _ body: (ROOTFile) throws -> T) throws -> T {
     let f = try file(s.file, line: s.line)
     do {
-      return try f.histogram(s.object)
+      return try body(f)
     } catch let e as ROOTIOError {
       throw error("cannot read \(what) from '\(s.file)': \(e.message)", line: s.line, text: s.object)
     }
   }
 
-  /// Whether an object exists (for `shape?`).
-  public func exists(_ s: ShapeSource) throws -> Bool {
-    let f = try file(s.file, line: s.line)
-    return (try? f.className(of: s.object)) != nil
+  /// Reads a histogram, turning reader errors into datacard errors at the shapes line.
+  public func histogram(_ s: ShapeSource, what: String) throws -> Histogram {
+    try reading(s, what) { try $0.histogram(s.object) }
+  }
+
+  /// Whether an object exists (for `shape?`). Only a missing object counts as absent: a file or
+  /// directory that cannot be read is an error at the shapes line.
+  public func exists(_ s: ShapeSource, what: String) throws -> Bool {
+    try reading(s, what) { try $0.className(of: s.object) } != nil
   }
 
   /// Loads every template, variation and data histogram of the card.
-  public func load() throws -> ShapeInputs {
+  ///
+  /// - Parameter checkingNormalisations: throw the first of ``normalisationErrors(_:)`` (as
+  ///   text2workspace does); the validator passes `false` to report all of them.
+  public func load(checkingNormalisations: Bool = true) throws -> ShapeInputs {
     var inputs = ShapeInputs()
     guard card.hasShapes else { return inputs }
     for bin in card.bins {
@@ -164,7 +174,7 @@ public final class ShapeLoader {
           if s.type.isShapeOrLogNormal { inputs.lnNFallbacks.insert([si, ci]); continue }
           throw error("shape systematic '\(s.name)' affects \(col.bin)/\(col.process) but its shapes line has no systematic pattern", line: s.line)
         }
-        if s.type.isShapeOrLogNormal, !(try exists(up)) {
+        if s.type.isShapeOrLogNormal, !(try exists(up, what: "the Up template of '\(s.name)' for \(col.bin)/\(col.process)")) {
           inputs.lnNFallbacks.insert([si, ci])
           continue
         }
@@ -180,15 +190,53 @@ public final class ShapeLoader {
     for bin in card.bins where !inputs.fakeChannels.contains(bin) && card.observations != nil {
       guard let src = try source(channel: bin, process: "data_obs") else { continue }
       inputs.data[bin] = try histogram(src, what: "data_obs of \(bin)")
+      inputs.dataSources[bin] = src
     }
-    // Channel binning must agree between processes and data.
+    // Channel binning must agree between data and processes: the first histogram of the channel
+    // (data_obs, then the processes in card order) sets it.
     for bin in card.bins where !inputs.fakeChannels.contains(bin) {
-      let counts = Set(card.columns.indices.filter { card.columns[$0].bin == bin }.compactMap { inputs.templates[$0]?.nominal.values.count }
-                       + (inputs.data[bin].map { [$0.values.count] } ?? []))
-      if counts.count > 1 {
-        throw error("templates of channel '\(bin)' have different numbers of bins: \(counts.sorted())", line: card.shapes.first?.line ?? 1)
+      var entries: [(what: String, source: ShapeSource, bins: Int)] = []
+      if let h = inputs.data[bin], let s = inputs.dataSources[bin] { entries.append(("data_obs", s, h.values.count)) }
+      for ci in card.columns.indices where card.columns[ci].bin == bin {
+        if let t = inputs.templates[ci] { entries.append((card.columns[ci].process, t.source, t.nominal.values.count)) }
+      }
+      guard let first = entries.first, let odd = entries.first(where: { $0.bins != first.bins }) else { continue }
+      throw error("channel '\(bin)': \(odd.what) ('\(odd.source.object)' in '\(odd.source.file)') has \(odd.bins) bins, "
+                  + "but \(first.what) ('\(first.source.object)' in '\(first.source.file)') has \(first.bins); "
+                  + "every template and data_obs of a channel must have the same number of bins", line: odd.source.line)
+    }
+    if checkingNormalisations, let first = normalisationErrors(inputs).first { throw first.error }
+    return inputs
+  }
+
+  /// text2workspace's normalisation checks (`ShapeBuilder.prepareAllShapes`), on histograms whose
+  /// integral is not 0, each an error at the shapes line the histogram was read through, with the
+  /// validator's check name (`rateMismatch`, `observationMismatch`):
+  /// - a process with rate r > 0 needs |integral − r| ≤ 0.01·max(1, r) (rate −1 takes the integral);
+  /// - data with observation 0 needs integral ≤ 0.01; with observation n > 0, |integral/n − 1| ≤ 0.005
+  ///   (observation −1 takes the integral).
+  public func normalisationErrors(_ inputs: ShapeInputs) -> [(check: String, error: DatacardError)] {
+    var errors: [(check: String, error: DatacardError)] = []
+    for (ci, col) in card.columns.enumerated() {
+      guard let t = inputs.templates[ci] else { continue }
+      let norm = t.nominal.integral()
+      if norm != 0, col.rate > 0, abs(norm - col.rate) > 0.01 * max(1, col.rate) {
+        errors.append(("rateMismatch", error("rate \(formatNumber(col.rate)) of \(col.bin)/\(col.process) disagrees with the integral \(formatNumber(norm)) "
+                            + "of its template '\(t.source.object)' in '\(t.source.file)' (text2workspace allows |integral − rate| ≤ 0.01·max(1, rate))",
+                            line: t.source.line)))
       }
     }
-    return inputs
+    for (bi, bin) in card.bins.enumerated() {
+      guard let h = inputs.data[bin], let s = inputs.dataSources[bin], let obs = card.observations?[bi] else { continue }
+      let norm = h.integral()
+      guard norm != 0 else { continue }
+      if (obs == 0 && norm > 0.01) || (obs > 0 && abs(norm / obs - 1) > 0.005) {
+        errors.append(("observationMismatch", error("observation \(formatNumber(obs)) of channel '\(bin)' disagrees with the integral \(formatNumber(norm)) "
+                            + "of data_obs '\(s.object)' in '\(s.file)' (text2workspace allows "
+                            + (obs == 0 ? "an integral ≤ 0.01 for observation 0)" : "|integral/observation − 1| ≤ 0.005)"),
+                            line: s.line)))
+      }
+    }
+    return errors
   }
 }

@@ -78,13 +78,6 @@ public enum Validator {
         }
       }
     }
-    // Groups must name existing parameters (text2workspace fails otherwise).
-    let known = Set(card.parameterNames)
-    for g in card.groups {
-      for m in g.members where !known.contains(m) {
-        err("groupMember", "group '\(g.name)' names '\(m)', which is not a parameter of the card", g.line)
-      }
-    }
     // Formula rateParams must reference only their arguments.
     for r in card.rateParams {
       if case .formula(let f, let args) = r.value {
@@ -102,8 +95,10 @@ public enum Validator {
     var histogramsRead = 0
     if card.hasShapes && !options.parseOnly {
       do {
-        let inputs = try ShapeLoader(card: card, mass: options.mass).load()
+        let loader = ShapeLoader(card: card, mass: options.mass)
+        let inputs = try loader.load(checkingNormalisations: false)
         histogramsRead = inputs.templates.values.reduce(0) { $0 + 1 + 2 * $1.variations.count } + inputs.data.count
+        for (check, e) in loader.normalisationErrors(inputs) { err(check, e.message, e.location?.line) }
         checkShapes(card, inputs, options, warn: warn, err: err)
       } catch let e as DatacardError {
         err("shapes", e.message + (e.text.isEmpty ? "" : " (\(e.text))"), e.location?.line)
@@ -122,15 +117,13 @@ public enum Validator {
 
   static func checkShapes(_ card: Datacard, _ inputs: ShapeInputs, _ options: ValidationOptions,
                           warn: (String, String, Int?) -> Void, err: (String, String, Int?) -> Void) {
-    // Rates against template integrals, as text2workspace checks them.
+    // Rates and observations against the integrals are ShapeLoader.normalisationErrors.
     for (ci, col) in card.columns.enumerated() {
       guard let t = inputs.templates[ci] else { continue }
       let norm = t.nominal.integral()
       let line = t.source.line
-      if col.rate == -1 {
-        if norm == 0 { warn("emptyProcessShape", "template of \(col.bin)/\(col.process) (\(t.source)) is empty; the process will be dropped", line) }
-      } else if col.rate > 0, abs(norm - col.rate) > 0.01 * max(1, col.rate) {
-        err("rateMismatch", "rate \(formatNumber(col.rate)) of \(col.bin)/\(col.process) disagrees with the template integral \(norm) (\(t.source))", line)
+      if col.rate == -1, norm == 0 {
+        warn("emptyProcessShape", "template of \(col.bin)/\(col.process) (\(t.source)) is empty; the process will be dropped", line)
       }
       if t.nominal.values.contains(where: { $0 < 0 }) {
         warn("negativeBins", "template of \(col.bin)/\(col.process) has negative bins", line)
@@ -163,15 +156,8 @@ public enum Validator {
         }
       }
     }
-    // Observation against data_obs.
-    for (bi, bin) in card.bins.enumerated() {
-      guard let h = inputs.data[bin], let obs = card.observations?[bi] else { continue }
-      let norm = h.integral()
-      if obs == 0 && norm > 0.01 {
-        err("observationMismatch", "observation 0 in \(bin) but data_obs has \(norm) events", nil)
-      } else if obs > 0 && abs(norm / obs - 1) > 0.005 {
-        err("observationMismatch", "observation \(formatNumber(obs)) in \(bin) disagrees with the data_obs integral \(norm)", nil)
-      }
+    for bin in card.bins {
+      guard let h = inputs.data[bin] else { continue }
       // Bins with data but no background.
       let bkg = card.columns.indices.filter { card.columns[$0].bin == bin && !card.columns[$0].isSignal }.compactMap { inputs.templates[$0]?.nominal.values }
       if let n = bkg.first?.count {

@@ -28,12 +28,8 @@ extension CompiledModel {
     let pc = card.columns[col]
     let where_ = "\(card.path): \(pc.bin)/\(pc.process) (\(t.source))"
     let integral = t.nominal.integral()
-    var rate = pc.rate
-    if rate == -1 {
-      rate = integral
-    } else if rate > 0, abs(integral - rate) > 0.01 * max(1, rate) {
-      throw LikelihoodError("\(where_): rate \(formatNumber(rate)) disagrees with the template integral \(integral)")
-    }
+    // Rates that disagree with the integral were rejected by ShapeLoader.load().
+    let rate = pc.rate == -1 ? integral : pc.rate
     let t0 = float32(t.nominal.values)
     let s0 = t0.reduce(0, +)
     let absolute = stats != nil

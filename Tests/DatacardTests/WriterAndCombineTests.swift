@@ -115,6 +115,73 @@ import Testing
   }
 }
 
+extension CombineCardsTests {
+  /// combineCards.py turns lnN + shape into shape? in either card order; for shape2, shapeN2, shapeU
+  /// and shape* it would make a type that does not exist, so both orders are errors at the second
+  /// card's line.
+  @Test func shapeAndLogNormalMergeIndependentlyOfOrder() throws {
+    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cc-types-\(getpid())")
+    try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: tmp) }
+    func write(_ name: String, _ line: String) throws -> String {
+      let path = tmp.appendingPathComponent(name).path
+      try "imax 1\njmax 1\nkmax *\nshapes * * f.root $PROCESS $PROCESS_$SYSTEMATIC\nbin a\nobservation 1\nbin a a\nprocess S B\nprocess 0 1\nrate 1 1\n\(line)\n"
+        .write(toFile: path, atomically: true, encoding: .utf8)
+      return path
+    }
+    let lnN = try write("lnN.txt", "u lnN 1.1 -")
+    for (shape, merged) in [("shape", SystematicType.shapeQ), ("shapeN", .shapeNQ), ("shape?", .shapeQ)] {
+      let s = try write("s.txt", "u \(shape) 1 -")
+      for order in [[(nil, s), ("x", lnN)], [(nil, lnN), ("x", s)]] as [[(String?, String)]] {
+        let out = try combineCards(order)
+        let u = try #require(out.systematics.first { $0.name == "u" })
+        #expect(u.type == merged, "\(shape)")
+        // The lnN card's κ stays a κ on its column, the shape card's scale on its own.
+        let lnNColumn = order[0].1 == lnN ? 0 : 2
+        #expect(u.effects[lnNColumn] == .value(1.1) && u.effects[2 - lnNColumn] == .value(1), "\(u.effects)")
+      }
+    }
+    for shape in ["shape2", "shapeN2", "shapeU", "shape*"] {
+      let s = try write("s.txt", "u \(shape) 1 -")
+      for (order, second) in [([(nil, s), ("x", lnN)], lnN), ([(nil, lnN), ("x", s)], s)] as [([(String?, String)], String)] {
+        let e = try #require(throws: DatacardError.self) { try combineCards(order) }
+        #expect(e.location?.file == second && e.location?.line == 11, "\(e)")
+        #expect(e.message.contains("'\(shape)?'") && e.message.contains("not a systematic type"), "\(e)")
+      }
+    }
+  }
+}
+
+/// A gzipped card (stored deflate block, CRC-32 computed here) parses to the same card as its text.
+@Suite struct GzipCardTests {
+  static func crc32(_ bytes: [UInt8]) -> UInt32 {
+    var c: UInt32 = 0xFFFF_FFFF
+    for b in bytes {
+      c ^= UInt32(b)
+      for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
+    }
+    return ~c
+  }
+
+  @Test func gzippedCardParses() throws {
+    #expect(Self.crc32(Array("123456789".utf8)) == 0xCBF4_3926)  // the CRC-32 check value
+    let text = "imax 1\njmax 1\nkmax 1\nbin a\nobservation 7\nbin a a\nprocess S B\nprocess 0 1\nrate 1.5 4\nx lnN 1.1 0.9/1.2\n"
+    let data = Array(text.utf8)
+    let n = UInt16(data.count)
+    var gz: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3]  // gzip header, deflate, no flags
+    gz += [1, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8(~n >> 8)] + data  // final stored block
+    let crc = Self.crc32(data), size = UInt32(data.count)
+    gz += (0..<4).map { UInt8(truncatingIfNeeded: crc >> (8 * $0)) } + (0..<4).map { UInt8(truncatingIfNeeded: size >> (8 * $0)) }
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("rc-gz-\(getpid()).txt.gz").path
+    try Data(gz).write(to: URL(fileURLWithPath: path))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let card = try Datacard.parse(contentsOf: path)
+    #expect(card.observations == [7] && card.columns.map(\.rate) == [1.5, 4])
+    #expect(card.systematics.first?.effects == [.value(1.1), .asymmetric(down: 0.9, up: 1.2)])
+    #expect(card == (try Datacard.parse(text: text)))
+  }
+}
+
 @Suite struct ValidationTests {
   /// Every reference case validates with its ROOT files: every histogram read, rates equal to the
   /// template integrals (rate −1 or the card's numbers, checked to Combine's 1%), observations
