@@ -49,28 +49,49 @@ func writeJSONObject(_ object: Any, pretty: Bool = false) throws -> Data {
   return try JSONSerialization.data(withJSONObject: object, options: opts)
 }
 
+/// One top-level entry of a simple YAML file: its name, its line, and its `key: value` fields
+/// (each with its line; values with surrounding quotes removed).
+struct YAMLEntry {
+  var name: String
+  var line: Int
+  var fields: [String: (value: String, line: Int)]
+}
+
 /// The subset of YAML that STXStoSMEFT's `pois.yaml` uses: a top-level mapping of names to
 /// mappings of scalars (`name:` then indented `key: value`), `---` and `#` comments.
-/// Returns the entries in file order.
-func parseSimpleYAML(_ text: String) throws -> [(name: String, fields: [String: String])] {
-  var out: [(String, [String: String])] = []
+/// Returns the entries in file order. A repeated entry or field is an error; errors start with
+/// `source` and the line number.
+func parseSimpleYAML(_ text: String, source: String) throws -> [YAMLEntry] {
+  func unquoted(_ s: String) -> String {
+    s.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+  }
+  var out: [YAMLEntry] = []
+  var entryLine: [String: Int] = [:]
   for (n, raw) in text.components(separatedBy: .newlines).enumerated() {
+    let lineNumber = n + 1
     var line = raw
     if let h = line.firstIndex(of: "#") { line = String(line[..<h]) }
     if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("---") { continue }
     let indented = line.first == " " || line.first == "\t"
     let t = line.trimmingCharacters(in: .whitespaces)
     guard let colon = t.firstIndex(of: ":") else {
-      throw EFTError("pois.yaml line \(n + 1): expected 'key: value'")
+      throw EFTError("\(source) line \(lineNumber): expected 'key: value'")
     }
-    let key = t[..<colon].trimmingCharacters(in: .whitespaces).trimmingCharacters(
-      in: CharacterSet(charactersIn: "\"'"))
-    let value = t[t.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    let key = unquoted(String(t[..<colon]))
+    let value = unquoted(String(t[t.index(after: colon)...]))
     if !indented {
-      out.append((key, [:]))
+      if let first = entryLine[key] {
+        throw EFTError("\(source) line \(lineNumber): duplicate entry '\(key)' (first at line \(first))")
+      }
+      entryLine[key] = lineNumber
+      out.append(YAMLEntry(name: key, line: lineNumber, fields: [:]))
     } else {
-      guard !out.isEmpty else { throw EFTError("pois.yaml line \(n + 1): field outside an entry") }
-      out[out.count - 1].1[key] = value
+      guard !out.isEmpty else { throw EFTError("\(source) line \(lineNumber): field outside an entry") }
+      if let first = out[out.count - 1].fields[key] {
+        throw EFTError(
+          "\(source) line \(lineNumber): duplicate field '\(key)' in '\(out[out.count - 1].name)' (first at line \(first.line))")
+      }
+      out[out.count - 1].fields[key] = (value, lineNumber)
     }
   }
   return out

@@ -116,10 +116,17 @@ public struct EFTParametrisation: Sendable, Equatable {
     }
   }
 
-  /// Checks that every referenced form exists and every form index is a valid coefficient.
+  /// Checks that coefficient names are unique, every form index is a valid coefficient, no
+  /// (channel, process) has two targets, and every referenced form exists.
   public func validate() throws {
-    let names = coefficients.map(\.name)
-    if Set(names).count != names.count { throw EFTError("duplicate coefficient names") }
+    var seenNames = Set<String>()
+    for c in coefficients where !seenNames.insert(c.name).inserted {
+      throw EFTError("duplicate coefficient '\(c.name)'")
+    }
+    var seenTargets = Set<[String]>()
+    for t in targets where !seenTargets.insert([t.channel, t.process]).inserted {
+      throw EFTError("duplicate target \(t.channel)/\(t.process): each (channel, process) may have one target")
+    }
     for (name, f) in forms where (f.indices.last ?? -1) >= coefficients.count {
       throw EFTError(
         "form '\(name)' refers to coefficient index \(f.indices.last!) ≥ \(coefficients.count)")
