@@ -4,6 +4,7 @@
 
 import Datacard
 import Foundation
+import ROOTIO
 
 /// Reads a file, transparently gunzipping it when it starts with the gzip magic bytes.
 func readMaybeGzipped(_ path: String) throws -> Data {
@@ -24,6 +25,11 @@ func inflateGzip(_ input: [UInt8]) throws -> [UInt8] {
 /// gzip compression (for writing `.json.gz`).
 func deflateGzip(_ input: [UInt8]) throws -> [UInt8] {
   do { return try Gzip.compress(input) } catch { throw EFTError("\(error)") }
+}
+
+/// Writes `bytes` atomically (ROOTIO's `writeFileAtomically`), with EFT's error type.
+func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+  do { try writeFileAtomically(bytes, to: path) } catch let e as FileWriteError { throw EFTError(e.description) }
 }
 
 /// Parses JSON from a (possibly gzipped) file into Foundation objects.

@@ -266,9 +266,9 @@ public enum NativeFormat {
     return try enc.encode(file)
   }
 
-  /// Writes a native file.
+  /// Writes a native file atomically (a reader sees the old file or the new one, never a part).
   public static func write(_ p: EFTParametrisation, to path: String) throws {
-    try encode(p).write(to: URL(fileURLWithPath: path))
+    try writeAtomically([UInt8](try encode(p)), to: path)
   }
 }
 
