@@ -64,23 +64,19 @@ final class EFTScalingFunctions: YieldScalingFunctions, @unchecked Sendable {
   let dimension: Int
 
   init(model: EFTModel) {
-    scalings = model.flatScalings
+    self.model = model
     dimension = model.parameters.count
   }
 
-  var count: Int { scalings.count }
+  var count: Int { model.flatToUnique.count }
 
   func evaluate(_ x: UnsafeBufferPointer<Double>, into values: UnsafeMutableBufferPointer<Double>) {
-    let theta = UnsafeBufferPointer(rebasing: x[0..<dimension])
-    for k in 0..<scalings.count { values[k] = scalings[k].evaluate(theta, gradient: nil, weight: 0) }
+    model.evaluateAll(UnsafeBufferPointer(rebasing: x[0..<dimension]), into: values)
   }
 
   func accumulateGradient(_ x: UnsafeBufferPointer<Double>, weights: UnsafeBufferPointer<Double>,
                           into gradient: UnsafeMutableBufferPointer<Double>) {
-    let theta = UnsafeBufferPointer(rebasing: x[0..<dimension])
-    for k in 0..<scalings.count where weights[k] != 0 {
-      _ = scalings[k].evaluate(theta, gradient: gradient.baseAddress, weight: weights[k])
-    }
+    model.accumulateGradient(UnsafeBufferPointer(rebasing: x[0..<dimension]), weights: weights, into: gradient.baseAddress)
   }
 }
 
