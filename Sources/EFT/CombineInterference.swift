@@ -45,7 +45,7 @@ struct CoefficientRegistry {
 /// Export: each record lists `cSM[1]` then the coefficients its bins depend on (in the
 /// parametrisation's order) as `name[value,min,max]`, and each row is the form's dense lower
 /// triangle over them. Targets must be plain per-bin or process-level products of one form each
-/// (ratios must be compiled with `.expanded` first — see `EFTParametrisation.expanded()`).
+/// (ratios must be expanded first — see `EFTParametrisation.expandingRatios(truncation:)`).
 public enum CombineInterferenceFormat {
   /// Reads a `scaling.json` or `scaling.json.gz` file.
   public static func read(path: String) throws -> EFTParametrisation {

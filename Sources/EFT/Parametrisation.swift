@@ -106,8 +106,9 @@ public struct EFTParametrisation: Sendable, Equatable {
       ?? targets.first { $0.channel == "*" && $0.process == process }
   }
 
-  /// The uncompiled polynomial μ(c) of one target (bin `bin` for per-bin targets), evaluated
-  /// directly from the named forms as a ratio, in the physical coefficients.
+  /// The factors of one target's scaling μ(c) = Π numerators / Π denominators (bin `bin` for
+  /// per-bin targets): names of forms in `forms`, in the physical coefficients. Nil when no target
+  /// matches or `bin` is out of range.
   public func factors(channel: String, process: String, bin: Int = 0) -> ScalingFactors? {
     guard let t = target(channel: channel, process: process) else { return nil }
     switch t.scaling {
