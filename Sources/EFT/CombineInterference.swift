@@ -328,7 +328,7 @@ public enum CombineInterferenceFormat {
         ["cSM[1]"]
         + used.map { i -> String in
           let c = p.coefficients[i]
-          return "\(c.name)[\(fmt(c.value)),\(fmt(c.minimum)),\(fmt(c.maximum))]"
+          return "\(c.name)[\(formatShort(c.value)),\(formatShort(c.minimum)),\(formatShort(c.maximum))]"
         }
       // Map each form onto local coefficients 0..<used.count, then take the dense triangle.
       var local = [[Double]](
@@ -343,9 +343,5 @@ public enum CombineInterferenceFormat {
     }
     let data = try writeJSONObject(out)
     return gzip ? Data(try deflateGzip([UInt8](data))) : data
-  }
-
-  static func fmt(_ v: Double) -> String {
-    v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"
   }
 }

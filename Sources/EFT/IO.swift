@@ -6,13 +6,16 @@ import Datacard
 import Foundation
 import ROOTIO
 
-/// Reads a file, transparently gunzipping it when it starts with the gzip magic bytes.
-func readMaybeGzipped(_ path: String) throws -> Data {
+/// Reads a file, transparently gunzipping it when it starts with the gzip magic bytes (also
+/// InformationTrees' reader). Errors name `path`.
+package func readMaybeGzipped(_ path: String) throws -> Data {
   guard let data = FileManager.default.contents(atPath: path) else {
-    throw EFTError("cannot read '\(path)'")
+    throw EFTError("\(path): cannot read the file")
   }
   if data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b {
-    return Data(try inflateGzip([UInt8](data)))
+    do { return Data(try inflateGzip([UInt8](data))) } catch let e as EFTError {
+      throw EFTError("\(path): corrupt gzip data (\(e.description))")
+    }
   }
   return data
 }
@@ -30,6 +33,12 @@ func deflateGzip(_ input: [UInt8]) throws -> [UInt8] {
 /// Writes `bytes` atomically (ROOTIO's `writeFileAtomically`), with EFT's error type.
 func writeAtomically(_ bytes: [UInt8], to path: String) throws {
   do { try writeFileAtomically(bytes, to: path) } catch let e as FileWriteError { throw EFTError(e.description) }
+}
+
+/// A number for messages and names: integers without a decimal point (`3`, `-10`), other values in
+/// Swift's shortest round-trip form.
+package func formatShort(_ v: Double) -> String {
+  v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
 }
 
 /// Parses JSON from a (possibly gzipped) file into Foundation objects.

@@ -538,7 +538,3 @@ extension BITModel {
     }
   }
 }
-
-func formatShort(_ v: Double) -> String {
-  v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
-}

@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 import Datacard
+import EFT
 import Foundation
 import ROOTIO
 
@@ -16,12 +17,10 @@ func deflateData(_ input: [UInt8], windowBits: Int32 = 31, level: Int32 = 6) thr
   do { return try Gzip.compress(input, windowBits: windowBits, level: level) } catch { throw BITError("\(error)") }
 }
 
-/// Reads a file, decompressing it if it starts with the gzip magic bytes.
+/// Reads a file, decompressing it if it starts with the gzip magic bytes (EFT's
+/// `readMaybeGzipped`, with BIT's error type).
 public func readMaybeGzip(_ path: String) throws -> [UInt8] {
-  guard let data = FileManager.default.contents(atPath: path) else { throw BITError("cannot read \(path)") }
-  let bytes = [UInt8](data)
-  if bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b { return try inflateData(bytes) }
-  return bytes
+  do { return [UInt8](try readMaybeGzipped(path)) } catch let e as EFTError { throw BITError(e.description) }
 }
 
 /// Writes `bytes` atomically (ROOTIO's `writeFileAtomically`). Paths ending in `.gz` are

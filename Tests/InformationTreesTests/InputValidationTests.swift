@@ -184,6 +184,13 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: path) }
     try "x\n1\n2,3\n".write(toFile: path, atomically: true, encoding: .utf8)
     #expect(Self.message { _ = try Table.readCSV(path) } == "\(path): line 3: 2 fields, the header has 1")
+    // A truncated gzip file: an error naming the file.
+    let gz = Self.tempPath("bad.csv.gz")
+    defer { try? FileManager.default.removeItem(atPath: gz) }
+    try Table(names: ["x"], values: (0..<1000).map(Double.init)).writeCSV(gz)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: gz))
+    try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: gz))
+    #expect(Self.message { _ = try Table.readCSV(gz) }.hasPrefix("\(gz): corrupt gzip data"))
   }
 
   /// Fields longer than 127 characters are read in full (they used to be cut at 127).
