@@ -117,6 +117,11 @@ public struct Table: Sendable {
     try parseCSV(try readMaybeGzip(path), source: path)
   }
 
+  /// Reads a NumPy `.npz` archive (by its extension) or else a CSV file (optionally gzip).
+  public static func read(_ path: String) throws -> Table {
+    path.hasSuffix(".npz") ? try readNPZ(path) : try readCSV(path)
+  }
+
   /// Serialises as CSV, every Double in its shortest round-trip form.
   public func csvBytes() -> [UInt8] {
     var s = names.joined(separator: ",") + "\n"
@@ -239,10 +244,10 @@ extension Events {
     self.init(featureNames: featNames, coefficients: coeffs, derivatives: ders, features: fv, weights: wv)
   }
 
-  /// Reads events from a CSV (optionally gzip) file or a NumPy `.npz` archive.
+  /// Reads events from a CSV (optionally gzip) file or a NumPy `.npz` archive; errors name `path`.
   public static func read(_ path: String, columns: EventColumns = EventColumns()) throws -> Events {
-    let table = path.hasSuffix(".npz") ? try readNPZ(path) : try Table.readCSV(path)
-    return try Events(table: table, columns: columns)
+    let table = try Table.read(path)
+    do { return try Events(table: table, columns: columns) } catch let e as BITError { throw BITError("\(path): \(e.description)") }
   }
 
   /// The events as a table: features, then `w_0`, `w_<c>`, `w_<c1>_<c2>`, then extra columns.

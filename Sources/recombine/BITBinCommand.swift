@@ -152,7 +152,7 @@ struct BITBin: ParsableCommand {
       for spec in backgrounds {
         guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex else { throw BITError("--background \(spec): expected NAME=FILE") }
         let name = String(spec[..<eq]), file = String(spec[spec.index(after: eq)...])
-        let table = file.hasSuffix(".npz") ? try readNPZ(file) : try Table.readCSV(file)
+        let table = try Table.read(file)
         let wName = weight ?? "w_0"
         guard let w = table.column(wName) else { throw BITError("\(file): no weight column \(wName)") }
         let cols = try m.featureNames.map { f -> [Double] in

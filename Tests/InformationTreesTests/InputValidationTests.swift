@@ -184,6 +184,9 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: path) }
     try "x\n1\n2,3\n".write(toFile: path, atomically: true, encoding: .utf8)
     #expect(Self.message { _ = try Table.readCSV(path) } == "\(path): line 3: 2 fields, the header has 1")
+    // A missing column: Events.read names the file.
+    try "x,w_0\n1,2\n".write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(Self.message { _ = try Events.read(path, columns: EventColumns(weight: "w_x")) } == "\(path): no SM-weight column w_x")
     // A truncated gzip file: an error naming the file.
     let gz = Self.tempPath("bad.csv.gz")
     defer { try? FileManager.default.removeItem(atPath: gz) }
