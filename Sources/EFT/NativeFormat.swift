@@ -57,8 +57,9 @@ public enum NativeFormat {
     /// is recognised as such (`NotNative`) instead of failing on a missing field.
     init(from decoder: Decoder) throws {
       let c = try decoder.container(keyedBy: CodingKeys.self)
-      let f = try? c.decodeIfPresent(String.self, forKey: .format)
-      guard let format = f, format == NativeFormat.formatName else { throw NotNative(format: f) }
+      guard let format = try? c.decodeIfPresent(String.self, forKey: .format), format == NativeFormat.formatName else {
+        throw NotNative()
+      }
       self.format = format
       version = try c.decode(Int.self, forKey: .version)
       guard version == NativeFormat.version else { throw UnsupportedVersion(version: version) }
@@ -68,11 +69,10 @@ public enum NativeFormat {
     }
   }
 
-  /// The JSON's top-level `format` is missing (nil) or not `formatName`.
-  struct NotNative: Error {
-    var format: String?
-  }
+  /// The JSON's top-level `format` is missing or is not `formatName`.
+  struct NotNative: Error {}
 
+  /// A native file of another `version`.
   struct UnsupportedVersion: Error {
     var version: Int
   }

@@ -68,7 +68,7 @@ public struct Table: Sendable {
         $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"#"))
       }
       let W = names.count
-      guard W > 0, !headerLine.isEmpty else { throw BITError("\(prefix)line 1: empty CSV header, expected column names") }
+      guard !headerLine.isEmpty else { throw BITError("\(prefix)line 1: empty CSV header, expected column names") }
       p += 1
       // The current field, NUL-terminated for strtod; grown for long fields.
       var field = [CChar](repeating: 0, count: 128)
