@@ -35,8 +35,12 @@ while !args.isEmpty {
   let a = args.removeFirst()
   switch a {
   case "--stxs": stxsDir = args.isEmpty ? nil : args.removeFirst()
-  case "--stxs-subset": subsetFile = args.removeFirst()
-  case "--pdf-dir": pdfDir = args.removeFirst()
+  case "--stxs-subset", "--pdf-dir":
+    guard !args.isEmpty else {
+      FileHandle.standardError.write(Data("make-datacards: \(a) needs a value (usage: make-datacards [OUTPUT_DIR] [--stxs DIR] [--stxs-subset FILE] [--pdf-dir DIR])\n".utf8))
+      exit(2)
+    }
+    if a == "--stxs-subset" { subsetFile = args.removeFirst() } else { pdfDir = args.removeFirst() }
   case "-h", "--help":
     print("usage: make-datacards [OUTPUT_DIR] [--stxs DIR] [--stxs-subset FILE] [--pdf-dir DIR]")
     exit(0)

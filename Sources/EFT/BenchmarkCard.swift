@@ -105,7 +105,7 @@ public enum EFTBenchmarkCard {
     lines.append(row("trigger") { ch, _ in ch == "ch1" || ch == "ch2" ? "1.01" : "1.02" })
     lines.append(row("pileup") { _, p in p == "bkg2" ? "0.98/1.03" : "1.01" })
     lines.append("* autoMCStats 10")
-    try (lines.joined(separator: "\n") + "\n").write(toFile: files.card, atomically: true, encoding: .utf8)
+    try writeAtomically(Array((lines.joined(separator: "\n") + "\n").utf8), to: files.card)
     return files
   }
 }

@@ -45,7 +45,7 @@ struct CoefficientRegistry {
 /// Export: each record lists `cSM[1]` then the coefficients its bins depend on (in the
 /// parametrisation's order) as `name[value,min,max]`, and each row is the form's dense lower
 /// triangle over them. Targets must be plain per-bin or process-level products of one form each
-/// (ratios must be compiled with `.expanded` first — see `EFTParametrisation.expanded()`).
+/// (ratios must be expanded first — see `EFTParametrisation.expandingRatios(truncation:)`).
 public enum CombineInterferenceFormat {
   /// Reads a `scaling.json` or `scaling.json.gz` file.
   public static func read(path: String) throws -> EFTParametrisation {
@@ -328,7 +328,7 @@ public enum CombineInterferenceFormat {
         ["cSM[1]"]
         + used.map { i -> String in
           let c = p.coefficients[i]
-          return "\(c.name)[\(fmt(c.value)),\(fmt(c.minimum)),\(fmt(c.maximum))]"
+          return "\(c.name)[\(formatShort(c.value)),\(formatShort(c.minimum)),\(formatShort(c.maximum))]"
         }
       // Map each form onto local coefficients 0..<used.count, then take the dense triangle.
       var local = [[Double]](
@@ -343,9 +343,5 @@ public enum CombineInterferenceFormat {
     }
     let data = try writeJSONObject(out)
     return gzip ? Data(try deflateGzip([UInt8](data))) : data
-  }
-
-  static func fmt(_ v: Double) -> String {
-    v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"
   }
 }

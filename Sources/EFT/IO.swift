@@ -4,14 +4,18 @@
 
 import Datacard
 import Foundation
+import ROOTIO
 
-/// Reads a file, transparently gunzipping it when it starts with the gzip magic bytes.
-func readMaybeGzipped(_ path: String) throws -> Data {
+/// Reads a file, transparently gunzipping it when it starts with the gzip magic bytes (also
+/// InformationTrees' reader). Errors name `path`.
+package func readMaybeGzipped(_ path: String) throws -> Data {
   guard let data = FileManager.default.contents(atPath: path) else {
-    throw EFTError("cannot read '\(path)'")
+    throw EFTError("\(path): cannot read the file")
   }
   if data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b {
-    return Data(try inflateGzip([UInt8](data)))
+    do { return Data(try inflateGzip([UInt8](data))) } catch let e as EFTError {
+      throw EFTError("\(path): corrupt gzip data (\(e.description))")
+    }
   }
   return data
 }
@@ -24,6 +28,17 @@ func inflateGzip(_ input: [UInt8]) throws -> [UInt8] {
 /// gzip compression (for writing `.json.gz`).
 func deflateGzip(_ input: [UInt8]) throws -> [UInt8] {
   do { return try Gzip.compress(input) } catch { throw EFTError("\(error)") }
+}
+
+/// Writes `bytes` atomically (ROOTIO's `writeFileAtomically`), with EFT's error type.
+func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+  do { try writeFileAtomically(bytes, to: path) } catch let e as FileWriteError { throw EFTError(e.description) }
+}
+
+/// A number for messages and names: integers without a decimal point (`3`, `-10`), other values in
+/// Swift's shortest round-trip form.
+package func formatShort(_ v: Double) -> String {
+  v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
 }
 
 /// Parses JSON from a (possibly gzipped) file into Foundation objects.
@@ -49,28 +64,49 @@ func writeJSONObject(_ object: Any, pretty: Bool = false) throws -> Data {
   return try JSONSerialization.data(withJSONObject: object, options: opts)
 }
 
+/// One top-level entry of a simple YAML file: its name, its line, and its `key: value` fields
+/// (each with its line; values with surrounding quotes removed).
+struct YAMLEntry {
+  var name: String
+  var line: Int
+  var fields: [String: (value: String, line: Int)]
+}
+
 /// The subset of YAML that STXStoSMEFT's `pois.yaml` uses: a top-level mapping of names to
 /// mappings of scalars (`name:` then indented `key: value`), `---` and `#` comments.
-/// Returns the entries in file order.
-func parseSimpleYAML(_ text: String) throws -> [(name: String, fields: [String: String])] {
-  var out: [(String, [String: String])] = []
+/// Returns the entries in file order. A repeated entry or field is an error; errors start with
+/// `source` and the line number.
+func parseSimpleYAML(_ text: String, source: String) throws -> [YAMLEntry] {
+  func unquoted(_ s: String) -> String {
+    s.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+  }
+  var out: [YAMLEntry] = []
+  var entryLine: [String: Int] = [:]
   for (n, raw) in text.components(separatedBy: .newlines).enumerated() {
+    let lineNumber = n + 1
     var line = raw
     if let h = line.firstIndex(of: "#") { line = String(line[..<h]) }
     if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("---") { continue }
     let indented = line.first == " " || line.first == "\t"
     let t = line.trimmingCharacters(in: .whitespaces)
     guard let colon = t.firstIndex(of: ":") else {
-      throw EFTError("pois.yaml line \(n + 1): expected 'key: value'")
+      throw EFTError("\(source) line \(lineNumber): expected 'key: value'")
     }
-    let key = t[..<colon].trimmingCharacters(in: .whitespaces).trimmingCharacters(
-      in: CharacterSet(charactersIn: "\"'"))
-    let value = t[t.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    let key = unquoted(String(t[..<colon]))
+    let value = unquoted(String(t[t.index(after: colon)...]))
     if !indented {
-      out.append((key, [:]))
+      if let first = entryLine[key] {
+        throw EFTError("\(source) line \(lineNumber): duplicate entry '\(key)' (first at line \(first))")
+      }
+      entryLine[key] = lineNumber
+      out.append(YAMLEntry(name: key, line: lineNumber, fields: [:]))
     } else {
-      guard !out.isEmpty else { throw EFTError("pois.yaml line \(n + 1): field outside an entry") }
-      out[out.count - 1].1[key] = value
+      guard !out.isEmpty else { throw EFTError("\(source) line \(lineNumber): field outside an entry") }
+      if let first = out[out.count - 1].fields[key] {
+        throw EFTError(
+          "\(source) line \(lineNumber): duplicate field '\(key)' in '\(out[out.count - 1].name)' (first at line \(first.line))")
+      }
+      out[out.count - 1].fields[key] = (value, lineNumber)
     }
   }
   return out

@@ -44,6 +44,37 @@ public enum NativeFormat {
     var coefficients: [Coefficient]
     var forms: [String: Form]
     var targets: [Target]
+
+    init(format: String, version: Int, coefficients: [Coefficient], forms: [String: Form], targets: [Target]) {
+      self.format = format
+      self.version = version
+      self.coefficients = coefficients
+      self.forms = forms
+      self.targets = targets
+    }
+
+    /// Reads the top-level `format` key before anything else, so that a JSON object of another kind
+    /// is recognised as such (`NotNative`) instead of failing on a missing field.
+    init(from decoder: Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      guard let format = try? c.decodeIfPresent(String.self, forKey: .format), format == NativeFormat.formatName else {
+        throw NotNative()
+      }
+      self.format = format
+      version = try c.decode(Int.self, forKey: .version)
+      guard version == NativeFormat.version else { throw UnsupportedVersion(version: version) }
+      coefficients = try c.decode([Coefficient].self, forKey: .coefficients)
+      forms = try c.decode([String: Form].self, forKey: .forms)
+      targets = try c.decode([Target].self, forKey: .targets)
+    }
+  }
+
+  /// The JSON's top-level `format` is missing or is not `formatName`.
+  struct NotNative: Error {}
+
+  /// A native file of another `version`.
+  struct UnsupportedVersion: Error {
+    var version: Int
   }
 
   struct Coefficient: Codable {
@@ -73,23 +104,74 @@ public enum NativeFormat {
     var bins: [Factors]?
   }
 
-  /// Reads a native file (plain or gzipped).
+  /// Reads a native file (plain or gzipped). Errors name `path`.
   public static func read(path: String) throws -> EFTParametrisation {
-    try decode(readMaybeGzipped(path))
+    try decode(readMaybeGzipped(path), source: path)
   }
 
-  /// Decodes native JSON.
-  public static func decode(_ data: Data) throws -> EFTParametrisation {
+  /// Decodes native JSON; errors start with `source` (a file name) when given.
+  public static func decode(_ data: Data, source: String? = nil) throws -> EFTParametrisation {
+    guard let p = try decodeIfNative(data, source: source) else {
+      throw EFTError(
+        "\(source.map { "\($0): " } ?? "")not a recombine-eft file (no top-level \"format\": \"\(formatName)\")")
+    }
+    return p
+  }
+
+  /// Decodes native JSON in one parse, or returns nil when `data` is JSON whose top-level `format`
+  /// is missing or is not `formatName`. Every other problem is an `EFTError` that starts with
+  /// `source` (when given) and names what was expected.
+  static func decodeIfNative(_ data: Data, source: String?) throws -> EFTParametrisation? {
+    let prefix = source.map { "\($0): " } ?? ""
     let file: File
-    do { file = try JSONDecoder().decode(File.self, from: data) } catch {
-      throw EFTError("not a recombine-eft file: \(error)")
+    do {
+      file = try JSONDecoder().decode(File.self, from: data)
+    } catch is NotNative {
+      return nil
+    } catch let e as UnsupportedVersion {
+      throw EFTError("\(prefix)unsupported recombine-eft version \(e.version) (expected \(version))")
+    } catch let e as DecodingError {
+      throw EFTError("\(prefix)invalid recombine-eft file: \(describe(e))")
     }
-    guard file.format == formatName else {
-      throw EFTError("format is '\(file.format)', expected '\(formatName)'")
+    do { return try parametrisation(file) } catch let e as EFTError { throw EFTError(prefix + e.description) }
+  }
+
+  /// A decoding error as "at coefficients[2].min: expected a number" (JSON path, then the problem).
+  static func describe(_ e: DecodingError) -> String {
+    func path(_ keys: [CodingKey]) -> String {
+      var s = ""
+      for k in keys {
+        if let i = k.intValue { s += "[\(i)]" } else { s += (s.isEmpty ? "" : ".") + k.stringValue }
+      }
+      return s.isEmpty ? "top level" : s
     }
-    guard file.version == version else {
-      throw EFTError("unsupported recombine-eft version \(file.version)")
+    func typeName(_ t: Any.Type) -> String {
+      switch t {
+      case is Double.Type, is Int.Type: return "a number"
+      case is String.Type: return "a string"
+      case is [String].Type: return "a list of strings"
+      default: return "\(t)"
+      }
     }
+    switch e {
+    case .typeMismatch(let t, let c):
+      return "at \(path(c.codingPath)): expected \(typeName(t))"
+    case .valueNotFound(let t, let c):
+      return "at \(path(c.codingPath)): expected \(typeName(t)), found null"
+    case .keyNotFound(let k, let c):
+      return "at \(path(c.codingPath)): missing key '\(k.stringValue)'"
+    case .dataCorrupted(let c):
+      let detail = c.underlyingError.map { " (\($0))" } ?? ""
+      return c.codingPath.isEmpty
+        ? "not valid JSON: \(c.debugDescription)\(detail)"
+        : "at \(path(c.codingPath)): \(c.debugDescription)\(detail)"
+    @unknown default:
+      return "\(e)"
+    }
+  }
+
+  /// The parametrisation of a decoded file (coefficient names resolved, then validated).
+  static func parametrisation(_ file: File) throws -> EFTParametrisation {
     let coefficients = file.coefficients.map {
       WilsonCoefficient(
         name: $0.name, value: $0.value ?? 0, minimum: $0.min ?? -10, maximum: $0.max ?? 10,
@@ -184,9 +266,9 @@ public enum NativeFormat {
     return try enc.encode(file)
   }
 
-  /// Writes a native file.
+  /// Writes a native file atomically (a reader sees the old file or the new one, never a part).
   public static func write(_ p: EFTParametrisation, to path: String) throws {
-    try encode(p).write(to: URL(fileURLWithPath: path))
+    try writeAtomically([UInt8](try encode(p)), to: path)
   }
 }
 

@@ -106,8 +106,9 @@ public struct EFTParametrisation: Sendable, Equatable {
       ?? targets.first { $0.channel == "*" && $0.process == process }
   }
 
-  /// The uncompiled polynomial μ(c) of one target (bin `bin` for per-bin targets), evaluated
-  /// directly from the named forms as a ratio, in the physical coefficients.
+  /// The factors of one target's scaling μ(c) = Π numerators / Π denominators (bin `bin` for
+  /// per-bin targets): names of forms in `forms`, in the physical coefficients. Nil when no target
+  /// matches or `bin` is out of range.
   public func factors(channel: String, process: String, bin: Int = 0) -> ScalingFactors? {
     guard let t = target(channel: channel, process: process) else { return nil }
     switch t.scaling {
@@ -116,10 +117,17 @@ public struct EFTParametrisation: Sendable, Equatable {
     }
   }
 
-  /// Checks that every referenced form exists and every form index is a valid coefficient.
+  /// Checks that coefficient names are unique, every form index is a valid coefficient, no
+  /// (channel, process) has two targets, and every referenced form exists.
   public func validate() throws {
-    let names = coefficients.map(\.name)
-    if Set(names).count != names.count { throw EFTError("duplicate coefficient names") }
+    var seenNames = Set<String>()
+    for c in coefficients where !seenNames.insert(c.name).inserted {
+      throw EFTError("duplicate coefficient '\(c.name)'")
+    }
+    var seenTargets = Set<[String]>()
+    for t in targets where !seenTargets.insert([t.channel, t.process]).inserted {
+      throw EFTError("duplicate target \(t.channel)/\(t.process): each (channel, process) may have one target")
+    }
     for (name, f) in forms where (f.indices.last ?? -1) >= coefficients.count {
       throw EFTError(
         "form '\(name)' refers to coefficient index \(f.indices.last!) ≥ \(coefficients.count)")
@@ -230,8 +238,9 @@ public struct CompiledScaling: Sendable, Hashable {
   ///
   ///     ∂μ/∂θ = Σ_k (Π_{l≠k} n_l / D) ∂n_k/∂θ − Σ_k (μ / d_k) ∂d_k/∂θ.
   ///
-  /// No allocation; with a gradient each factor is evaluated twice (value pass, then weighted
-  /// gradient pass). A single-numerator scaling costs one pass.
+  /// No heap allocation (the factor values are kept in a stack buffer); with a gradient each
+  /// factor is evaluated twice (value pass, then weighted gradient pass), without once. A
+  /// single-numerator scaling costs one pass.
   @inline(__always)
   public func evaluate(
     _ theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutablePointer<Double>?, weight: Double
@@ -241,24 +250,36 @@ public struct CompiledScaling: Sendable, Hashable {
     if denominators.isEmpty && numerators.count == 1 {
       return numerators[0].evaluate(theta, gradient: gradient, weight: weight)
     }
-    var num = 1.0
-    for f in numerators { num *= f.evaluate(theta, gradient: nil, weight: 0) }
-    var den = 1.0
-    for f in denominators { den *= f.evaluate(theta, gradient: nil, weight: 0) }
-    let mu = num / den
-    guard let g = gradient else { return mu }
-    for k in numerators.indices {
-      var others = 1.0
-      for l in numerators.indices where l != k {
-        others *= numerators[l].evaluate(theta, gradient: nil, weight: 0)
+    guard let g = gradient else {
+      var num = 1.0
+      for f in numerators { num *= f.evaluate(theta, gradient: nil, weight: 0) }
+      var den = 1.0
+      for f in denominators { den *= f.evaluate(theta, gradient: nil, weight: 0) }
+      return num / den
+    }
+    let nn = numerators.count
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: nn + denominators.count) { v in
+      var num = 1.0
+      for k in 0..<nn {
+        v[k] = numerators[k].evaluate(theta, gradient: nil, weight: 0)
+        num *= v[k]
       }
-      _ = numerators[k].evaluate(theta, gradient: g, weight: weight * others / den)
+      var den = 1.0
+      for k in denominators.indices {
+        v[nn + k] = denominators[k].evaluate(theta, gradient: nil, weight: 0)
+        den *= v[nn + k]
+      }
+      let mu = num / den
+      for k in 0..<nn {
+        var others = 1.0
+        for l in 0..<nn where l != k { others *= v[l] }
+        _ = numerators[k].evaluate(theta, gradient: g, weight: weight * others / den)
+      }
+      for k in denominators.indices {
+        _ = denominators[k].evaluate(theta, gradient: g, weight: -weight * mu / v[nn + k])
+      }
+      return mu
     }
-    for f in denominators {
-      let d = f.evaluate(theta, gradient: nil, weight: 0)
-      _ = f.evaluate(theta, gradient: g, weight: -weight * mu / d)
-    }
-    return mu
   }
 }
 
@@ -304,9 +325,35 @@ public struct EFTModel: Sendable {
       idx["\(t.channel)\u{1F}\(t.process)"] = k
     }
     lookup = idx
+    var unique: [CompiledScaling] = []
+    var position: [CompiledScaling: Int] = [:]
+    var map: [Int] = []
+    var first: [Int] = []
+    for s in targets.lazy.flatMap(\.scalings) {
+      if let u = position[s] {
+        map.append(u)
+      } else {
+        position[s] = unique.count
+        map.append(unique.count)
+        first.append(map.count - 1)
+        unique.append(s)
+      }
+    }
+    uniqueScalings = unique
+    flatToUnique = map
+    firstFlatIndex = first
   }
 
   private let lookup: [String: Int]
+
+  /// The distinct scalings of `flatScalings`, in order of first use. Targets with the same factors
+  /// share one (compile() builds each distinct `ScalingFactors` once, and equal forms give equal
+  /// scalings), so each is evaluated once by `evaluateAll` and `accumulateGradient`.
+  public let uniqueScalings: [CompiledScaling]
+  /// For each entry of `flatScalings`, the index of its scaling in `uniqueScalings`.
+  public let flatToUnique: [Int]
+  /// For each entry of `uniqueScalings`, the first `flatScalings` index that uses it.
+  private let firstFlatIndex: [Int]
 
   /// The target for (channel, process): exact channel first, then "*".
   public func target(channel: String, process: String) -> CompiledTarget? {
@@ -341,39 +388,49 @@ public struct EFTModel: Sendable {
   }
 
   /// μ of every scaling (in `flatScalings` order) written into `values` (which must be at least
-  /// that long), in one pass, without allocation.
-  public func evaluateAll(at theta: [Double], into values: inout [Double]) {
-    theta.withUnsafeBufferPointer { t in
-      var k = 0
-      for target in targets {
-        for s in target.scalings {
-          values[k] = s.evaluate(t, gradient: nil, weight: 0)
-          k += 1
-        }
-      }
+  /// that long), without allocation: each of `uniqueScalings` is evaluated once and copied to the
+  /// entries that share it.
+  public func evaluateAll(_ theta: UnsafeBufferPointer<Double>, into values: UnsafeMutableBufferPointer<Double>) {
+    for u in uniqueScalings.indices {
+      values[firstFlatIndex[u]] = uniqueScalings[u].evaluate(theta, gradient: nil, weight: 0)
     }
+    for k in flatToUnique.indices { values[k] = values[firstFlatIndex[flatToUnique[k]]] }
+  }
+
+  /// `evaluateAll` on arrays.
+  public func evaluateAll(at theta: [Double], into values: inout [Double]) {
+    theta.withUnsafeBufferPointer { t in values.withUnsafeMutableBufferPointer { evaluateAll(t, into: $0) } }
   }
 
   /// Adds Σ_k weights[k] · ∂μ_k/∂θ to `gradient` (k over `flatScalings`); returns Σ_k weights[k]·μ_k.
-  /// This is what an NLL needs: weights[k] = ∂NLL/∂μ_k (e.g. Σ_bins y_k,b (1 − n_b/ν_b)).
+  /// This is what an NLL needs: weights[k] = ∂NLL/∂μ_k (e.g. Σ_bins y_k,b (1 − n_b/ν_b)). The
+  /// weights of entries that share a scaling are summed first (in a stack buffer), so each of
+  /// `uniqueScalings` is evaluated at most once.
+  @discardableResult
+  public func accumulateGradient(
+    _ theta: UnsafeBufferPointer<Double>, weights: UnsafeBufferPointer<Double>, into gradient: UnsafeMutablePointer<Double>?
+  ) -> Double {
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: uniqueScalings.count) { w in
+      w.initialize(repeating: 0)
+      for k in flatToUnique.indices { w[flatToUnique[k]] += weights[k] }
+      var total = 0.0
+      for u in uniqueScalings.indices where w[u] != 0 {
+        total += w[u] * uniqueScalings[u].evaluate(theta, gradient: gradient, weight: w[u])
+      }
+      return total
+    }
+  }
+
+  /// `accumulateGradient` on arrays.
   @discardableResult
   public func accumulateGradient(
     at theta: [Double], weights: [Double], into gradient: inout [Double]
   ) -> Double {
-    var total = 0.0
     theta.withUnsafeBufferPointer { t in
-      gradient.withUnsafeMutableBufferPointer { g in
-        var k = 0
-        for target in targets {
-          for s in target.scalings {
-            let w = weights[k]
-            if w != 0 { total += w * s.evaluate(t, gradient: g.baseAddress, weight: w) }
-            k += 1
-          }
-        }
+      weights.withUnsafeBufferPointer { w in
+        gradient.withUnsafeMutableBufferPointer { accumulateGradient(t, weights: w, into: $0.baseAddress) }
       }
     }
-    return total
   }
 
   /// The scalings that are ≤ `threshold` at θ (e.g. negative yields from a truncated or expanded

@@ -10,7 +10,8 @@ import Likelihood
 /// (channel, process) with a target in the parametrisation is scaled by μ(θ) — its normalisation
 /// for process-level targets, each template bin for per-bin targets. Processes without a target
 /// are not scaled. A datacard process that appears in no target is reported by
-/// ``unscaledSignals(in:)`` so that a typo does not silently leave a signal at the SM.
+/// ``unscaledSignals(in:)`` and a target that scales nothing by ``unmatchedTargets(in:)``, so that a
+/// typo does not silently leave a signal at the SM.
 public struct EFTPhysicsModel: PhysicsModel {
   public let model: EFTModel
   private let functions: EFTScalingFunctions
@@ -43,47 +44,67 @@ public struct EFTPhysicsModel: PhysicsModel {
   public func unscaledSignals(in card: Datacard) -> [String] {
     card.signals.filter { p in !card.bins.contains { targetIndex(channel: $0, process: p) != nil } }
   }
+
+  /// Targets that scale no (bin, process) column of the card, in target order: a misspelt channel
+  /// or process, or a `"*"` target that every matching column takes from a channel-specific target.
+  /// The likelihood ignores them, so a caller should warn.
+  public func unmatchedTargets(in card: Datacard) -> [(channel: String, process: String)] {
+    var used = Set<Int>()
+    for c in card.columns { if let k = targetIndex(channel: c.bin, process: c.process) { used.insert(k) } }
+    return model.targets.indices.filter { !used.contains($0) }.map { (model.targets[$0].channel, model.targets[$0].process) }
+  }
 }
 
-/// Every scaling of an `EFTModel`, evaluated in the likelihood's parameter vector (whose first
-/// entries are the EFT POIs, in order). Immutable, so one instance serves every thread.
+/// Every scaling of an `EFTModel` (function k is `flatScalings[k]`), evaluated in the likelihood's
+/// parameter vector (whose first entries are the EFT POIs, in order). Each distinct scaling is
+/// evaluated once per call (`EFTModel.uniqueScalings`). Immutable, so one instance serves every
+/// thread.
 final class EFTScalingFunctions: YieldScalingFunctions, @unchecked Sendable {
-  let scalings: [CompiledScaling]
+  let model: EFTModel
   let dimension: Int
 
   init(model: EFTModel) {
-    scalings = model.flatScalings
+    self.model = model
     dimension = model.parameters.count
   }
 
-  var count: Int { scalings.count }
+  var count: Int { model.flatToUnique.count }
 
   func evaluate(_ x: UnsafeBufferPointer<Double>, into values: UnsafeMutableBufferPointer<Double>) {
-    let theta = UnsafeBufferPointer(rebasing: x[0..<dimension])
-    for k in 0..<scalings.count { values[k] = scalings[k].evaluate(theta, gradient: nil, weight: 0) }
+    model.evaluateAll(UnsafeBufferPointer(rebasing: x[0..<dimension]), into: values)
   }
 
   func accumulateGradient(_ x: UnsafeBufferPointer<Double>, weights: UnsafeBufferPointer<Double>,
                           into gradient: UnsafeMutableBufferPointer<Double>) {
-    let theta = UnsafeBufferPointer(rebasing: x[0..<dimension])
-    for k in 0..<scalings.count where weights[k] != 0 {
-      _ = scalings[k].evaluate(theta, gradient: gradient.baseAddress, weight: weights[k])
-    }
+    model.accumulateGradient(UnsafeBufferPointer(rebasing: x[0..<dimension]), weights: weights, into: gradient.baseAddress)
   }
 }
 
 extension EFTParametrisation {
   /// Reads a parametrisation in any supported format: a directory with STXStoSMEFT's
-  /// `prod.json`/`decay.json`/`pois.yaml`, Recombine's native JSON (`"format": "recombine-eft"`),
-  /// or Combine's interference `scaling.json` (a JSON list); `.gz` files too.
+  /// `prod.json`/`decay.json`/`pois.yaml`, Recombine's native JSON (a JSON object whose top-level
+  /// `"format"` is `"recombine-eft"`), or Combine's interference `scaling.json` (a JSON list); `.gz`
+  /// files too. A file is read and parsed once; errors name `path` once.
   public static func read(path: String, stxsProcesses: [String: STXStoSMEFT.ProcessMapping] = [:]) throws -> EFTParametrisation {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw EFTError("\(path): no such file or directory") }
     if isDir.boolValue { return try STXStoSMEFT.read(directory: path, processes: stxsProcesses).parametrisation }
     let data = try readMaybeGzipped(path)
-    let head = String(decoding: data.prefix(4096), as: UTF8.self)
-    if head.contains("\"recombine-eft\"") { return try NativeFormat.read(path: path) }
-    if head.drop(while: { $0.isWhitespace }).first == "[" { return try CombineInterferenceFormat.parse(data: data) }
-    throw EFTError("\(path): not a recombine-eft file, a Combine scaling.json list, or an STXStoSMEFT directory (convert EFT2Obs and AAC inputs first)")
+    let unknown = EFTError(
+      "\(path): not a recombine-eft file (a JSON object with \"format\": \"\(NativeFormat.formatName)\"), a Combine "
+        + "scaling.json list, or an STXStoSMEFT directory (convert EFT2Obs and AAC inputs first)")
+    // The first byte after whitespace (and a UTF-8 byte-order mark) tells a JSON object from a list.
+    let first = data.drop { [0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }.first
+    switch first {
+    case UInt8(ascii: "{"):
+      guard let p = try NativeFormat.decodeIfNative(data, source: path) else { throw unknown }
+      return p
+    case UInt8(ascii: "["):
+      do { return try CombineInterferenceFormat.parse(data: data) } catch let e as EFTError {
+        throw EFTError("\(path): \(e.description)")
+      }
+    default:
+      throw unknown
+    }
   }
 }

@@ -9,7 +9,9 @@ import Foundation
 /// - `prod.json`: `{STXS bin: {"A_<wc>": A, "B_<wc>_2": B_ii, "B_<wc1>_<wc2>": B_ij, "u_…": MC-stat
 ///   uncertainty}}`, each bin σ/σ_SM = 1 + Σ A_i c_i + Σ_{i≤j} B_ij c_i c_j.
 /// - `decay.json`: the same for partial widths Γ_f/Γ_f,SM (`ZZ`, `gamgam`, …) and `tot`.
-/// - `pois.yaml`: `<wc>: {exponent, val, min, max}` (optionally `eigenvalue`), in file order.
+/// - `pois.yaml`: `<wc>: {exponent, val, min, max}` (optionally `eigenvalue`), in file order. An
+///   absent field defaults to exponent 0, val 0, min −10, max 10; a value that is not a finite
+///   number (an integer for `exponent`) or a repeated entry is an error naming the line.
 ///
 /// Keys are split using the coefficient names of `pois.yaml` (so names may contain `_`); `u_`
 /// entries are ignored; terms in coefficients absent from `pois.yaml` are dropped (as Combine's model
@@ -103,17 +105,31 @@ public enum STXStoSMEFT {
     }
     var coefficients: [WilsonCoefficient] = []
     var eigen: [String: Double] = [:]
-    for (name, f) in try parseSimpleYAML(text) {
-      if let e = f["eigenvalue"].flatMap(Double.init) {
-        eigen[name] = e
+    for entry in try parseSimpleYAML(text, source: pois) {
+      // A field's number, or `fallback` when the field is absent.
+      func number(_ key: String, _ fallback: Double) throws -> Double {
+        guard let (v, line) = entry.fields[key] else { return fallback }
+        guard let x = Double(v), x.isFinite else {
+          throw EFTError("\(pois) line \(line): \(key) of '\(entry.name)' is '\(v)', expected a finite number")
+        }
+        return x
+      }
+      if entry.fields["eigenvalue"] != nil {
+        let e = try number("eigenvalue", 0)
+        eigen[entry.name] = e
         if let th = eigenvalueThreshold, e <= th { continue }
+      }
+      var exponent = 0
+      if let (v, line) = entry.fields["exponent"] {
+        guard let e = Int(v) else {
+          throw EFTError("\(pois) line \(line): exponent of '\(entry.name)' is '\(v)', expected an integer")
+        }
+        exponent = e
       }
       coefficients.append(
         WilsonCoefficient(
-          name: name, value: f["val"].flatMap(Double.init) ?? 0,
-          minimum: f["min"].flatMap(Double.init) ?? -10,
-          maximum: f["max"].flatMap(Double.init) ?? 10,
-          exponent: f["exponent"].flatMap { Int($0) } ?? 0))
+          name: entry.name, value: try number("val", 0), minimum: try number("min", -10),
+          maximum: try number("max", 10), exponent: exponent))
     }
     guard let prodObj = try readJSONObject(prod) as? [String: Any],
       let decayObj = try readJSONObject(decay) as? [String: Any]

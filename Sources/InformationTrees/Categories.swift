@@ -30,8 +30,10 @@ public enum BinningObjective: Sendable, Equatable {
   /// The binned Fisher information of one coefficient (index into the signal's coefficients):
   /// Σ_b (Σ_b w_a)² / (S_b + B_b).
   case fisher(coefficient: Int)
-  /// The Asimov test statistic of the SM dataset against θ (signal-coefficient order):
-  /// 2 Σ_b [λ_b(θ) − λ_b(0) − λ_b(0) ln(λ_b(θ)/λ_b(0))] (backgrounds included in λ).
+  /// The Asimov test statistic of the dataset at θ against the SM (θ in signal-coefficient order;
+  /// bit.md §8 ii and §10.3): 2 Σ_b [λ_b(θ) ln(λ_b(θ)/λ_b(0)) − (λ_b(θ) − λ_b(0))], backgrounds
+  /// included in λ. Its per-event form is the `equal-information` weight
+  /// w(θ) ln(w(θ)/w_0) − (w(θ) − w_0).
   case asimov(theta: [Double])
 }
 
@@ -295,7 +297,7 @@ func optimalEdges(signal: Events, statistic: [Double], backgrounds: [BackgroundS
     guard n >= Double(options.minEvents), s0 > 0, l0 >= options.minYield, l0 > 0 else { return nil }
     if isFisher { return q * q / l0 }
     guard q > 0 else { return nil }
-    return 2 * (q - l0 - l0 * log(q / l0))
+    return 2 * (q * log(q / l0) - (q - l0))
   }
   let ninf = -Double.infinity
   // best[k][j]: the best objective of splitting fine bins 0..<j into k groups.
@@ -535,8 +537,4 @@ extension BITModel {
       return "r(x; " + zip(coefficients, th).filter { $0.1 != 0 }.map { "\($0.0)=\(formatShort($0.1))" }.joined(separator: ",") + ")"
     }
   }
-}
-
-func formatShort(_ v: Double) -> String {
-  v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
 }

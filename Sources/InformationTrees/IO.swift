@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 import Datacard
+import EFT
 import Foundation
 import ROOTIO
 
@@ -16,12 +17,10 @@ func deflateData(_ input: [UInt8], windowBits: Int32 = 31, level: Int32 = 6) thr
   do { return try Gzip.compress(input, windowBits: windowBits, level: level) } catch { throw BITError("\(error)") }
 }
 
-/// Reads a file, decompressing it if it starts with the gzip magic bytes.
+/// Reads a file, decompressing it if it starts with the gzip magic bytes (EFT's
+/// `readMaybeGzipped`, with BIT's error type).
 public func readMaybeGzip(_ path: String) throws -> [UInt8] {
-  guard let data = FileManager.default.contents(atPath: path) else { throw BITError("cannot read \(path)") }
-  let bytes = [UInt8](data)
-  if bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b { return try inflateData(bytes) }
-  return bytes
+  do { return [UInt8](try readMaybeGzipped(path)) } catch let e as EFTError { throw BITError(e.description) }
 }
 
 /// Writes `bytes` atomically (ROOTIO's `writeFileAtomically`). Paths ending in `.gz` are
@@ -51,8 +50,11 @@ public struct Table: Sendable {
     return (0..<rowCount).map { values[$0 * W + c] }
   }
 
-  /// Parses comma-separated text with one header line. Blank lines are skipped.
-  public static func parseCSV(_ bytes: [UInt8]) throws -> Table {
+  /// Parses comma-separated text with one header line. Blank lines are skipped. Every field must
+  /// be a finite number (nan and inf are rejected); errors start with `source` (a file name) when
+  /// given and name the line and column.
+  public static func parseCSV(_ bytes: [UInt8], source: String? = nil) throws -> Table {
+    let prefix = source.map { "\($0): " } ?? ""
     var names: [String] = []
     var values: [Double] = []
     values.reserveCapacity(bytes.count / 12)
@@ -66,8 +68,9 @@ public struct Table: Sendable {
         $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"#"))
       }
       let W = names.count
-      guard W > 0 else { throw BITError("empty CSV header") }
+      guard !headerLine.isEmpty else { throw BITError("\(prefix)line 1: empty CSV header, expected column names") }
       p += 1
+      // The current field, NUL-terminated for strtod; grown for long fields.
       var field = [CChar](repeating: 0, count: 128)
       var line = 2
       while p < n {
@@ -77,7 +80,8 @@ public struct Table: Sendable {
         while true {
           var len = 0
           while p < n && buf[p] != 44 && buf[p] != 10 && buf[p] != 13 {
-            if len < 127 { field[len] = CChar(bitPattern: buf[p]); len += 1 }
+            if len + 1 == field.count { field += [CChar](repeating: 0, count: field.count) }
+            field[len] = CChar(bitPattern: buf[p]); len += 1
             p += 1
           }
           field[len] = 0
@@ -89,15 +93,18 @@ public struct Table: Sendable {
             while e.pointee == 32 || e.pointee == 9 { e += 1 }
             return len > 0 && e.pointee == 0
           }
-          if !ok {
-            throw BITError("line \(line), column \(col + 1): not a number")
+          if !ok || !v.isFinite {
+            var text = String(decoding: field[0..<len].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.count > 40 { text = String(text.prefix(40)) + "…" }
+            let column = col < W ? " (\(names[col]))" : ""
+            throw BITError("\(prefix)line \(line), column \(col + 1)\(column): '\(text)' is not \(ok ? "a finite number" : "a number")")
           }
           values.append(v)
           col += 1
           if p < n && buf[p] == 44 { p += 1; continue }
           break
         }
-        if col != W { throw BITError("line \(line): \(col) fields, header has \(W)") }
+        if col != W { throw BITError("\(prefix)line \(line): \(col) fields, the header has \(W)") }
         if p < n && buf[p] == 13 { p += 1 }
         if p < n && buf[p] == 10 { p += 1; line += 1 }
       }
@@ -105,9 +112,14 @@ public struct Table: Sendable {
     return Table(names: names, values: values)
   }
 
-  /// Reads a CSV file (gzip-compressed if it starts with the gzip magic bytes).
+  /// Reads a CSV file (gzip-compressed if it starts with the gzip magic bytes); errors name `path`.
   public static func readCSV(_ path: String) throws -> Table {
-    try parseCSV(try readMaybeGzip(path))
+    try parseCSV(try readMaybeGzip(path), source: path)
+  }
+
+  /// Reads a NumPy `.npz` archive (by its extension) or else a CSV file (optionally gzip).
+  public static func read(_ path: String) throws -> Table {
+    path.hasSuffix(".npz") ? try readNPZ(path) : try readCSV(path)
   }
 
   /// Serialises as CSV, every Double in its shortest round-trip form.
@@ -232,10 +244,10 @@ extension Events {
     self.init(featureNames: featNames, coefficients: coeffs, derivatives: ders, features: fv, weights: wv)
   }
 
-  /// Reads events from a CSV (optionally gzip) file or a NumPy `.npz` archive.
+  /// Reads events from a CSV (optionally gzip) file or a NumPy `.npz` archive; errors name `path`.
   public static func read(_ path: String, columns: EventColumns = EventColumns()) throws -> Events {
-    let table = path.hasSuffix(".npz") ? try readNPZ(path) : try Table.readCSV(path)
-    return try Events(table: table, columns: columns)
+    let table = try Table.read(path)
+    do { return try Events(table: table, columns: columns) } catch let e as BITError { throw BITError("\(path): \(e.description)") }
   }
 
   /// The events as a table: features, then `w_0`, `w_<c>`, `w_<c1>_<c2>`, then extra columns.

@@ -45,8 +45,9 @@ public struct BITConfig: Codable, Sendable, Equatable {
 /// One regression tree, stored flat.
 ///
 /// Internal node j splits on `feature[j]` at `threshold[j]`: events with x ≤ threshold go to
-/// `left[j]`, the others to `right[j]`. A child index c ≥ 0 is an internal node, c < 0 is leaf
-/// −1 − c. A tree without internal nodes is the single leaf 0.
+/// `left[j]`, the others to `right[j]`. A child index c ≥ 0 is an internal node, stored after its
+/// parent (c > j; node 0 is the root), c < 0 is leaf −1 − c. A tree without internal nodes is the
+/// single leaf 0.
 /// Leaf l holds `leafSize[l]` training events and the column sums W_d = Σ_leaf w_d of the
 /// (boosted) weights, column 0 = W_0; its value is the vector W_d / W_0, d = 1 … D.
 public struct InformationTree: Codable, Sendable, Equatable {
@@ -216,10 +217,55 @@ public struct BITModel: Codable, Sendable {
 
   public func save(_ path: String) throws { try writeAtomically([UInt8](try jsonData()), to: path) }
 
+  /// Reads a model written by `save`, and checks it (`validate`); errors name `path`.
   public static func load(_ path: String) throws -> BITModel {
     let bytes = try readMaybeGzip(path)
-    do { return try JSONDecoder().decode(BITModel.self, from: Data(bytes)) } catch {
+    let model: BITModel
+    do { model = try JSONDecoder().decode(BITModel.self, from: Data(bytes)) } catch {
       throw BITError("\(path): not a BIT model: \(error)")
+    }
+    do { try model.validate() } catch let e as BITError { throw BITError("\(path): invalid BIT model: \(e.description)") }
+    return model
+  }
+
+  /// Checks what prediction relies on: every derivative names one or two coefficients, every
+  /// base point has one value per coefficient, and in every tree weightStride = derivatives + 1,
+  /// the node arrays have equal lengths, there is at least one leaf, leafSums has
+  /// leaves × weightStride entries, every split feature is one of `featureNames`, and every child
+  /// is a later internal node or an existing leaf.
+  public func validate() throws {
+    let n = coefficients.count, F = featureNames.count, K = derivatives.count + 1
+    for (j, d) in derivatives.enumerated() where !(1...2).contains(d.count) || d.contains(where: { $0 < 0 || $0 >= n }) {
+      throw BITError("derivative \(j) is \(d), expected one or two indices below \(n) (the number of coefficients)")
+    }
+    for (k, b) in basePoints.enumerated() where b.count != n {
+      throw BITError("base point \(k) has \(b.count) values, expected \(n) (one per coefficient)")
+    }
+    for (b, t) in trees.enumerated() {
+      func fail(_ what: String) -> BITError { BITError("tree \(b): \(what)") }
+      guard t.weightStride == K else {
+        throw fail("weightStride is \(t.weightStride), expected \(K) (1 + \(derivatives.count) derivatives)")
+      }
+      let m = t.nodeCount
+      guard t.threshold.count == m, t.left.count == m, t.right.count == m else {
+        throw fail("\(m) features, \(t.threshold.count) thresholds, \(t.left.count) left and \(t.right.count) right children, expected equal counts")
+      }
+      guard t.leafCount >= 1 else { throw fail("no leaves, expected at least one") }
+      guard t.leafSums.count == t.leafCount * K else {
+        throw fail("leafSums has \(t.leafSums.count) entries, expected \(t.leafCount * K) (\(t.leafCount) leaves × \(K))")
+      }
+      for j in 0..<m {
+        guard (0..<F).contains(t.feature[j]) else {
+          throw fail("node \(j) splits on feature \(t.feature[j]), expected 0..<\(F) (\(F) features)")
+        }
+        for (side, c) in [("left", t.left[j]), ("right", t.right[j])] {
+          if c >= 0 {
+            guard c > j && c < m else { throw fail("node \(j): \(side) child \(c), expected an internal node in \(j + 1)..<\(m) or a leaf < 0") }
+          } else {
+            guard -1 - c < t.leafCount else { throw fail("node \(j): \(side) child is leaf \(-1 - c), expected a leaf below \(t.leafCount)") }
+          }
+        }
+      }
     }
   }
 }

@@ -173,10 +173,7 @@ final class Trainer: @unchecked Sendable {
     if config.mode == .histogram && canSearch(depth: 0, count: n) {
       buildHistogram(slot: histSlot(level: 0, side: 0), lo: 0, hi: n)
     }
-    let root = build(lo: 0, hi: n, depth: 0, histSide: 0)
-    if root < 0 && tree.feature.isEmpty {
-      // single leaf
-    }
+    _ = build(lo: 0, hi: n, depth: 0, histSide: 0)
     // leaf sums in event order (sequential, as the reference's column sums)
     let L = tree.leafCount
     tree.leafSums = [Double](repeating: 0, count: L * K)
@@ -376,7 +373,6 @@ final class Trainer: @unchecked Sendable {
       default: run(fLo, fHi, K)
       }
     }
-    _ = HS
     if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
   }
 

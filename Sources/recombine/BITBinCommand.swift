@@ -99,7 +99,7 @@ struct BITBin: ParsableCommand {
   @Option(name: .customLong("channel-prefix"), help: "Category channels are <prefix>0, <prefix>1, ...")
   var channelPrefix: String = "cat"
 
-  @Option(help: "channels (one counting channel per category) or bins (one channel with N bins; needs ROOT shapes, not available yet).")
+  @Option(help: "channels (one counting channel per category); bins (one channel with N bins, which would need a ROOT shape file) is not implemented.")
   var layout: String = "channels"
 
   @Option(name: .customLong("range"), help: "POI range of a coefficient in the EFT file: c=lo,hi (repeatable; default ±10/√I from the binned Fisher information).")
@@ -112,7 +112,7 @@ struct BITBin: ParsableCommand {
     try runBIT {
       guard layout == "channels" else {
         if layout == "bins" {
-          throw BITError("--layout bins needs ROOT shape files and Recombine has no ROOT writer yet; use --layout channels")
+          throw BITError("--layout bins (one channel with a ROOT shape file) is not implemented by bit bin; use --layout channels")
         }
         throw BITError("--layout must be channels or bins")
       }
@@ -152,7 +152,7 @@ struct BITBin: ParsableCommand {
       for spec in backgrounds {
         guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex else { throw BITError("--background \(spec): expected NAME=FILE") }
         let name = String(spec[..<eq]), file = String(spec[spec.index(after: eq)...])
-        let table = file.hasSuffix(".npz") ? try readNPZ(file) : try Table.readCSV(file)
+        let table = try Table.read(file)
         let wName = weight ?? "w_0"
         guard let w = table.column(wName) else { throw BITError("\(file): no weight column \(wName)") }
         let cols = try m.featureNames.map { f -> [Double] in
@@ -206,11 +206,15 @@ struct BITBin: ParsableCommand {
       var rng = cat.defaultRanges()
       for r in ranges {
         let kv = r.split(separator: "=", maxSplits: 1).map(String.init)
-        let lh = kv.count == 2 ? kv[1].split(separator: ",").compactMap { Double($0) } : []
-        guard kv.count == 2, lh.count == 2, lh[0] < lh[1], coeffs.contains(kv[0]) else {
-          throw BITError("--range \(r): expected c=lo,hi for a signal coefficient")
+        guard kv.count == 2, coeffs.contains(kv[0]) else {
+          throw BITError("--range \(r): expected c=lo,hi with c one of the signal coefficients \(coeffs.joined(separator: ","))")
         }
-        rng[kv[0]] = lh[0]...lh[1]
+        let parts = kv[1].split(separator: ",", omittingEmptySubsequences: false)
+        let lh = parts.map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard lh.count == 2, let lo = lh[0], let hi = lh[1], lo.isFinite, hi.isFinite, lo < hi else {
+          throw BITError("--range \(r): expected exactly two numbers lo,hi with lo < hi after '\(kv[0])='")
+        }
+        rng[kv[0]] = lo...hi
       }
       let eft = cat.eftParametrisation(options: cardOpts, ranges: rng)
       let stem = (output as NSString).deletingPathExtension

@@ -194,7 +194,7 @@ struct BITPredict: ParsableCommand {
   func run() throws {
     try runBIT {
       let m = try BITModel.load(model)
-      let table = events.hasSuffix(".npz") ? try readNPZ(events) : try Table.readCSV(events)
+      let table = try Table.read(events)
       let cols = try m.featureNames.map { f -> Int in
         guard let c = table.names.firstIndex(of: f) else { throw BITError("\(events): no feature column \(f)") }
         return c

@@ -1,5 +1,5 @@
 //===--- BITPlotCommand.swift ---------------------------------------------===//
-// `recombine bit plot` (meant to be registered as `recombine plot bit` too): the training loss
+// `recombine bit plot` (also `recombine plot bit`): the training loss
 // per tree and the distribution of a learned statistic at the SM and at a point θ.
 //===----------------------------------------------------------------------===//
 
@@ -132,7 +132,8 @@ struct BITPlot: ParsableCommand {
   func run() throws { try options.run() }
 }
 
-/// The same figure as `recombine plot bit` (to be listed in `PlotCommand`'s subcommands).
+/// The same figure as `recombine bit plot`, registered as `recombine plot bit` (a subcommand of
+/// `PlotCommand`).
 struct PlotBITCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bit", abstract: "Training loss per tree and the learned statistic at the SM and at θ (BIT).")

@@ -125,6 +125,26 @@ import Testing
     }
   }
 
+  /// An option that needs a value given as the last argument is a usage error (exit status 2, a
+  /// message naming the option), not a crash, and nothing is written.
+  @Test(arguments: ["--stxs-subset", "--pdf-dir"]) func generatorOptionWithoutValue(_ option: String) throws {
+    let exe = try #require(Self.generator(), "make-datacards not built (run swift build --build-tests)")
+    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("datacards-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: tmp) }
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = [tmp.path, option]
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = Pipe()
+    try p.run()
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationReason == .exit && p.terminationStatus == 2)
+    #expect(stderr.hasPrefix("make-datacards: \(option) needs a value"), "\(stderr)")
+    #expect(!FileManager.default.fileExists(atPath: tmp.path))
+  }
+
   // MARK: - Fits
 
   struct Prepared {

@@ -654,3 +654,54 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
     #"[{"channel":"c","process":"p","parameters":["cSM[1]","expr::q('@0*@1',a[0,-1,1],b[0,-1,1])"],"scaling":[[1,0,0]]}]"#
   #expect(throws: EFTError.self) { try CombineInterferenceFormat.parse(data: Data(bad.utf8)) }
 }
+
+/// combination_eft.json: 130 process targets built from 43 distinct factor lists, 35 distinct by
+/// content (counted independently from the JSON with Python). The model keeps one scaling per
+/// distinct content, maps every target to it, and evaluates values and gradients as the targets'
+/// own scalings do.
+@Test func sharedScalingsAreEvaluatedOnce() throws {
+  let path = TestPaths.packageRoot.appendingPathComponent("Datacards/combination_eft.json").path
+  let p = try NativeFormat.read(path: path)
+  let model = try p.compile()
+  let flat = model.flatScalings
+  var names = Set<ScalingFactors>()
+  var contents = Set<[[QuadraticForm]]>()
+  for t in p.targets {
+    guard case .process(let f) = t.scaling else {
+      Issue.record("\(t.channel)/\(t.process): not a process target")
+      continue
+    }
+    names.insert(f)
+    contents.insert([f.numerators.map { p.forms[$0]! }, f.denominators.map { p.forms[$0]! }])
+  }
+  #expect(flat.count == 130 && names.count == 43 && contents.count == 35)
+  #expect(model.uniqueScalings.count == contents.count)
+  for k in flat.indices { #expect(model.uniqueScalings[model.flatToUnique[k]] == flat[k]) }
+  let n = model.parameters.count
+  let theta = (0..<n).map { 0.1 * Double($0 % 5) - 0.2 }
+  var values = [Double](repeating: .nan, count: flat.count)
+  model.evaluateAll(at: theta, into: &values)
+  for k in flat.indices { #expect(values[k] == flat[k].value(at: theta)) }
+  let weights = flat.indices.map { 1 + Double($0 % 7) }
+  var g = [Double](repeating: 0, count: n)
+  let total = model.accumulateGradient(at: theta, weights: weights, into: &g)
+  var gRef = [Double](repeating: 0, count: n)
+  var totalRef = 0.0
+  for k in flat.indices {
+    totalRef += weights[k] * flat[k].valueAndGradient(at: theta, accumulatingInto: &gRef, weight: weights[k])
+  }
+  #expect(close(total, totalRef, 1e-12 * abs(totalRef)))
+  let scale = gRef.map(abs).max()!
+  for i in 0..<n { #expect(abs(g[i] - gRef[i]) <= 1e-12 * scale, "∂/∂\(model.parameters[i].name)") }
+  // The likelihood's path (EFTScalingFunctions) gives the same numbers.
+  let fns = EFTScalingFunctions(model: model)
+  #expect(fns.count == flat.count)
+  var v2 = [Double](repeating: .nan, count: flat.count)
+  theta.withUnsafeBufferPointer { t in v2.withUnsafeMutableBufferPointer { fns.evaluate(t, into: $0) } }
+  #expect(v2 == values)
+  var g2 = [Double](repeating: 0, count: n)
+  theta.withUnsafeBufferPointer { t in
+    weights.withUnsafeBufferPointer { w in g2.withUnsafeMutableBufferPointer { fns.accumulateGradient(t, weights: w, into: $0) } }
+  }
+  #expect(g2 == g)
+}

@@ -118,18 +118,6 @@ func close(_ a: Double, _ b: Double, _ tol: Double = 1e-12) -> Bool {
   }
 }
 
-@Test func negativeYieldPolicy() {
-  let c = NegativeYieldPolicy.combine
-  #expect(c == .floor(minimum: 1e-9))
-  #expect(c.apply(3).yield == 3 && c.apply(3).derivative == 1 && !c.apply(3).floored)
-  let o = c.apply(-2)
-  #expect(o.yield == 1e-9 && o.derivative == 0 && o.penalty == 0 && o.floored)
-  let p = NegativeYieldPolicy.penalty(strength: 10, minimum: 1e-9).apply(-0.5)
-  #expect(
-    p.floored && close(p.penalty, 10 * (0.5 + 1e-9) * (0.5 + 1e-9))
-      && close(p.penaltyDerivative, -20 * (0.5 + 1e-9)))
-}
-
 @Test func fisherEigenbasisAnalytic2x2() throws {
   let a = 4.0
   let b = 1.5

@@ -94,21 +94,62 @@ import Testing
     #expect(throws: BITError.self) { try categorise(signal: ev, statistic: s, options: CategoryOptions(categories: 8, method: .fisher, minEvents: 10_000)) }
   }
 
+  /// The Asimov q of data at θ against the SM (bit.md §8 ii, §10.3), from the filled categories.
+  static func asimovQ(_ c: Categorisation, theta: [Double]) -> Double {
+    (0..<c.count).reduce(0.0) { acc, b in
+      let l0 = c.totalYield(b), lt = c.signalYield(b, theta: theta) + c.backgroundYield(b)
+      return acc + 2 * (lt * log(lt / l0) - (lt - l0))
+    }
+  }
+
+  /// The other direction (SM data against θ), which the objective must not use.
+  static func reversedAsimovQ(_ c: Categorisation, theta: [Double]) -> Double {
+    (0..<c.count).reduce(0.0) { acc, b in
+      let l0 = c.totalYield(b), lt = c.signalYield(b, theta: theta) + c.backgroundYield(b)
+      return acc + 2 * (lt - l0 - l0 * log(lt / l0))
+    }
+  }
+
   /// The Asimov objective (finite θ): the optimal partition beats equal-yield bins.
   @Test func asimovObjective() throws {
     let ev = Self.quadraticToy(20_000, seed: 5)
     let s = ev.featureColumn(0)
     let theta = [0.4, -0.1]
-    func q(_ c: Categorisation) -> Double {
-      (0..<c.count).reduce(0.0) { acc, b in
-        let l0 = c.totalYield(b), lt = c.signalYield(b, theta: theta) + c.backgroundYield(b)
-        return acc + 2 * (lt - l0 - l0 * log(lt / l0))
-      }
-    }
+    func q(_ c: Categorisation) -> Double { Self.asimovQ(c, theta: theta) }
     let eq = try categorise(signal: ev, statistic: s, options: CategoryOptions(categories: 4))
     let opt = try categorise(signal: ev, statistic: s, options: CategoryOptions(categories: 4, method: .fisher, objective: .asimov(theta: theta)))
     #expect(q(opt) >= q(eq) * (1 - 1e-12))
     #expect(opt.count == 4)
+  }
+
+  /// With a statistic of six distinct values every partition into 4 categories can be enumerated:
+  /// the `fisher` method with the Asimov objective finds the partition with the largest q of data at θ
+  /// against the SM, which here is not the one that maximises the reversed q.
+  @Test func asimovObjectiveIsDataAtThetaAgainstSM() throws {
+    let ev = Self.quadraticToy(6000, seed: 8)
+    let levels = 6.0
+    let s = ev.featureColumn(0).map { floor($0 * levels) / levels }
+    let nb = 600
+    let bg = BackgroundSample(name: "bkg", statistic: (0..<nb).map { floor(Double($0) / Double(nb) * levels) / levels },
+                              weights: (0..<nb).map { 20 * (1 - Double($0) / Double(nb)) })
+    let theta = [2.5, -1.5]
+    let values = (0..<Int(levels)).map { Double($0) / levels }
+    var best: (q: Double, edges: [Double]) = (-.infinity, []), bestReversed = best
+    for a in 0..<5 {
+      for b in (a + 1)..<5 {
+        for c in (b + 1)..<5 {
+          let edges = [values[a], values[b], values[c]]
+          let cat = fill(signal: ev, statistic: s, backgrounds: [bg], edges: edges)
+          let q = Self.asimovQ(cat, theta: theta), r = Self.reversedAsimovQ(cat, theta: theta)
+          if q > best.q { best = (q, edges) }
+          if r > bestReversed.q { bestReversed = (r, edges) }
+        }
+      }
+    }
+    #expect(best.edges != bestReversed.edges, "the premise: the two directions prefer different partitions")
+    let opt = try categorise(signal: ev, statistic: s, backgrounds: [bg],
+                             options: CategoryOptions(categories: 4, method: .fisher, objective: .asimov(theta: theta)))
+    #expect(relClose(Self.asimovQ(opt, theta: theta), best.q, 1e-12), "\(opt.edges) vs \(best.edges)")
   }
 
   @Test func statisticParsing() throws {

@@ -77,7 +77,8 @@ import Testing
     let binned = binnedFisherInformation(statistic: F, edges: edges, w: w, wPrime: d)
     let unbinned = zip(w, d).reduce(0.0) { $0 + $1.1 * $1.1 / $1.0 }
     print("\(toy): learned Σw'F/Σw'² = \(frac), 20 equal-yield bins keep \(binned / unbinned)")
-    #expect(frac >= 0.999)
+    // Σw'F/Σw'² = 1 for the exact score; an over- or under-scaled score misses it either way.
+    #expect(abs(frac - 1) < 1e-3)
     #expect(binned / unbinned >= 0.98)
   }
 }
