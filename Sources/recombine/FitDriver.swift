@@ -111,9 +111,16 @@ func physicsModel(_ o: ModelOptions, card: Datacard) throws -> PhysicsModel {
     if !unscaled.isEmpty {
       printError("warning: the EFT parametrisation does not scale the signal(s) \(unscaled.joined(separator: ", ")); they stay at the SM")
     }
+    // A target for a (channel, process) the card does not have is most often a typo.
+    let unmatched = physics.unmatchedTargets(in: card)
+    if !unmatched.isEmpty {
+      let shown = unmatched.prefix(5).map { "\($0.channel)/\($0.process)" }.joined(separator: ", ")
+      printError("warning: \(unmatched.count) target(s) of \(file) match no (channel, process) of the card: \(shown)\(unmatched.count > 5 ? ", …" : "")")
+    }
     return physics
   } catch let e as EFTError {
-    throw LikelihoodError("\(file): \(e.description)")
+    // Errors of the file name it already; option errors (--truncation, basis) need no path.
+    throw LikelihoodError(e.description)
   }
 }
 
