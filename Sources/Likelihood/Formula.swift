@@ -13,12 +13,17 @@ import Foundation
 /// and its gradient with respect to the arguments, so one pass gives f and ∂f/∂@i. The scratch
 /// stack is allocated once, so evaluation does not allocate.
 public final class Formula: @unchecked Sendable {
+  /// The unary functions a formula may call.
+  enum Unary: String, CaseIterable { case exp, log, log10, sqrt, abs, fabs, sin, cos, tan, atan, tanh }
+  /// The two-argument functions.
+  enum Binary: String, CaseIterable { case pow, min, max }
+
   enum Op: Equatable {
     case constant(Double)
     case argument(Int)
     case add, subtract, multiply, divide, power, negate
-    case function(String)  // unary
-    case binaryFunction(String)  // pow, min, max
+    case function(Unary)  // resolved at parse time: no string matching during evaluation
+    case binaryFunction(Binary)
   }
 
   public let source: String
@@ -86,12 +91,12 @@ public final class Formula: @unchecked Sendable {
         case .subtract: f = x - y; dx = 1; dy = -1
         case .multiply: f = x * y; dx = y; dy = x
         case .divide: f = x / y; dx = 1 / y; dy = -x / (y * y)
-        case .power, .binaryFunction("pow"):
+        case .power, .binaryFunction(.pow):
           f = Foundation.pow(x, y)
           dx = y == 0 ? 0 : y * Foundation.pow(x, y - 1)
           dy = x > 0 ? f * Foundation.log(x) : 0
-        case .binaryFunction("min"): f = Swift.min(x, y); dx = x <= y ? 1 : 0; dy = 1 - dx
-        case .binaryFunction("max"): f = Swift.max(x, y); dx = x >= y ? 1 : 0; dy = 1 - dx
+        case .binaryFunction(.min): f = Swift.min(x, y); dx = x <= y ? 1 : 0; dy = 1 - dx
+        case .binaryFunction(.max): f = Swift.max(x, y); dx = x >= y ? 1 : 0; dy = 1 - dx
         default: f = .nan
         }
         stack[a] = f
@@ -109,22 +114,20 @@ public final class Formula: @unchecked Sendable {
     return (v, g)
   }
 
-  static let unaryNames: Set<String> = ["exp", "log", "log10", "sqrt", "abs", "fabs", "sin", "cos", "tan", "atan", "tanh"]
-
+  /// f(x) and f′(x).
   @inline(__always)
-  static func unary(_ name: String, _ x: Double) -> (Double, Double) {
-    switch name {
-    case "exp": let e = Foundation.exp(x); return (e, e)
-    case "log": return (Foundation.log(x), 1 / x)
-    case "log10": return (Foundation.log10(x), 1 / (x * Foundation.log(10.0)))
-    case "sqrt": let s = x.squareRoot(); return (s, 0.5 / s)
-    case "abs", "fabs": return (Swift.abs(x), x >= 0 ? 1 : -1)
-    case "sin": return (Foundation.sin(x), Foundation.cos(x))
-    case "cos": return (Foundation.cos(x), -Foundation.sin(x))
-    case "tan": let t = Foundation.tan(x); return (t, 1 + t * t)
-    case "atan": return (Foundation.atan(x), 1 / (1 + x * x))
-    case "tanh": let t = Foundation.tanh(x); return (t, 1 - t * t)
-    default: return (.nan, .nan)
+  static func unary(_ u: Unary, _ x: Double) -> (Double, Double) {
+    switch u {
+    case .exp: let e = Foundation.exp(x); return (e, e)
+    case .log: return (Foundation.log(x), 1 / x)
+    case .log10: return (Foundation.log10(x), 1 / (x * Foundation.log(10.0)))
+    case .sqrt: let s = x.squareRoot(); return (s, 0.5 / s)
+    case .abs, .fabs: return (Swift.abs(x), x >= 0 ? 1 : -1)
+    case .sin: return (Foundation.sin(x), Foundation.cos(x))
+    case .cos: return (Foundation.cos(x), -Foundation.sin(x))
+    case .tan: let t = Foundation.tan(x); return (t, 1 + t * t)
+    case .atan: return (Foundation.atan(x), 1 / (1 + x * x))
+    case .tanh: let t = Foundation.tanh(x); return (t, 1 - t * t)
     }
   }
 }
@@ -240,19 +243,19 @@ struct FormulaParser {
       guard peek() == "(" else { throw error("unknown name '\(name)' (arguments are written @0, @1, …)") }
       i += 1
       try expression()
-      if ["pow", "min", "max"].contains(name) {
+      if let bin = Formula.Binary(rawValue: name) {
         guard peek() == "," else { throw error("\(name) needs two arguments") }
         i += 1
         try expression()
         guard peek() == ")" else { throw error("expected ')'") }
         i += 1
-        out.append(.binaryFunction(name))
+        out.append(.binaryFunction(bin))
         return
       }
-      guard Formula.unaryNames.contains(name) else { throw error("unknown function '\(name)'") }
+      guard let fn = Formula.Unary(rawValue: name) else { throw error("unknown function '\(name)'") }
       guard peek() == ")" else { throw error("expected ')'") }
       i += 1
-      out.append(.function(name))
+      out.append(.function(fn))
       return
     }
     throw error("unexpected '\(c)'")

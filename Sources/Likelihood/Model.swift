@@ -229,25 +229,6 @@ public struct CompiledModel: Sendable {
     }
   }
 
-  /// N_cp for every term at parameter values x.
-  public func termYields(at x: [Double]) -> [Double] {
-    terms.map { t in
-      var s = 0.0
-      for e in t.logNormals { s += x[e.parameter] * e.logKappa }
-      for e in t.asymmetricLogNormals {
-        s += asymmetricLogFactor(x[e.parameter], logKappaDown: e.logKappaDown, logKappaUp: e.logKappaUp).value
-      }
-      var n = t.nominal * exp(s)
-      for f in t.factors { n *= x[f] }
-      for f in t.formulas {
-        let spec = formulas[f]
-        n *= (try? Formula(spec.source, argumentCount: spec.arguments.count))?.evaluate({ x[spec.arguments[$0]] }) ?? .nan
-      }
-      if let k = t.scaling, let sc = scalings { n *= scalingValues(sc, x)[k] }
-      return n
-    }
-  }
-
   /// All external scaling values at x (allocates; for inspection, not hot loops).
   func scalingValues(_ f: YieldScalingFunctions, _ x: [Double]) -> [Double] {
     var v = [Double](repeating: 0, count: f.count)
@@ -467,8 +448,6 @@ extension CompiledModel {
       first += n
     }
     let channelIndex = Dictionary(uniqueKeysWithValues: card.bins.enumerated().map { ($1, $0) })
-    let systematicIndex = Dictionary(card.systematics.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-    _ = systematicIndex
 
     // Terms.
     var terms: [YieldTerm] = []

@@ -693,6 +693,13 @@ public final class NLL {
     return (rows, bb)
   }
 
+  /// N_cp of every yield term (in `model.terms` order) at x: the normalisation, with every factor,
+  /// formula and scaling, that multiplies the term's template.
+  public func normalisations(at x: [Double]) -> [Double] {
+    _ = x.withUnsafeBufferPointer { computeYields($0, derivatives: false, barlowBeeston: false) }
+    return Array(UnsafeBufferPointer(start: termN.baseAddress, count: nTerms))
+  }
+
   /// Per flat bin, the total MC-statistical uncertainty e_j = √(Σ_t N_t² e_{t,j}²) of a BB-lite bin at
   /// the last evaluation (0 elsewhere).
   public var barlowBeestonErrors: [Double] {

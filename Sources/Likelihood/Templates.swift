@@ -110,7 +110,8 @@ extension CompiledModel {
   /// else per-process parameters `prop_bin<c>_bin<j>_<p>`: Poisson when the process's own
   /// n = ⌊0.5 + v²/e²⌋ ≤ threshold (and v ≥ 0.999e), Gaussian otherwise.
   mutating func setUpAutoMCStats(_ card: Datacard) throws {
-    let initialN = termYields(at: initialValues)
+    // N_cp at the initial values, by the NLL's own evaluation (no per-process parameters yet).
+    let initialN = try NLL(model: self, data: [Double](repeating: 0, count: binCount)).normalisations(at: initialValues)
     for (ci, ch) in channels.enumerated() {
       guard let st = card.autoMCStatsSettings(forBin: ch.name) else { continue }
       let termIdx = terms.indices.filter { terms[$0].channel == ci && terms[$0].mode == .absolute }

@@ -115,17 +115,7 @@ func runSplitScan(_ scan: ScanCommand, arguments: [String]) throws {
   try runJobs(manifest, jobs: jobs) {
     let result = try ScanMerge.merge(manifest: manifest)
     try writeMerged(result, manifest: manifest, to: $0, allowMissing: false)
-    if let plot = scan.plot {
-      let names = manifest.axes.flatMap { ["-P", $0.name] }
-      guard names.count <= 4 else { throw LikelihoodError("--plot draws 1D and 2D scans only") }
-      if manifest.axes.count == 1 {
-        let cmd = try PlotScanCommand.parse([$0, "-o", plot] + names)
-        try cmd.run()
-      } else {
-        let cmd = try PlotContourCommand.parse([$0, "-o", plot] + names)
-        try cmd.run()
-      }
-    }
+    if let plot = scan.plot { try plotScanFile($0, pois: manifest.axes.map(\.name), to: plot) }
   }
 }
 

@@ -136,15 +136,15 @@ struct ScanCommand: ParsableCommand {
           try writeCSV(header, rows, to: path!)
         }
         defer { if csv == nil { try? FileManager.default.removeItem(atPath: path!) } }
-        let names = axes.flatMap { ["-P", m.parameters[$0].name] }
-        if axes.count == 1 {
-          let cmd = try PlotScanCommand.parse([path!, "-o", plot] + names)
-          try cmd.run()
-        } else {
-          let cmd = try PlotContourCommand.parse([path!, "-o", plot] + names)
-          try cmd.run()
-        }
+        try plotScanFile(path!, pois: axes.map { m.parameters[$0].name }, to: plot)
       }
     }
   }
+}
+
+/// Draws a scan CSV of one POI (`plot scan`) or two (`plot contour`) to `path`.
+func plotScanFile(_ csv: String, pois: [String], to path: String) throws {
+  guard pois.count == 1 || pois.count == 2 else { throw LikelihoodError("--plot draws 1D and 2D scans only") }
+  let args = [csv, "-o", path] + pois.flatMap { ["-P", $0] }
+  if pois.count == 1 { try PlotScanCommand.parse(args).run() } else { try PlotContourCommand.parse(args).run() }
 }
