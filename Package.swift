@@ -2,18 +2,21 @@
 import PackageDescription
 
 // Recombine: a native statistical-fit engine for CMS Combine datacards.
-// Modules are layered; each depends only on the ones listed before it.
+// Modules are layered; each depends only on the ones listed before it, and declares exactly the
+// modules it imports (README, "Layout").
 let package = Package(
   name: "Recombine",
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "recombine", targets: ["recombine"]),
+    .library(name: "Support", targets: ["Support"]),
     .library(name: "ROOTIO", targets: ["ROOTIO"]),
     .library(name: "Datacard", targets: ["Datacard"]),
     .library(name: "Likelihood", targets: ["Likelihood"]),
     .library(name: "Fit", targets: ["Fit"]),
     .library(name: "EFT", targets: ["EFT"]),
     .library(name: "Inference", targets: ["Inference"]),
+    .library(name: "Batch", targets: ["Batch"]),
     .library(name: "InformationTrees", targets: ["InformationTrees"]),
     .library(name: "Plots", targets: ["Plots"]),
   ],
@@ -29,18 +32,22 @@ let package = Package(
       providers: [.apt(["zlib1g-dev", "liblzma-dev", "liblz4-dev", "libzstd-dev", "libxxhash-dev"])]),
     // cairo, for PNG and PDF figures.
     .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
-    .target(name: "ROOTIO", dependencies: ["CCompression"]),
-    .target(name: "Datacard", dependencies: ["ROOTIO", "CCompression"]),
-    .target(name: "Likelihood", dependencies: ["Datacard", "ROOTIO", "CGSL"]),
-    .target(name: "EFT", dependencies: ["Likelihood", "Datacard", "ROOTIO", "CGSL", "CCompression"], exclude: ["FORMAT.md"]),
-    .target(name: "Fit", dependencies: ["Likelihood", "EFT", "CGSL"]),
-    .target(name: "Inference", dependencies: ["Fit", "Likelihood", "Datacard", "ROOTIO", "CGSL"]),
-    .target(name: "InformationTrees", dependencies: ["EFT", "Datacard", "ROOTIO", "CCompression"]),
-    .target(name: "Plots", dependencies: ["ROOTIO", "CCairo"]),
+    // The ground floor: atomic writes, gzip, JSON/YAML reading, the limit-tree table, the error protocol.
+    .target(name: "Support", dependencies: ["CCompression"]),
+    .target(name: "ROOTIO", dependencies: ["Support", "CCompression"]),
+    .target(name: "Datacard", dependencies: ["Support", "ROOTIO"]),
+    .target(name: "Likelihood", dependencies: ["Support", "Datacard", "ROOTIO", "CGSL"]),
+    .target(name: "EFT", dependencies: ["Support", "Datacard", "Likelihood", "ROOTIO", "CGSL"], exclude: ["FORMAT.md"]),
+    .target(name: "Fit", dependencies: ["Likelihood", "CGSL"]),
+    .target(name: "Inference", dependencies: ["Support", "Datacard", "Likelihood", "EFT", "Fit", "CGSL"]),
+    // Batch scale-out: job arrays for Slurm, HTCondor and plain scripts, manifests, merging.
+    .target(name: "Batch", dependencies: ["Support"]),
+    .target(name: "InformationTrees", dependencies: ["Support", "Datacard", "EFT", "CCompression"]),
+    .target(name: "Plots", dependencies: ["Support", "CCairo"]),
     .executableTarget(
       name: "recombine",
       dependencies: [
-        "ROOTIO", "Datacard", "Likelihood", "EFT", "Fit", "Inference", "InformationTrees", "Plots",
+        "Support", "ROOTIO", "Datacard", "Likelihood", "EFT", "Fit", "Inference", "Batch", "InformationTrees", "Plots", "CGSL",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -49,13 +56,13 @@ let package = Package(
       name: "RecombineBench", dependencies: ["ROOTIO", "Datacard", "Likelihood", "EFT", "Fit", "Inference", "InformationTrees"],
       path: "Benchmarks/RecombineBench"),
     .target(name: "TestSupport", path: "Tests/TestSupport"),
-    .testTarget(name: "ROOTIOTests", dependencies: ["ROOTIO", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "ROOTIOTests", dependencies: ["ROOTIO", "Support", "CCompression", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "DatacardTests", dependencies: ["Datacard", "ROOTIO", "TestSupport"]),
     .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit", "TestSupport"]),
     .testTarget(name: "FitTests", dependencies: ["Fit", "TestSupport"]),
-    .testTarget(name: "InferenceTests", dependencies: ["Inference", "Fit", "Likelihood", "Datacard", "ROOTIO", "TestSupport"]),
-    .testTarget(name: "EFTTests", dependencies: ["EFT", "Likelihood", "Datacard", "Fit", "Inference", "TestSupport"], exclude: ["Fixtures"]),
-    .testTarget(name: "InformationTreesTests", dependencies: ["InformationTrees", "EFT", "TestSupport"]),
-    .testTarget(name: "PlotsTests", dependencies: ["Plots", "TestSupport"]),
+    .testTarget(name: "InferenceTests", dependencies: ["Inference", "Batch", "Fit", "Likelihood", "Datacard", "ROOTIO", "Support", "TestSupport"]),
+    .testTarget(name: "EFTTests", dependencies: ["EFT", "Likelihood", "Datacard", "Fit", "Inference", "Support", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "InformationTreesTests", dependencies: ["InformationTrees", "EFT", "Datacard", "Likelihood", "Support", "TestSupport"]),
+    .testTarget(name: "PlotsTests", dependencies: ["Plots", "Support", "TestSupport"]),
   ]
 )

@@ -2,6 +2,8 @@
 // Errors and warnings that point at a place in a datacard.
 //===----------------------------------------------------------------------===//
 
+import Support
+
 /// A place in a text file: 1-based line and column.
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
   public var file: String
@@ -25,7 +27,7 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 /// card.txt:12:5: error: expected a number for 'rate', found 'abc'
 ///     rate 1.0 abc
 /// ```
-public struct DatacardError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct DatacardError: RecombineError, Sendable, Equatable {
   public var location: SourceLocation?
   /// The offending text (a token or the whole line), quoted in the message.
   public var text: String
@@ -44,6 +46,9 @@ public struct DatacardError: Error, Sendable, Equatable, CustomStringConvertible
     if !text.isEmpty { s += "\n    " + text }
     return s
   }
+
+  /// The first line of `description` (it carries its own `error:` after the location).
+  public var summary: String { String(description.split(separator: "\n").first ?? "") }
 }
 
 /// A warning attached to a datacard (accepted, but a Combine user should look at it).

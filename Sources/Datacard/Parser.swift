@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Support
 
 /// Options of the parser (the `--X-...` switches of text2workspace that change parsing).
 public struct ParseOptions: Sendable {
@@ -60,7 +61,7 @@ public func readTextFile(_ path: String) throws -> String {
   }
   var bytes = [UInt8](data)
   if path.hasSuffix(".gz") || (bytes.count > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) {
-    do { bytes = try gunzip(bytes) } catch {
+    do { bytes = try Gzip.decompress(bytes) } catch {
       throw DatacardError("cannot decompress gzip file: \(error)", at: SourceLocation(file: path, line: 0))
     }
   }

@@ -3,7 +3,6 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
-import ROOTIO
 
 /// One finding of the validator.
 public struct ValidationIssue: Sendable, Equatable, Codable, CustomStringConvertible {

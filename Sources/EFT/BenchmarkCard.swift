@@ -6,6 +6,7 @@ import CGSL
 import Datacard
 import Foundation
 import ROOTIO
+import Support
 
 /// Generates the EFT benchmark model of the performance tests: `channels` channels × `bins` bins
 /// of TH1 templates, one signal whose every bin is a quadratic form in `coefficients` Wilson
@@ -105,7 +106,7 @@ public enum EFTBenchmarkCard {
     lines.append(row("trigger") { ch, _ in ch == "ch1" || ch == "ch2" ? "1.01" : "1.02" })
     lines.append(row("pileup") { _, p in p == "bkg2" ? "0.98/1.03" : "1.01" })
     lines.append("* autoMCStats 10")
-    try writeAtomically(Array((lines.joined(separator: "\n") + "\n").utf8), to: files.card)
+    try writeFileAtomically(Array((lines.joined(separator: "\n") + "\n").utf8), to: files.card)
     return files
   }
 }

@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Support
 
 /// Accumulates coefficients by name while an importer reads a file.
 struct CoefficientRegistry {
@@ -56,7 +57,7 @@ public enum CombineInterferenceFormat {
   public static func parse(data: Data) throws -> EFTParametrisation {
     var d = data
     if d.count >= 2 && d[d.startIndex] == 0x1f && d[d.startIndex + 1] == 0x8b {
-      d = Data(try inflateGzip([UInt8](d)))
+      d = Data(try Gzip.decompress([UInt8](d)))
     }
     return try parse(ExactJSONParser.parse(d))
   }
@@ -342,6 +343,6 @@ public enum CombineInterferenceFormat {
           as [String: Any])
     }
     let data = try writeJSONObject(out)
-    return gzip ? Data(try deflateGzip([UInt8](data))) : data
+    return gzip ? Data(try Gzip.compress([UInt8](data))) : data
   }
 }

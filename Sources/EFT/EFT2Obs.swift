@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Support
 
 /// EFT2Obs per-bin scalings μ_b = 1 + Σ_j A_jb c_j + Σ_{j≤k} B_jkb c_j c_k.
 ///
@@ -49,7 +50,7 @@ public enum EFT2ObsFormat {
   ) throws -> (EFTParametrisation, Metadata) {
     var d = data
     if d.count >= 2 && d[d.startIndex] == 0x1f && d[d.startIndex + 1] == 0x8b {
-      d = Data(try inflateGzip([UInt8](d)))
+      d = Data(try Gzip.decompress([UInt8](d)))
     }
     guard let obj = try ExactJSONParser.parse(d) as? [String: Any] else {
       throw EFTError("EFT2Obs: not a JSON object")

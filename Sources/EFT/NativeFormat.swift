@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Support
 
 /// The native EFT file, `"format": "recombine-eft"`, version 1. Every importer converts to it and
 /// every parametrisation can be written in it; reading it back gives identical forms.
@@ -106,7 +107,7 @@ public enum NativeFormat {
 
   /// Reads a native file (plain or gzipped). Errors name `path`.
   public static func read(path: String) throws -> EFTParametrisation {
-    try decode(readMaybeGzipped(path), source: path)
+    try decode(Data(readFileMaybeGzipped(path)), source: path)
   }
 
   /// Decodes native JSON; errors start with `source` (a file name) when given.
@@ -268,7 +269,7 @@ public enum NativeFormat {
 
   /// Writes a native file atomically (a reader sees the old file or the new one, never a part).
   public static func write(_ p: EFTParametrisation, to path: String) throws {
-    try writeAtomically([UInt8](try encode(p)), to: path)
+    try writeFileAtomically([UInt8](try encode(p)), to: path)
   }
 }
 

@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Support
 
 /// A Wilson coefficient and the POI that represents it.
 ///
@@ -73,7 +74,7 @@ public struct EFTTarget: Sendable, Hashable {
 }
 
 /// Errors of the EFT module (parsing, validation, compilation).
-public struct EFTError: Error, CustomStringConvertible, Equatable {
+public struct EFTError: RecombineError, Equatable {
   public var description: String
   public init(_ description: String) { self.description = description }
 }

@@ -5,6 +5,7 @@
 import Datacard
 import Foundation
 import Likelihood
+import Support
 
 /// The EFT physics model: the POIs are the (rescaled or rotated) Wilson coefficients θ, and every
 /// (channel, process) with a target in the parametrisation is scaled by μ(θ) — its normalisation
@@ -89,7 +90,7 @@ extension EFTParametrisation {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw EFTError("\(path): no such file or directory") }
     if isDir.boolValue { return try STXStoSMEFT.read(directory: path, processes: stxsProcesses).parametrisation }
-    let data = try readMaybeGzipped(path)
+    let data = Data(try readFileMaybeGzipped(path))
     let unknown = EFTError(
       "\(path): not a recombine-eft file (a JSON object with \"format\": \"\(NativeFormat.formatName)\"), a Combine "
         + "scaling.json list, or an STXStoSMEFT directory (convert EFT2Obs and AAC inputs first)")

@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Support
 
 /// Combine's `STXStoSMEFTModel` parametrisation directory (`data/eft/STXStoSMEFT/<name>/`).
 ///
@@ -100,7 +101,7 @@ public enum STXStoSMEFT {
     prod: String, decay: String, pois: String, processes: [String: ProcessMapping] = [:],
     eigenvalueThreshold: Double? = nil
   ) throws -> Result {
-    guard let text = String(data: try readMaybeGzipped(pois), encoding: .utf8) else {
+    guard let text = String(data: Data(try readFileMaybeGzipped(pois)), encoding: .utf8) else {
       throw EFTError("\(pois): not UTF-8")
     }
     var coefficients: [WilsonCoefficient] = []

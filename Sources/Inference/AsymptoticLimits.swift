@@ -7,6 +7,7 @@ import CGSL
 import Fit
 import Foundation
 import Likelihood
+import Support
 
 /// Φ(x), the standard normal CDF.
 @inline(__always) func normalCDF(_ x: Double) -> Double { gsl_cdf_ugaussian_P(x) }
@@ -138,6 +139,14 @@ public struct AsymptoticLimitsResult: Sendable {
   public var asimov: [Double] = []
   /// The global observables of the Asimov NLL (constrained parameters in parameter order).
   public var asimovGlobalObservables: [Double] = []
+
+  /// Combine's limit-tree rows (`limit, limitErr, mh, iToy, quantileExpected`): the expected
+  /// limits (quantileExpected as a Float, as in the ROOT tree), then the observed one (−1).
+  public func limitTree(mass: Double, iToy: Double) -> LimitTreeTable {
+    var rows: [[Double]] = expected.map { [$0.limit, 0, mass, iToy, Double(Float($0.quantile))] }
+    if let observed { rows.append([observed, observedError ?? 0, mass, iToy, -1]) }
+    return LimitTreeTable(header: LimitTreeTable.limitHeader, values: rows)
+  }
 }
 
 /// Combine's `-M AsymptoticLimits` (spec §6.1).

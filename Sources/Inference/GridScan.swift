@@ -7,6 +7,7 @@ import Dispatch
 import Fit
 import Foundation
 import Likelihood
+import Support
 
 /// Options of a grid scan.
 public struct GridScanOptions: Sendable {
@@ -206,3 +207,50 @@ final class ScanState: @unchecked Sendable {
 
 }
 
+
+/// The result of `GridScan.run(_:options:saveNuisances:mass:)`.
+public struct GridScanResult {
+  /// The scanned POIs.
+  public let axes: [Int]
+  public let best: MinimizationResult
+  public let points: [ScanPoint]
+  /// Combine's limit tree: the best fit (quantileExpected −1), then one row per point with
+  /// quantileExpected = P(χ²_dof > 2ΔNLL), dof = the scanned POIs + the floating other POIs.
+  public let table: LimitTreeTable
+  /// Messages for the user (e.g. points where an EFT yield scaling is not positive).
+  public let warnings: [String]
+}
+
+extension GridScan {
+  /// Combine's MultiDimFit `--algo grid` on a problem: the best fit, then the grid of its targets
+  /// (`run(model:…)`), as a limit tree. With `saveNuisances` every other floating parameter's
+  /// profiled value is a column (Combine's `--saveSpecifiedNuis all`).
+  public static func run(_ problem: FitProblem, options: GridScanOptions, saveNuisances: Bool, mass: Double) throws -> GridScanResult {
+    let m = problem.model
+    let best = try problem.bestFit()
+    let axes = problem.targets
+    let scan = try run(model: m, data: problem.nll.data, globalObservables: problem.nll.globalObservables,
+                       specs: problem.specs, best: best, axes: axes, options: options)
+    var warnings: [String] = []
+    if let sc = m.scalings {
+      // Negative yield scalings (a truncated or expanded polynomial) are floored at 1e-9.
+      var values = [Double](repeating: 0, count: sc.count)
+      let bad = scan.filter { p in
+        p.parameters.withUnsafeBufferPointer { x in values.withUnsafeMutableBufferPointer { sc.evaluate(x, into: $0) } }
+        return values.contains { $0 <= 0 }
+      }
+      if !bad.isEmpty {
+        warnings.append("warning: at \(bad.count) of \(scan.count) scan points some EFT yield scaling is ≤ 0 (the bin yields are floored at 1e-9 there), e.g. at \(axes.map { m.parameters[$0].name }) = \(bad[0].values)")
+      }
+    }
+    let others = saveNuisances ? m.parameters.indices.filter { !axes.contains($0) && !problem.specs[$0].fixed } : []
+    let dof = axes.count + problem.floatingOtherPOIs
+    var rows: [[Double]] = [[mass, problem.iToy, -1] + axes.map { best.x[$0] } + others.map { best.x[$0] } + [0]]
+    for p in scan {
+      let q = chiSquaredSurvival(2 * max(p.deltaNLL, 0), degreesOfFreedom: dof)
+      rows.append([mass, problem.iToy, q] + p.values + others.map { p.parameters[$0] } + [p.deltaNLL])
+    }
+    let header = ["mh", "iToy", "quantileExpected"] + axes.map { m.parameters[$0].name } + others.map { m.parameters[$0].name } + ["deltaNLL"]
+    return GridScanResult(axes: axes, best: best, points: scan, table: LimitTreeTable(header: header, values: rows), warnings: warnings)
+  }
+}

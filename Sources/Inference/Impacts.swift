@@ -195,6 +195,13 @@ public enum Impacts {
   /// fit at θ_lo and one at θ_hi, warm-started from the best fit with its conditional covariance;
   /// a failed warm fit is redone from the pre-fit values) runs on one of `threads` workers, each
   /// with its own NLL.
+  /// Impacts on the problem's targets, from its best fit.
+  public static func compute(_ problem: FitProblem, options: ImpactsOptions = ImpactsOptions()) throws -> ImpactsResult {
+    let best = try problem.bestFit()
+    return try compute(model: problem.model, data: problem.nll.data, globalObservables: problem.nll.globalObservables,
+                       specs: problem.specs, pois: problem.targets, best: best, options: options)
+  }
+
   public static func compute(
     model: CompiledModel, data: [Double], globalObservables: [Double]? = nil, specs: [ParameterSpec],
     pois: [Int], best: MinimizationResult? = nil, options: ImpactsOptions = ImpactsOptions()

@@ -60,16 +60,3 @@ public enum Significance {
     return SignificanceResult(significance: z, pValue: normalCDFc(z), q0: q0, bestFit: rHat, nllFree: free.fval, nllNull: null.fval)
   }
 }
-
-extension FitSetup {
-  /// Parameter specs with every parameter at its **declared** range (as `--rMin/--rMax` and
-  /// `--setParameterRanges` left it): lnN-type nuisances bounded at [−7, 7], `shape` at [−4, 4],
-  /// as Combine has them in AsymptoticLimits, Significance and GoodnessOfFit (no OPTIMIZE_BOUNDS).
-  public func boundedParameterSpecs(model: CompiledModel) -> [ParameterSpec] {
-    model.parameters.indices.map { i in
-      ParameterSpec(
-        name: names[i], value: min(max(values[i], declaredLower[i]), declaredUpper[i]), lower: declaredLower[i],
-        upper: declaredUpper[i], fixed: fixed[i], step: model.parameters[i].step)
-    }
-  }
-}

@@ -13,6 +13,7 @@
 import Datacard
 import EFT
 import Foundation
+import Support
 
 /// How the category edges are chosen.
 public enum CategoryMethod: String, Sendable, CaseIterable {

@@ -4,9 +4,10 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Support
 
 /// Errors of the InformationTrees module.
-public struct BITError: Error, CustomStringConvertible, Sendable {
+public struct BITError: RecombineError, Sendable {
   public var description: String
   public init(_ description: String) { self.description = description }
 }

@@ -1,34 +1,11 @@
 //===--- IO.swift ---------------------------------------------------------===//
-// Event files: CSV with a header (optionally gzip-compressed), atomic writes, gzip.
+// Event files: CSV with a header (optionally gzip-compressed).
 //===----------------------------------------------------------------------===//
 
 import Datacard
 import EFT
 import Foundation
-import ROOTIO
-
-// MARK: - gzip (Datacard's zlib wrapper, with BIT's error type)
-
-func inflateData(_ input: [UInt8], windowBits: Int32 = 15 + 32) throws -> [UInt8] {
-  do { return try Gzip.decompress(input, windowBits: windowBits) } catch { throw BITError("\(error)") }
-}
-
-func deflateData(_ input: [UInt8], windowBits: Int32 = 31, level: Int32 = 6) throws -> [UInt8] {
-  do { return try Gzip.compress(input, windowBits: windowBits, level: level) } catch { throw BITError("\(error)") }
-}
-
-/// Reads a file, decompressing it if it starts with the gzip magic bytes (EFT's
-/// `readMaybeGzipped`, with BIT's error type).
-public func readMaybeGzip(_ path: String) throws -> [UInt8] {
-  do { return [UInt8](try readMaybeGzipped(path)) } catch let e as EFTError { throw BITError(e.description) }
-}
-
-/// Writes `bytes` atomically (ROOTIO's `writeFileAtomically`). Paths ending in `.gz` are
-/// gzip-compressed.
-public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-  let payload = path.hasSuffix(".gz") ? try deflateData(bytes) : bytes
-  do { try writeFileAtomically(payload, to: path) } catch let e as FileWriteError { throw BITError(e.description) }
-}
+import Support
 
 // MARK: - CSV tables
 
@@ -114,7 +91,7 @@ public struct Table: Sendable {
 
   /// Reads a CSV file (gzip-compressed if it starts with the gzip magic bytes); errors name `path`.
   public static func readCSV(_ path: String) throws -> Table {
-    try parseCSV(try readMaybeGzip(path), source: path)
+    try parseCSV(try readFileMaybeGzipped(path), source: path)
   }
 
   /// Reads a NumPy `.npz` archive (by its extension) or else a CSV file (optionally gzip).
@@ -138,7 +115,7 @@ public struct Table: Sendable {
   }
 
   /// Writes CSV atomically (`.gz` paths compressed).
-  public func writeCSV(_ path: String) throws { try writeAtomically(csvBytes(), to: path) }
+  public func writeCSV(_ path: String) throws { try writeFileAtomicallyMaybeGzipped(csvBytes(), to: path) }
 }
 
 // MARK: - Events from tables

@@ -4,6 +4,7 @@
 
 import Dispatch
 import Foundation
+import Support
 
 /// How split points are searched.
 public enum SplitMode: String, Codable, Sendable {
@@ -215,11 +216,11 @@ public struct BITModel: Codable, Sendable {
     return try enc.encode(self)
   }
 
-  public func save(_ path: String) throws { try writeAtomically([UInt8](try jsonData()), to: path) }
+  public func save(_ path: String) throws { try writeFileAtomicallyMaybeGzipped([UInt8](try jsonData()), to: path) }
 
   /// Reads a model written by `save`, and checks it (`validate`); errors name `path`.
   public static func load(_ path: String) throws -> BITModel {
-    let bytes = try readMaybeGzip(path)
+    let bytes = try readFileMaybeGzipped(path)
     let model: BITModel
     do { model = try JSONDecoder().decode(BITModel.self, from: Data(bytes)) } catch {
       throw BITError("\(path): not a BIT model: \(error)")

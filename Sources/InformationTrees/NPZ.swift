@@ -4,6 +4,7 @@
 
 import CCompression
 import Foundation
+import Support
 
 /// Little-endian reads with bounds checks: reading past the end (or before the start) of `bytes`
 /// throws a `BITError` naming `context` and the offset.
@@ -101,7 +102,7 @@ public func readNPZ(_ path: String) throws -> Table {
     switch method {
     case 0: npy = raw
     case 8:
-      do { npy = try inflateData(raw, windowBits: -15) } catch let e as BITError {
+      do { npy = try Gzip.decompress(raw, windowBits: -15) } catch let e as GzipError {
         throw BITError("\(path): member \(name): cannot inflate: \(e.description)")
       }
     default: throw BITError("\(path): member \(name) uses unsupported compression \(method)")
@@ -246,5 +247,5 @@ public func writeNPZ(_ table: Table, to path: String) throws {
   out += central
   put32(&out, 0x0605_4b50); put16(&out, 0); put16(&out, 0); put16(&out, W); put16(&out, W)
   put32(&out, central.count); put32(&out, cdOffset); put16(&out, 0)
-  try writeAtomically(out, to: path)
+  try writeFileAtomicallyMaybeGzipped(out, to: path)
 }

@@ -6,6 +6,7 @@
 
 import Dispatch
 import Foundation
+import Support
 
 /// A parton-density lookup table: rows (x_j, f_j) in a histogram with bins [x_j, x_{j+1}) and a
 /// last bin [x_last, 1.001), evaluated like ROOT's `TH1::Interpolate` (linear between bin
@@ -22,7 +23,7 @@ public struct PDFTable: Sendable {
 
   /// Reads `x,f(x)` lines.
   public init(path: String) throws {
-    let t = try Table.parseCSV(Array("x,f\n".utf8) + (try readMaybeGzip(path)))
+    let t = try Table.parseCSV(Array("x,f\n".utf8) + (try readFileMaybeGzipped(path)))
     guard t.rowCount > 1 else { throw BITError("\(path): empty PDF table") }
     self.init(x: t.column("x")!, f: t.column("f")!)
   }

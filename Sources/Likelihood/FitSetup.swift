@@ -179,3 +179,37 @@ private func parseBound(_ s: String) -> Double? {
   if t == "-inf" { return -.infinity }
   return Double(t)
 }
+
+extension CompiledModel {
+  /// Fisher information of the expected yields, `I_ij = Σ_b ∂_iν_b ∂_jν_b / ν_b` (bins with
+  /// ν_b ≤ 0 skipped), at `x`; the derivatives by central differences with step h = 1e-4:
+  /// ∂_iν_b ≈ (ν_b(x + h e_i) − ν_b(x − h e_i)) / 2h.
+  public func fisherInformation(at x: [Double], parameters idx: [Int]) -> [[Double]] {
+    let h = 1e-4
+    let derivatives: [[Double]] = idx.map { i in
+      var a = x, b = x
+      a[i] += h
+      b[i] -= h
+      return zip(expectedYields(at: a), expectedYields(at: b)).map { ($0 - $1) / (2 * h) }
+    }
+    return Likelihood.fisherInformation(derivatives: derivatives, yields: expectedYields(at: x))
+  }
+}
+
+/// The Fisher information of Poisson counts (bins, or weighted events): `I_ab = Σ_k d_a(k) d_b(k) / w(k)`
+/// over the items k with w(k) > 0, where `d_a(k) = ∂w(k)/∂θ_a` (`derivatives[a][k]`) and `w(k)` is
+/// the expected count (`yields[k]`). For one parameter this is Σ_k d(k)²/w(k).
+public func fisherInformation(derivatives d: [[Double]], yields w: [Double]) -> [[Double]] {
+  let n = d.count
+  var out = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+  for a in 0..<n {
+    for b in a..<n {
+      var s = 0.0
+      for k in w.indices where w[k] > 0 { s += d[a][k] * d[b][k] / w[k] }
+      out[a][b] = s
+      out[b][a] = s
+    }
+  }
+  return out
+}
+

@@ -74,6 +74,11 @@ public func chiSquaredQuantile(_ p: Double, degreesOfFreedom k: Int) -> Double {
   gsl_cdf_chisq_Pinv(p, Double(k))
 }
 
+/// The χ² quantile for a real number of degrees of freedom ν (the Γ(ν/2, 2) distribution).
+public func chiSquaredQuantile(_ p: Double, degreesOfFreedom nu: Double) -> Double {
+  gsl_cdf_chisq_Pinv(p, nu)
+}
+
 /// The parabolic error Minuit (and so Combine) reports for a parameter with two finite limits.
 ///
 /// Minuit works in the internal variable u with x = lo + ½(hi − lo)(sin u + 1), so

@@ -4,9 +4,10 @@
 
 import Datacard
 import Foundation
+import Support
 
 /// An error building or configuring a model; `description` is a one-line message.
-public struct LikelihoodError: Error, Sendable, CustomStringConvertible, Equatable {
+public struct LikelihoodError: RecombineError, Sendable, Equatable {
   public var message: String
   public init(_ message: String) { self.message = message }
   public var description: String { message }

@@ -3,7 +3,6 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
-import ROOTIO
 
 
 /// The contour lines of one level.
@@ -84,9 +83,4 @@ public func contoursJSON(_ contours: [Contour]) throws -> String {
   let e = JSONEncoder()
   e.outputFormatting = [.prettyPrinted, .sortedKeys]
   return String(decoding: try e.encode(contours), as: UTF8.self)
-}
-
-/// Writes text atomically (ROOTIO's `writeFileAtomically`), as a `PlotError` on failure.
-public func writeAtomically(_ text: String, to path: String) throws {
-  do { try writeFileAtomically(text, to: path) } catch let e as FileWriteError { throw PlotError(e.description) }
 }

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Support
 
 /// 2ΔNLL levels of 1D intervals (Wilks, one parameter).
 public enum Level1D {
@@ -148,7 +149,7 @@ public func formatNumber(_ v: Double, digits: Int, minus: Bool = true) -> String
 }
 
 /// Errors of the Plots module.
-public struct PlotError: Error, CustomStringConvertible, Sendable {
+public struct PlotError: RecombineError, Sendable {
   public var description: String
   public init(_ d: String) { description = d }
 }

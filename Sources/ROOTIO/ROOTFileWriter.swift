@@ -1,5 +1,6 @@
 import CCompression
 import Foundation
+import Support
 
 /// How the objects of a written ROOT file are compressed.
 public enum ROOTCompression: Sendable, Equatable {

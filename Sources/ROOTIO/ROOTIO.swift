@@ -5,8 +5,10 @@
 // Files are read into memory once; every offset, length and count taken from the file is checked,
 // so a truncated or corrupted file gives a `ROOTIOError`, never a trap, a hang or a huge allocation.
 
+import Support
+
 /// An error reading a ROOT file: which file, which object in it (if any), and what was wrong.
-public struct ROOTIOError: Error, CustomStringConvertible, Equatable, Sendable {
+public struct ROOTIOError: RecombineError, Equatable, Sendable {
   /// Path of the ROOT file.
   public var file: String
   /// Path of the object inside the file (`"dir/name"`), if the error concerns one.

@@ -9,6 +9,7 @@ import Datacard
 import EFT
 import Foundation
 import InformationTrees
+import Support
 
 struct BITBin: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -227,7 +228,7 @@ struct BITBin: ParsableCommand {
         Categories of the BIT statistic \(statName) (\(meth.rawValue), \(cat.count) categories) from \((model as NSString).lastPathComponent)
         EFT: recombine fit \((output as NSString).lastPathComponent) --physics-model eft --eft \(eftRef) -P \(poi) -t -1
         """
-      try writeAtomically(Array(DatacardWriter.write(card, header: header).utf8), to: output)
+      try writeFileAtomicallyMaybeGzipped(Array(DatacardWriter.write(card, header: header).utf8), to: output)
       try NativeFormat.write(eft, to: eftPath)
 
       // Report.
@@ -258,7 +259,7 @@ struct BITBin: ParsableCommand {
         "signalScale": sigScale, "lumi": lumi,
       ]
       let data = try JSONSerialization.data(withJSONObject: rep, options: [.prettyPrinted, .sortedKeys])
-      try writeAtomically([UInt8](data), to: reportPath)
+      try writeFileAtomicallyMaybeGzipped([UInt8](data), to: reportPath)
 
       // Summary.
       print("statistic \(statName), \(meth.rawValue), \(cat.count) categories (\(sig.count) signal events)")

@@ -5,11 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Fit
 import Foundation
-import ROOTIO
 import Inference
-import Likelihood
 
 
 struct FitDiagnosticsCommand: ParsableCommand {
@@ -65,90 +62,49 @@ struct FitDiagnosticsCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       // Every option is checked before the fits run.
-      let method: YieldErrorMethod
+      var options = FitDiagnosticsOptions()
       switch errors {
-      case "linear": method = .linear
+      case "linear": options.errors = .linear
       case "sampling":
-        guard toysForShapes >= 2 else { throw LikelihoodError("--numToysForShapes must be at least 2") }
-        method = .sampling(toys: toysForShapes, seed: model.seed)
-      default: throw LikelihoodError("--errors must be 'linear' or 'sampling'")
+        guard toysForShapes >= 2 else { throw UsageError("--numToysForShapes must be at least 2") }
+        options.errors = .sampling(toys: toysForShapes, seed: model.seed)
+      default: throw UsageError("--errors must be 'linear' or 'sampling'")
       }
-      guard ["auto", "yes", "no"].contains(perBinWidth) else { throw LikelihoodError("--per-bin-width must be auto, yes or no") }
+      guard ["auto", "yes", "no"].contains(perBinWidth) else { throw UsageError("--per-bin-width must be auto, yes or no") }
       if let plots {
         do { try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true) } catch {
-          throw LikelihoodError("cannot create the plot directory \(plots): \(error.localizedDescription)")
+          throw UsageError("cannot create the plot directory \(plots): \(error.localizedDescription)")
         }
       }
-      var prep = try PreparedFit(model)
-      let m = prep.model
-      guard let poi = prep.targets.first else { throw LikelihoodError("the model has no POI") }
-      let poiName = m.parameters[poi].name
-      // The pre-fit point and the start of the s+b fit: the first POI at --preFitValue.
-      guard preFitValue >= prep.specs[poi].lower && preFitValue <= prep.specs[poi].upper else {
-        throw LikelihoodError("--preFitValue \(preFitValue) is outside the range of \(poiName) [\(prep.specs[poi].lower), \(prep.specs[poi].upper)]")
-      }
-      prep.specs[poi].value = preFitValue
-
-      // s+b fit, its first POI's interval, HESSE.
-      let sb = try prep.bestFit()
-      let iv = profileInterval(prep.nll, parameters: prep.specs, best: sb, index: poi, delta: m.singlesDelta, minimizer: Minimizer())
-      let sbFit = FitOutcome(prep: prep, specs: prep.specs, best: sb)
-      // b-only fit: first POI at 0.
-      var bFit: FitOutcome? = nil
-      if !skipBOnlyFit {
-        var specs = prep.specs
-        specs[poi].value = 0
-        specs[poi].fixed = true
-        let b = Minimizer().minimize(prep.nll, parameters: specs)
-        guard b.status.isConverged else { throw LikelihoodError("the b-only fit did not converge: \(b.status)") }
-        bFit = FitOutcome(prep: prep, specs: specs, best: b)
-      }
+      options.skipBOnlyFit = skipBOnlyFit
+      options.preFitValue = preFitValue
+      let problem = try model.problem()
+      let r = try FitDiagnostics.run(problem, options: options)
+      let sb = r.signalPlusBackground.best, poi = r.poi
 
       print("\n --- FitDiagnostics ---")
-      print("Best fit \(poiName): \(fmt(sb.x[poi]))  \(fmt(iv.lower - sb.x[poi]))/\(fmt(iv.upper - sb.x[poi], plus: true))  (68% CL)")
-      print("s+b fit: \(sb.status), NLL = \(String(format: "%.6f", sb.fval))" + (bFit.map { "; b-only fit: \($0.best.status), NLL = \(String(format: "%.6f", $0.best.fval))" } ?? ""))
-
-      // Pulls of the constrained nuisances.
-      let constrained = m.parameters.indices.filter { m.parameters[$0].isConstrained && !prep.specs[$0].fixed }
-      if !constrained.isEmpty {
-        let w = max(4, constrained.map { m.parameters[$0].name.count }.max()!)
-        print("\n" + "name".padding(toLength: w, withPad: " ", startingAt: 0) + "   b-only fit           s+b fit              rho(\(poiName))")
-        for i in constrained {
-          let name = m.parameters[i].name.padding(toLength: w, withPad: " ", startingAt: 0)
-          let b = bFit.map { "\(fmt($0.best.x[i], plus: true)) ± \(fmt($0.error(i)))" } ?? "-"
-          let s = "\(fmt(sb.x[i], plus: true)) ± \(fmt(sbFit.error(i)))"
-          print("\(name)   \(b.padding(toLength: 20, withPad: " ", startingAt: 0)) \(s.padding(toLength: 20, withPad: " ", startingAt: 0)) \(fmt(sbFit.correlation(i, poi), plus: true))")
+      print("Best fit \(r.poiName): \(fmt(sb.x[poi]))  \(fmt(r.interval.lower - sb.x[poi]))/\(fmt(r.interval.upper - sb.x[poi], plus: true))  (68% CL)")
+      print("s+b fit: \(sb.status), NLL = \(String(format: "%.6f", sb.fval))" + (r.backgroundOnly.map { "; b-only fit: \($0.best.status), NLL = \(String(format: "%.6f", $0.best.fval))" } ?? ""))
+      if !r.pulls.isEmpty {
+        let w = max(4, r.pulls.map(\.name.count).max()!)
+        print("\n" + "name".padding(toLength: w, withPad: " ", startingAt: 0) + "   b-only fit           s+b fit              rho(\(r.poiName))")
+        for p in r.pulls {
+          let name = p.name.padding(toLength: w, withPad: " ", startingAt: 0)
+          let b = p.bValue.map { "\(fmt($0, plus: true)) ± \(fmt(p.bError!))" } ?? "-"
+          let s = "\(fmt(p.sbValue, plus: true)) ± \(fmt(p.sbError))"
+          print("\(name)   \(b.padding(toLength: 20, withPad: " ", startingAt: 0)) \(s.padding(toLength: 20, withPad: " ", startingAt: 0)) \(fmt(p.correlationWithPOI, plus: true))")
         }
       }
-
-      // Yields: pre-fit (first POI at --preFitValue), b-only, s+b.
-      var initial = prep.specs.map(\.value)
-      initial[poi] = preFitValue
-      let fixedPrefit = Set(prep.specs.indices.filter { prep.specs[$0].fixed })
-      func yields(_ what: String, _ body: () throws -> [ChannelYields]) throws -> [ChannelYields] {
-        do { return try body() } catch let e as LikelihoodError { throw LikelihoodError("\(what) yields: \(e.message)") }
-      }
-      let prefit = try yields("pre-fit") { try yieldTable(nll: prep.nll, at: initial, distribution: .prefit(fixed: fixedPrefit), method: method) }
-      let fitB = try bFit.map { b in try yields("b-only fit") { try yieldTable(nll: prep.nll, at: b.best.x, distribution: b.distribution, method: method) } }
-      let fitS = try yields("s+b fit") { try yieldTable(nll: prep.nll, at: sb.x, distribution: sbFit.distribution, method: method) }
-      printNormalizations(prefit: prefit, fitS: fitS, fitB: fitB)
+      printNormalizations(prefit: r.prefit, fitS: r.fitS, fitB: r.fitB)
 
       if let json {
-        var doc: [String: Any] = [
-          "poi": poiName, "errors": errors,
-          "fit_s": sbFit.json(m, intervals: [poi: iv]),
-          "shapes_prefit": try jsonObject(prefit), "shapes_fit_s": try jsonObject(fitS),
-        ]
+        var doc = try r.json(problem.model)
+        doc["errors"] = errors
         if errors == "sampling" { doc["numToysForShapes"] = toysForShapes; doc["seed"] = model.seed }
-        if let bFit, let fitB {
-          doc["fit_b"] = bFit.json(m, intervals: [:])
-          doc["shapes_fit_b"] = try jsonObject(fitB)
-        }
-        let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
-        try writeFileAtomically(String(decoding: data, as: UTF8.self) + "\n", to: json)
+        try writeJSON(doc, to: json)
       }
       if let plots {
-        for (label, table) in [("prefit", prefit), ("postfit_s", fitS)] {
+        for (label, table) in [("prefit", r.prefit), ("postfit_s", r.fitS)] {
           for ch in table {
             let path = (plots as NSString).appendingPathComponent("\(ch.channel)_\(label).png")
             try plotChannel(ch, fit: label == "prefit" ? "pre-fit" : "post-fit (s+b)", to: path)
@@ -188,8 +144,4 @@ struct FitDiagnosticsCommand: ParsableCommand {
 
 private func fmt(_ v: Double, plus: Bool = false) -> String {
   String(format: plus ? "%+.4f" : "%.4f", v)
-}
-
-private func jsonObject<T: Encodable>(_ v: T) throws -> Any {
-  try JSONSerialization.jsonObject(with: try JSONEncoder().encode(v))
 }

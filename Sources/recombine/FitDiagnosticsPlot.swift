@@ -2,7 +2,6 @@
 // The pre-/post-fit distribution figure of `fit-diagnostics --plots`.
 //===----------------------------------------------------------------------===//
 
-import CGSL
 import Inference
 import Plots
 
@@ -22,16 +21,9 @@ extension FitDiagnosticsCommand {
     let components = order.map { StackComponent(label: ch.processes[$0], values: scaled(ch.process[$0].values), isSignal: ch.signal[$0]) }
     var input = StackPlotInput(edges: edges, components: components, total: scaled(ch.total.values),
                                totalError: scaled(ch.total.errors), data: scaled(ch.data))
-    // Garwood intervals: [½χ²(0.1587; 2n), ½χ²(0.8413; 2n + 2)]; where GSL's quantile does not
-    // converge (n of order 10⁵ and more) ±√n, which they approach.
-    func garwood(_ n: Double) -> (Double, Double) {
-      let lo = n > 0 ? n - 0.5 * gsl_cdf_chisq_Pinv(0.158655253931457, 2 * n) : 0
-      let hi = 0.5 * gsl_cdf_chisq_Pinv(0.841344746068543, 2 * n + 2) - n
-      return lo.isFinite && hi.isFinite ? (lo, hi) : (n.squareRoot(), n.squareRoot())
-    }
-    let errors = ch.data.map(garwood)
-    input.dataErrorLow = scaled(errors.map(\.0))
-    input.dataErrorHigh = scaled(errors.map(\.1))
+    let errors = ch.data.map(garwoodInterval)
+    input.dataErrorLow = scaled(errors.map(\.low))
+    input.dataErrorHigh = scaled(errors.map(\.high))
     input.yTitle = yTitle ?? (divide ? "Events / bin width" : "Events")
     input.logY = logY
     input.dividedByBinWidth = divide

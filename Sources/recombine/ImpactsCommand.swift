@@ -4,12 +4,10 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Fit
 import Foundation
-import ROOTIO
 import Inference
-import Likelihood
 import Plots
+import Support
 
 struct ImpactsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -38,17 +36,14 @@ struct ImpactsCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      let prep = try PreparedFit(model)
-      let best = try prep.bestFit()
+      let problem = try model.problem()
       var o = ImpactsOptions()
       if let threads { o.threads = max(1, threads) }
       let start = Date()
       o.progress = { done, total in
         if done % 10 == 0 || done == total { printError("impacts: \(done)/\(total) parameters") }
       }
-      let result = try Impacts.compute(
-        model: prep.model, data: prep.nll.data, globalObservables: prep.nll.globalObservables, specs: prep.specs,
-        pois: prep.targets, best: best, options: o)
+      let result = try Impacts.compute(problem, options: o)
       try writeFileAtomically(String(decoding: try result.jsonData(), as: UTF8.self), to: output)
       for p in result.params where !p.warnings.isEmpty {
         printError("warning: \(p.name): \(p.warnings.joined(separator: "; "))")

@@ -3,47 +3,8 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Datacard
-import Fit
 import Foundation
 import Inference
-import Likelihood
-
-/// A model set up as AsymptoticLimits and Significance see it: data (observed or `-t -1`), every
-/// parameter at its declared range (nuisances bounded), and the POI the method works on.
-struct BoundedModel {
-  let model: CompiledModel
-  let data: [Double]
-  let specs: [ParameterSpec]
-  let poi: Int
-  let asimov: Bool
-
-  init(_ o: ModelOptions) throws {
-    var (compiled, setup, targets) = try configureModel(o)
-    guard let poi = targets.first else { throw LikelihoodError("the model has no POI") }
-    if o.floatOtherPOIs == 0 { setup.fixPOIs(except: [poi]) }
-    if let s = o.freezeParameters { try setup.freeze(s) }
-    if let s = o.freezeNuisanceGroups { try setup.freezeGroups(s) }
-    compiled.maskedChannels = setup.maskedChannels
-    model = compiled
-    switch o.toys {
-    case nil, 0:
-      guard let d = compiled.observed else {
-        throw LikelihoodError("the card has no observation line; use an Asimov dataset (-t -1)")
-      }
-      data = d
-      asimov = false
-    case -1:
-      data = setup.makeAsimov(model: compiled, expectSignal: o.expectSignal)
-      asimov = true
-    default:
-      throw LikelihoodError("-t \(o.toys!): only -t -1 (Asimov) is supported")
-    }
-    // The POI's start value is not changed by -t -1's signal (Combine restores the clean snapshot).
-    specs = setup.boundedParameterSpecs(model: compiled)
-    self.poi = poi
-  }
-}
 
 struct LimitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -87,41 +48,37 @@ struct LimitCommand: ParsableCommand {
     try runReportingErrors {
       var o = AsymptoticLimitsOptions()
       guard let r = LimitRun(rawValue: runMode) else {
-        throw LikelihoodError("--run must be one of both, observed, expected, blind")
+        throw UsageError("--run must be one of both, observed, expected, blind")
       }
       o.run = r
       if noFitAsimov {
         switch r {
         case .expected: o.run = .blind
-        case .both, .observed: throw LikelihoodError("--noFitAsimov is supported only with --run expected or blind")
+        case .both, .observed: throw UsageError("--noFitAsimov is supported only with --run expected or blind")
         case .blind: break
         }
       }
-      guard let ru = LimitRule(rawValue: rule) else { throw LikelihoodError("--rule must be CLs or Pmu") }
+      guard let ru = LimitRule(rawValue: rule) else { throw UsageError("--rule must be CLs or Pmu") }
       o.rule = ru
-      guard cl > 0 && cl < 1 else { throw LikelihoodError("--cl must be in (0, 1)") }
+      guard cl > 0 && cl < 1 else { throw UsageError("--cl must be in (0, 1)") }
       o.cl = cl
       o.newExpected = newExpected != 0
       guard rAbsAcc >= 0, rRelAcc >= 0, rAbsAcc > 0 || rRelAcc > 0 else {
-        throw LikelihoodError("--rAbsAcc and --rRelAcc must be ≥ 0, and one of them > 0 (the search stops at that accuracy)")
+        throw UsageError("--rAbsAcc and --rRelAcc must be ≥ 0, and one of them > 0 (the search stops at that accuracy)")
       }
       o.rAbsAccuracy = rAbsAcc
       o.rRelAccuracy = rRelAcc
-      let m = try BoundedModel(model)
-      let res = try AsymptoticLimits.run(model: m.model, data: m.data, specs: m.specs, poi: m.poi, options: o)
-      let name = m.model.parameters[m.poi].name
+      let m = try model.boundedProblem()
+      let poi = m.targets[0]
+      let res = try AsymptoticLimits.run(model: m.model, data: m.nll.data, specs: m.specs, poi: poi, options: o)
+      let name = m.model.parameters[poi].name
       print("\n -- AsymptoticLimits ( \(ru.rawValue) ) --")
       if let obs = res.observed { print(String(format: "Observed Limit: %@ < %6.4f", name, obs)) }
       for e in res.expected {
         print(String(format: "Expected %4.1f%%: %@ < %6.4f", e.quantile * 100, name, e.limit))
       }
       print("")
-      if let csv {
-        let iToy = m.asimov ? -1.0 : 0.0
-        var rows: [[Double]] = res.expected.map { [$0.limit, 0, model.mass, iToy, Double(Float($0.quantile))] }
-        if let obs = res.observed { rows.append([obs, res.observedError ?? 0, model.mass, iToy, -1]) }
-        try writeCSV(["limit", "limitErr", "mh", "iToy", "quantileExpected"], rows, to: csv)
-      }
+      if let csv { try res.limitTree(mass: model.mass, iToy: m.iToy).write(to: csv) }
     }
   }
 }

@@ -6,6 +6,7 @@
 import ArgumentParser
 import Foundation
 import Plots
+import Support
 
 struct PlotCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -90,37 +91,47 @@ struct PlotScanCommand: ParsableCommand {
       guard let kind = SplineKind(rawValue: interpolation) else {
         throw PlotError("--interpolation must be one of \(SplineKind.allCases.map(\.rawValue).joined(separator: ", "))")
       }
-      let table = try ScanTable.read(input)
-      let name = try table.pois(poi.map { [$0] } ?? [], count: 1)[0]
-      let others = try common.parseOthers()
-      var curves = [ScanCurve(try table.scan1D(poi: name, kind: kind, yCut: yCut),
-                              label: common.mainLabel ?? (others.isEmpty ? nil : "Observed"))]
-      for (k, o) in others.enumerated() {
-        let t = try ScanTable.read(o.file)
-        guard t.columns.contains(name) else { throw PlotError("\(o.file): no column '\(name)'") }
-        curves.append(ScanCurve(try t.scan1D(poi: name, kind: kind, yCut: yCut), label: o.label,
-                                color: o.color ?? Color.cmsPalette[k % Color.cmsPalette.count],
-                                dash: k % 2 == 0 ? [7, 4] : [2, 3]))
-      }
-      if noPoints { for k in curves.indices { curves[k].showPoints = false } }
+      let others = try common.parseOthers().map { (table: try LimitTreeTable.read($0.file), file: $0.file, label: $0.label, color: $0.color) }
       var opt = ScanPlotOptions()
       opt.style = common.style
-      opt.parameter = xTitle ?? name
       opt.yMax = yMax
-      try plotScan1D(curves, options: opt, to: common.output)
-      for c in curves {
-        let r1 = c.scan.result(Level1D.sigma1), r95 = c.scan.result(Level1D.cl95), r2 = c.scan.result(Level1D.sigma2)
-        let d = r1.suggestedDigits + 1
-        var line = "\(c.label.map { $0 + ": " } ?? "")\(name) = \(formatNumber(r1.bestFit, digits: d))"
-        if let up = r1.up, let dn = r1.down {
-          line += " -\(r1.downIsRangeEdge ? ">" : "")\(formatNumber(dn, digits: d, minus: false))"
-          line += "/+\(r1.upIsRangeEdge ? ">" : "")\(formatNumber(up, digits: d, minus: false))"
-        }
-        line += "   68%: \(r1.piecesText(digits: d))   95%: \(r95.piecesText(digits: d))   2σ: \(r2.piecesText(digits: d))"
-        print(line.replacingOccurrences(of: "−", with: "-"))
-      }
-      print("wrote \(common.output)")
+      try Self.draw(try LimitTreeTable.read(input), poi: poi, others: others, mainLabel: common.mainLabel, xTitle: xTitle,
+                    kind: kind, yCut: yCut, showPoints: !noPoints, options: opt, to: common.output)
     }
+  }
+
+  /// Draws the 1D scan of `poi` (default: the first POI column) with the overlays, and prints each
+  /// curve's best fit, 68% and 95% intervals and 2σ pieces.
+  static func draw(
+    _ table: LimitTreeTable, poi: String?, others: [(table: LimitTreeTable, file: String, label: String, color: Color?)] = [],
+    mainLabel: String? = nil, xTitle: String? = nil, kind: SplineKind = .notAKnot, yCut: Double? = nil, showPoints: Bool = true,
+    options: ScanPlotOptions = ScanPlotOptions(), to output: String
+  ) throws {
+    let name = try table.pois(poi.map { [$0] } ?? [], count: 1)[0]
+    var curves = [ScanCurve(try table.scan1D(poi: name, kind: kind, yCut: yCut),
+                            label: mainLabel ?? (others.isEmpty ? nil : "Observed"))]
+    for (k, o) in others.enumerated() {
+      guard o.table.header.contains(name) else { throw PlotError("\(o.file): no column '\(name)'") }
+      curves.append(ScanCurve(try o.table.scan1D(poi: name, kind: kind, yCut: yCut), label: o.label,
+                              color: o.color ?? Color.cmsPalette[k % Color.cmsPalette.count],
+                              dash: k % 2 == 0 ? [7, 4] : [2, 3]))
+    }
+    if !showPoints { for k in curves.indices { curves[k].showPoints = false } }
+    var opt = options
+    opt.parameter = xTitle ?? name
+    try plotScan1D(curves, options: opt, to: output)
+    for c in curves {
+      let r1 = c.scan.result(Level1D.sigma1), r95 = c.scan.result(Level1D.cl95), r2 = c.scan.result(Level1D.sigma2)
+      let d = r1.suggestedDigits + 1
+      var line = "\(c.label.map { $0 + ": " } ?? "")\(name) = \(formatNumber(r1.bestFit, digits: d))"
+      if let up = r1.up, let dn = r1.down {
+        line += " -\(r1.downIsRangeEdge ? ">" : "")\(formatNumber(dn, digits: d, minus: false))"
+        line += "/+\(r1.upIsRangeEdge ? ">" : "")\(formatNumber(up, digits: d, minus: false))"
+      }
+      line += "   68%: \(r1.piecesText(digits: d))   95%: \(r95.piecesText(digits: d))   2σ: \(r2.piecesText(digits: d))"
+      print(line.replacingOccurrences(of: "−", with: "-"))
+    }
+    print("wrote \(output)")
   }
 }
 
@@ -161,42 +172,62 @@ struct PlotContourCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       guard (1...20).contains(smooth) else { throw PlotError("--smooth must be in 1…20") }
-      let table = try ScanTable.read(input)
-      let names = try table.pois(poi, count: 2)
       var opt = ContourPlotOptions()
       opt.style = common.style
-      opt.xTitle = xTitle ?? names[0]; opt.yTitle = yTitle ?? names[1]
       opt.smooth = smooth; opt.smLabel = smLabel
       if noSM { opt.sm = nil } else {
         let v = sm.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard v.count == 2 else { throw PlotError("--sm expects x,y (got '\(sm)')") }
         opt.sm = Point2D(v[0], v[1])
       }
-      func set(_ t: ScanTable, label: String?, color: Color) throws -> ContourSet {
-        let b = t.bestFit(names).flatMap { $0.allSatisfy(\.isFinite) ? Point2D($0[0], $0[1]) : nil }
-        return ContourSet(try t.grid2D(x: names[0], y: names[1]), bestFit: b, label: label, color: color)
-      }
-      let others = try common.parseOthers()
-      var sets = [try set(table, label: common.mainLabel ?? (others.isEmpty ? nil : "Observed"), color: Color(hex: 0x1f3c88))]
-      for (k, o) in others.enumerated() {
-        sets.append(try set(try ScanTable.read(o.file), label: o.label, color: o.color ?? Color.cmsPalette[(k + 1) % Color.cmsPalette.count]))
-      }
-      try plotContours(sets, options: opt, to: common.output)
-      let fine = sets[0].grid.upsampled(by: smooth, clampAbove: 50)
-      let cs = fine.contours(levels: [Level2D.cl68, Level2D.cl95])
-      let best = sets[0].bestFit ?? fine.minimum?.at
-      if let best { print("best fit: \(names[0]) = \(String(format: "%.4g", best.x)), \(names[1]) = \(String(format: "%.4g", best.y))") }
-      for c in cs {
-        let closed = c.lines.filter(\.isClosed)
-        let area = closed.map(\.signedArea).reduce(0, +)
-        print(String(format: "2ΔNLL = %.2f: %d line(s), %d closed, enclosed area %.4g", c.level, c.lines.count, closed.count, area))
-      }
-      if let out = contoursOut {
-        let text = out.lowercased().hasSuffix(".json") ? try contoursJSON(cs) : contoursCSV(cs)
-        try writeAtomically(text, to: out)
-        print("wrote \(out)")
-      }
-      print("wrote \(common.output)")
+      let others = try common.parseOthers().map { (table: try LimitTreeTable.read($0.file), label: $0.label, color: $0.color) }
+      try Self.draw(try LimitTreeTable.read(input), pois: poi, others: others, mainLabel: common.mainLabel,
+                    xTitle: xTitle, yTitle: yTitle, options: opt, contoursOutput: contoursOut, to: common.output)
     }
+  }
+
+  /// Draws the 68%/95% regions of the 2D scan of `pois` (default: the first two POI columns) with
+  /// the overlays, prints the best fit and each contour's lines and area, and writes the polygons.
+  static func draw(
+    _ table: LimitTreeTable, pois: [String], others: [(table: LimitTreeTable, label: String, color: Color?)] = [],
+    mainLabel: String? = nil, xTitle: String? = nil, yTitle: String? = nil, options: ContourPlotOptions = ContourPlotOptions(),
+    contoursOutput: String? = nil, to output: String
+  ) throws {
+    let names = try table.pois(pois, count: 2)
+    var opt = options
+    opt.xTitle = xTitle ?? names[0]; opt.yTitle = yTitle ?? names[1]
+    func set(_ t: LimitTreeTable, label: String?, color: Color) throws -> ContourSet {
+      let b = t.bestFit(names).flatMap { $0.allSatisfy(\.isFinite) ? Point2D($0[0], $0[1]) : nil }
+      return ContourSet(try t.grid2D(x: names[0], y: names[1]), bestFit: b, label: label, color: color)
+    }
+    var sets = [try set(table, label: mainLabel ?? (others.isEmpty ? nil : "Observed"), color: Color(hex: 0x1f3c88))]
+    for (k, o) in others.enumerated() {
+      sets.append(try set(o.table, label: o.label, color: o.color ?? Color.cmsPalette[(k + 1) % Color.cmsPalette.count]))
+    }
+    try plotContours(sets, options: opt, to: output)
+    let fine = sets[0].grid.upsampled(by: opt.smooth, clampAbove: 50)
+    let cs = fine.contours(levels: [Level2D.cl68, Level2D.cl95])
+    let best = sets[0].bestFit ?? fine.minimum?.at
+    if let best { print("best fit: \(names[0]) = \(String(format: "%.4g", best.x)), \(names[1]) = \(String(format: "%.4g", best.y))") }
+    for c in cs {
+      let closed = c.lines.filter(\.isClosed)
+      let area = closed.map(\.signedArea).reduce(0, +)
+      print(String(format: "2ΔNLL = %.2f: %d line(s), %d closed, enclosed area %.4g", c.level, c.lines.count, closed.count, area))
+    }
+    if let out = contoursOutput {
+      let text = out.lowercased().hasSuffix(".json") ? try contoursJSON(cs) : contoursCSV(cs)
+      try writeFileAtomically(text, to: out)
+      print("wrote \(out)")
+    }
+    print("wrote \(output)")
+  }
+}
+
+/// Draws a scan held in memory: one POI as `plot scan`, two as `plot contour`, with their defaults.
+func drawScan(_ table: LimitTreeTable, pois: [String], to path: String) throws {
+  switch pois.count {
+  case 1: try PlotScanCommand.draw(table, poi: pois[0], to: path)
+  case 2: try PlotContourCommand.draw(table, pois: pois, to: path)
+  default: throw UsageError("--plot draws 1D and 2D scans only")
   }
 }

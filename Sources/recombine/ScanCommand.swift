@@ -3,10 +3,8 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Fit
 import Foundation
 import Inference
-import Likelihood
 
 struct ScanCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -71,17 +69,16 @@ struct ScanCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       if splitPoints != nil { return try runSplitScan(self, arguments: commandLineArguments(after: "scan")) }
-      guard jobs.isDefault else { throw LikelihoodError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts, --job-binary and --merge-job need --split-points") }
-      guard algo == "grid" else { throw LikelihoodError("--algo \(algo) is not supported by 'scan' (grid)") }
-      guard points >= 1 else { throw LikelihoodError("--points must be ≥ 1") }
-      let prep = try PreparedFit(model)
-      let m = prep.model
-      let best = try prep.bestFit()
-      let axes = prep.targets
+      guard jobs.isDefault else { throw UsageError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts, --job-binary and --merge-job need --split-points") }
+      guard algo == "grid" else { throw UsageError("--algo \(algo) is not supported by 'scan' (grid)") }
+      guard points >= 1 else { throw UsageError("--points must be ≥ 1") }
+      let problem = try model.problem()
+      let m = problem.model
+      let axes = problem.targets
       var options = GridScanOptions()
       options.points = points
       if pointsX != nil || pointsY != nil {
-        guard axes.count == 2 else { throw LikelihoodError("--points-x/--points-y need exactly two POIs (-P a -P b)") }
+        guard axes.count == 2 else { throw UsageError("--points-x/--points-y need exactly two POIs (-P a -P b)") }
         let n = GridScan.pointsPerAxis(points, dimensions: 2)
         options.pointsPerAxis = [pointsX ?? n, pointsY ?? n]
       }
@@ -97,54 +94,20 @@ struct ScanCommand: ParsableCommand {
       }
       options.randomStarts = max(0, pointsRandProf)
       options.randomSeed = randPointsSeed
-      options.randomizedParameters = m.pois.filter { !axes.contains($0) && !prep.specs[$0].fixed }
-      let scan = try GridScan.run(model: m, data: prep.nll.data, globalObservables: prep.nll.globalObservables,
-                                  specs: prep.specs, best: best, axes: axes, options: options)
-      if let sc = m.scalings {
-        // Negative yield scalings (a truncated or expanded polynomial) are floored at 1e-9.
-        var values = [Double](repeating: 0, count: sc.count)
-        let bad = scan.filter { p in
-          p.parameters.withUnsafeBufferPointer { x in values.withUnsafeMutableBufferPointer { sc.evaluate(x, into: $0) } }
-          return values.contains { $0 <= 0 }
-        }
-        if !bad.isEmpty {
-          printError("warning: at \(bad.count) of \(scan.count) scan points some EFT yield scaling is ≤ 0 (the bin yields are floored at 1e-9 there), e.g. at \(axes.map { m.parameters[$0].name }) = \(bad[0].values)")
-        }
-      }
-      let others = saveNuisances ? m.parameters.indices.filter { !axes.contains($0) && !prep.specs[$0].fixed } : []
-      let iToy = prep.asimov ? -1.0 : 0.0
-      let dof = axes.count + prep.floatingOtherPOIs
-      var rows: [[Double]] = [[model.mass, iToy, -1] + axes.map { best.x[$0] } + others.map { best.x[$0] } + [0]]
-      for p in scan {
-        let q = chiSquaredSurvival(2 * max(p.deltaNLL, 0), degreesOfFreedom: dof)
-        rows.append([model.mass, iToy, q] + p.values + others.map { p.parameters[$0] } + [p.deltaNLL])
-      }
-      let header = ["mh", "iToy", "quantileExpected"] + axes.map { m.parameters[$0].name } + others.map { m.parameters[$0].name } + ["deltaNLL"]
+      options.randomizedParameters = m.pois.filter { !axes.contains($0) && !problem.specs[$0].fixed }
+      let result = try GridScan.run(problem, options: options, saveNuisances: saveNuisances, mass: model.mass)
+      for w in result.warnings { printError(w) }
       if let csv {
-        try writeCSV(header, rows, to: csv)
+        try result.table.write(to: csv)
         try? FileManager.default.removeItem(atPath: csv + ".partial")
-        printError("scan: \(scan.count) points written to \(csv)")
+        printError("scan: \(result.points.count) points written to \(csv)")
       } else {
-        print(header.joined(separator: ","))
-        for r in rows { print(r.map { String(format: "%.9g", $0) }.joined(separator: ",")) }
+        print(result.table.csv, terminator: "")
       }
       if let plot {
-        guard axes.count <= 2 else { throw LikelihoodError("--plot draws 1D and 2D scans only") }
-        var path = csv
-        if path == nil {
-          path = FileManager.default.temporaryDirectory.appendingPathComponent("recombine-scan-\(getpid()).csv").path
-          try writeCSV(header, rows, to: path!)
-        }
-        defer { if csv == nil { try? FileManager.default.removeItem(atPath: path!) } }
-        try plotScanFile(path!, pois: axes.map { m.parameters[$0].name }, to: plot)
+        guard axes.count <= 2 else { throw UsageError("--plot draws 1D and 2D scans only") }
+        try drawScan(result.table, pois: axes.map { m.parameters[$0].name }, to: plot)
       }
     }
   }
-}
-
-/// Draws a scan CSV of one POI (`plot scan`) or two (`plot contour`) to `path`.
-func plotScanFile(_ csv: String, pois: [String], to path: String) throws {
-  guard pois.count == 1 || pois.count == 2 else { throw LikelihoodError("--plot draws 1D and 2D scans only") }
-  let args = [csv, "-o", path] + pois.flatMap { ["-P", $0] }
-  if pois.count == 1 { try PlotScanCommand.parse(args).run() } else { try PlotContourCommand.parse(args).run() }
 }

@@ -5,7 +5,7 @@
 import ArgumentParser
 import Foundation
 import Inference
-import Likelihood
+import Support
 
 struct SignificanceCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -33,18 +33,18 @@ struct SignificanceCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      let m = try BoundedModel(model)
-      let nll = try NLL(model: m.model, data: m.data)
+      let m = try model.boundedProblem()
+      let poi = m.targets[0]
       let z = try Significance.compute(
-        nll: nll, specs: m.specs, poi: m.poi, nullValue: signalForSignificance, uncapped: uncapped)
+        nll: m.nll, specs: m.specs, poi: poi, nullValue: signalForSignificance, uncapped: uncapped)
       if !uncapped && z.significance == 0 {
-        printError("The minimum of the likelihood is for \(m.model.parameters[m.poi].name) <= \(String(format: "%g", signalForSignificance)), so the significance is zero")
+        printError("The minimum of the likelihood is for \(m.model.parameters[poi].name) <= \(String(format: "%g", signalForSignificance)), so the significance is zero")
       }
       let value = pvalue ? z.pValue : z.significance
       print("\n -- Significance -- ")
       print((pvalue ? "p-value of background: " : "Significance: ") + String(format: "%g", value))
       if let csv {
-        try writeCSV(["limit", "limitErr", "mh", "iToy", "quantileExpected"], [[value, 0, model.mass, m.asimov ? -1 : 0, -1]], to: csv)
+        try LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[value, 0, model.mass, m.iToy, -1]]).write(to: csv)
       }
     }
   }

@@ -7,6 +7,7 @@ import Foundation
 import Likelihood
 import ROOTIO
 import Plots
+import Support
 
 struct SummaryCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -30,7 +31,7 @@ struct SummaryCommand: ParsableCommand {
       for spec in scans {
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
         guard let file = parts.first, !file.isEmpty else { throw LikelihoodError("empty scan argument: give FILE.csv[:LABEL]") }
-        let table = try ScanTable.read(parts[0])
+        let table = try LimitTreeTable.read(parts[0])
         let name = try table.pois([], count: 1)[0]
         let scan = try table.scan1D(poi: name, kind: .notAKnot, yCut: nil)
         let r68 = scan.result(Level1D.sigma1), r95 = scan.result(Level1D.cl95)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datacard
 import Foundation
 import ROOTIO
+import Support
 
 struct Validate: ParsableCommand {
   static let configuration = CommandConfiguration(

@@ -190,7 +190,8 @@ extension CombineCardsTests {
     let root = TestPaths.reference.appendingPathComponent("combine")
     let cases = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
     var checked = 0
-    for c in cases {
+    // Each case is a folder with a card/ folder (the reference folder also holds notes such as TIMINGS.md).
+    for c in cases where FileManager.default.fileExists(atPath: root.appendingPathComponent(c + "/card").path) {
       let cardDir = root.appendingPathComponent(c + "/card")
       for f in try FileManager.default.contentsOfDirectory(atPath: cardDir.path) where f.hasSuffix(".txt") {
         let card = try Datacard.parse(contentsOf: cardDir.appendingPathComponent(f).path)

@@ -1,6 +1,7 @@
 import Datacard
 import Foundation
 import Testing
+import Support
 
 @testable import EFT
 
@@ -515,7 +516,7 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
     #expect(try NativeFormat.decode(NativeFormat.encode(p, pretty: false)) == p)
     let tmp = FileManager.default.temporaryDirectory.appendingPathComponent(
       "eft-\(name)-\(getpid()).json.gz")
-    try Data(try deflateGzip([UInt8](data))).write(to: tmp)
+    try Data(try Gzip.compress([UInt8](data))).write(to: tmp)
     #expect(try NativeFormat.read(path: tmp.path) == p)
     try? FileManager.default.removeItem(at: tmp)
   }

@@ -6,6 +6,7 @@
 import Datacard
 import Foundation
 import Testing
+import Support
 
 @testable import EFT
 
@@ -19,7 +20,7 @@ import Testing
 
   /// The error an expression throws, as its description ("" if it does not throw an EFTError).
   static func message(_ body: () throws -> Void) -> String {
-    do { try body() } catch let e as EFTError { return e.description } catch { return "unexpected \(error)" }
+    do { try body() } catch let e as any RecombineError { return e.description } catch { return "unexpected \(error)" }
     return ""
   }
 
@@ -55,7 +56,7 @@ import Testing
     #expect(try back.compile().scaling(channel: "ch1", process: "sig")!.value(at: theta) == 61)
     let gz = Self.tempPath("sixty.json.gz")
     defer { try? FileManager.default.removeItem(atPath: gz) }
-    try Data(try deflateGzip([UInt8](bytes))).write(to: URL(fileURLWithPath: gz))
+    try Data(try Gzip.compress([UInt8](bytes))).write(to: URL(fileURLWithPath: gz))
     #expect(try EFTParametrisation.read(path: gz) == p)
   }
 

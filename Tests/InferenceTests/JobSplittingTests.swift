@@ -1,6 +1,9 @@
 import Foundation
+import Batch
 import Inference
+import Support
 import Testing
+import Support
 
 /// Planning a split scan (combineTool's --split-points) and the files it writes.
 @Suite struct JobSplittingTests {
@@ -124,7 +127,7 @@ import Testing
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     // A stand-in for recombine that records its working directory and arguments, one per line.
     let fake = dir + "/fake-recombine"
-    try ScanJobFiles.writeAtomically("#!/bin/bash\n{ pwd; printf '%s\\n' \"$@\"; } > \"$FAKE_OUT\"\n", to: fake, executable: true)
+    try writeFileAtomically("#!/bin/bash\n{ pwd; printf '%s\\n' \"$@\"; } > \"$FAKE_OUT\"\n", to: fake, mode: 0o755)
     var m = try Self.manifest(axes: [Self.rAxis], split: 5, mode: .slurm, dir: dir + "/jobs", executable: fake,
                               args: ["card with space.txt", "--setParameters", "a=1,b='x'"])
     m.workingDirectory = dir
@@ -160,7 +163,7 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let fake = dir + "/fake-recombine"
-    try ScanJobFiles.writeAtomically("#!/bin/bash\n{ pwd; printf '%s\\n' \"$@\"; } > \"$FAKE_OUT\"\n", to: fake, executable: true)
+    try writeFileAtomically("#!/bin/bash\n{ pwd; printf '%s\\n' \"$@\"; } > \"$FAKE_OUT\"\n", to: fake, mode: 0o755)
     var m = try ScanJobManifest(taskName: "toys", jobMode: .script, jobDirectory: dir + "/jobs", workingDirectory: dir,
                                 executable: fake, fitArguments: ["card.txt", "-s", "5", "--algo", "singles"], toys: 23,
                                 toysPerJob: 7, mergedOutput: nil)
@@ -180,11 +183,11 @@ import Testing
     let header = "mh,iToy,quantileExpected,r,deltaNLL\n"
     for c in m.chunks where c.index != 2 {
       let rows = (c.first...c.last).map { "125,\($0 + 1),-1,1,0\n" }.joined()
-      try ScanJobFiles.writeAtomically(header + rows, to: m.outputPath(c))
+      try writeFileAtomically(header + rows, to: m.outputPath(c))
     }
     let partial = try ScanMerge.mergeToys(manifest: m)
     #expect(!partial.isComplete && partial.tasksToRerun == [2] && partial.missingFiles == [m.outputPath(m.chunks[2])])
-    try ScanJobFiles.writeAtomically(header + (14...20).map { "125,\($0 + 1),-1,1,0\n" }.joined(), to: m.outputPath(m.chunks[2]))
+    try writeFileAtomically(header + (14...20).map { "125,\($0 + 1),-1,1,0\n" }.joined(), to: m.outputPath(m.chunks[2]))
     let full = try ScanMerge.mergeToys(manifest: m)
     #expect(full.isComplete)
     #expect(full.table.rows.map { Int($0[1])! } == Array(1...23))

@@ -1,5 +1,7 @@
 import Foundation
+import Batch
 import Inference
+import Support
 import Testing
 
 /// Merging the chunk outputs of a split scan (`recombine merge-scans`).
@@ -13,24 +15,24 @@ import Testing
     let i = flat / 4, j = flat % 4
     return ["125", "0", String(0.5 / Double(flat + 1)), String(xs[i]), String(ys[j]), String(0.01 * Double(flat)), String(Double(flat) * 0.25)]
   }
-  static func chunk(_ range: ClosedRange<Int>, shuffled: Bool = false) -> ScanTable {
+  static func chunk(_ range: ClosedRange<Int>, shuffled: Bool = false) -> LimitTreeTable {
     var rows = range.map(row)
     if shuffled { rows.reverse() }
-    return ScanTable(header: header, rows: [bestFit] + rows)
+    return LimitTreeTable(header: header, rows: [bestFit] + rows)
   }
   static func manifest() throws -> ScanJobManifest {
     try ScanJobManifest(taskName: "t", jobMode: .slurm, jobDirectory: "/jobs", workingDirectory: "/work", executable: "/bin/recombine",
                         scanArguments: [], splitPoints: 5, axes: [ScanAxis(name: "a", values: xs), ScanAxis(name: "b", values: ys)],
                         mergedOutput: nil)
   }
-  static let full = ScanTable(header: header, rows: [bestFit] + (0..<12).map(row))
+  static let full = LimitTreeTable(header: header, rows: [bestFit] + (0..<12).map(row))
 
   /// Chunks in any order, rows in any order, overlapping chunks and repeated best-fit rows merge
   /// to the full scan: one best-fit row, points by index, no duplicates.
   @Test func mergesTwoDimensionalChunks() throws {
     let m = try Self.manifest()
     #expect(m.chunks.map { [$0.first, $0.last] } == [[0, 4], [5, 9], [10, 11]])
-    let inputs: [(path: String, table: ScanTable)] = [
+    let inputs: [(path: String, table: LimitTreeTable)] = [
       ("/jobs/t.POINTS.10.11.csv", Self.chunk(10...11)),
       ("/jobs/t.POINTS.0.4.csv", Self.chunk(0...4, shuffled: true)),
       ("/jobs/t.POINTS.5.9.csv", Self.chunk(5...9)),
@@ -91,7 +93,7 @@ import Testing
     var offGrid = Self.chunk(0...1)
     offGrid.rows[1][3] = "0.2"
     #expect(throws: JobSplittingError.self) { try ScanMerge.merge([("a.csv", offGrid)], manifest: m) }
-    #expect(throws: JobSplittingError.self) { try ScanTable(text: "mh,deltaNLL\n1,2,3\n") }
+    #expect(throws: TableError.self) { try LimitTreeTable(csv: "mh,deltaNLL\n1,2,3\n") }
     #expect(ScanMerge.ranges([1, 2, 3, 5, 7, 8]) == [1...3, 5...5, 7...8])
   }
 
@@ -112,18 +114,18 @@ import Testing
     for f in ["t.manifest.json", "t.sh", "t.POINTS.0.4.csv", "t.POINTS.5.9.csv", "t.POINTS.10.11.csv"] {
       #expect(FileManager.default.fileExists(atPath: dir + "/jobs/" + f), "\(f) missing")
     }
-    let full = try ScanTable.read(dir + "/full.csv"), merged = try ScanTable.read(dir + "/merged.csv")
+    let full = try LimitTreeTable.read(dir + "/full.csv"), merged = try LimitTreeTable.read(dir + "/merged.csv")
     Self.expectSameScan(merged, full)
     // The chunk outputs are the full scan's rows for their ranges (plus the best-fit row).
-    let c1 = try ScanTable.read(dir + "/jobs/t.POINTS.5.9.csv")
-    Self.expectSameScan(c1, ScanTable(header: full.header, rows: [full.rows[0]] + Array(full.rows[6...10])))
+    let c1 = try LimitTreeTable.read(dir + "/jobs/t.POINTS.5.9.csv")
+    Self.expectSameScan(c1, LimitTreeTable(header: full.header, rows: [full.rows[0]] + Array(full.rows[6...10])))
 
     // merge-scans on the job directory, and on listed files.
     #expect(try Self.run(bin, ["merge-scans", "again.csv", "--dir", "jobs"], in: dir).status == 0)
-    Self.expectSameScan(try ScanTable.read(dir + "/again.csv"), full)
+    Self.expectSameScan(try LimitTreeTable.read(dir + "/again.csv"), full)
     let listed = try Self.run(bin, ["merge-scans", "listed.csv", "jobs/t.POINTS.10.11.csv", "jobs/t.POINTS.0.4.csv", "jobs/t.POINTS.5.9.csv"], in: dir)
     #expect(listed.status == 0, Comment(rawValue: listed.stderr))
-    Self.expectSameScan(try ScanTable.read(dir + "/listed.csv"), full)
+    Self.expectSameScan(try LimitTreeTable.read(dir + "/listed.csv"), full)
 
     // A lost chunk: merge fails, names the task, writes nothing; --allow-missing writes the rest.
     try FileManager.default.removeItem(atPath: dir + "/jobs/t.POINTS.5.9.csv")
@@ -133,13 +135,13 @@ import Testing
     #expect(lost.stderr.contains("tasks to run again: 1"))
     #expect(!FileManager.default.fileExists(atPath: dir + "/lost.csv"))
     #expect(try Self.run(bin, ["merge-scans", "lost.csv", "--dir", "jobs", "--allow-missing"], in: dir).status == 0)
-    #expect(try ScanTable.read(dir + "/lost.csv").rows.count == 1 + 7)
+    #expect(try LimitTreeTable.read(dir + "/lost.csv").rows.count == 1 + 7)
     // Running the interactive plan again redoes only the lost chunk.
     let again = try Self.run(bin, scan + ["--csv", "merged2.csv", "--split-points", "5", "--job-dir", "jobs", "--task-name", "t"], in: dir)
     #expect(again.status == 0)
     #expect(again.stderr.contains("task 0 (points 0-4) already done"))
     #expect(again.stderr.contains("task 1 of 3: points 5-9"))
-    Self.expectSameScan(try ScanTable.read(dir + "/merged2.csv"), full)
+    Self.expectSameScan(try LimitTreeTable.read(dir + "/merged2.csv"), full)
 
     // Slurm, dry run: the files are written and the submit command printed, nothing submitted.
     let dry = try Self.run(bin, scan + ["--csv", "s.csv", "--split-points", "4", "--job-mode", "slurm", "--dry-run",
@@ -168,7 +170,7 @@ import Testing
   }
 
   /// Same header, best fit and POI values; deltaNLL and quantileExpected within 1e-6.
-  static func expectSameScan(_ a: ScanTable, _ b: ScanTable, sourceLocation: SourceLocation = #_sourceLocation) {
+  static func expectSameScan(_ a: LimitTreeTable, _ b: LimitTreeTable, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(a.header == b.header, sourceLocation: sourceLocation)
     #expect(a.rows.count == b.rows.count, sourceLocation: sourceLocation)
     let q = a.header.firstIndex(of: "quantileExpected")!, d = a.header.firstIndex(of: "deltaNLL")!

@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Support
 import Testing
 
 @testable import InformationTrees
@@ -15,7 +16,7 @@ import Testing
 
   /// The description of the BITError `body` throws ("" if it throws none).
   static func message(_ body: () throws -> Void) -> String {
-    do { try body() } catch let e as BITError { return e.description } catch { return "unexpected \(error)" }
+    do { try body() } catch let e as any RecombineError { return e.description } catch { return "unexpected \(error)" }
     return ""
   }
 

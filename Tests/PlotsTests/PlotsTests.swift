@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Testing
 
 @testable import Plots
@@ -168,7 +169,7 @@ func linspace(_ a: Double, _ b: Double, _ n: Int) -> [Double] {
       125,0,0.5,1.5,0.2
       125,0,0.5,2.0,1.5
       """
-    let t = try ScanTable(csv: csv)
+    let t = try LimitTreeTable(csv: csv)
     #expect(t.poiNames == ["r"])
     #expect(t.bestFitRow == 0)
     let s = try t.scan1D(poi: "r")
@@ -179,7 +180,7 @@ func linspace(_ a: Double, _ b: Double, _ n: Int) -> [Double] {
   @Test func csvGrid2D() throws {
     var csv = "quantileExpected,a,b,deltaNLL\n-1,0.1,-0.2,0\n"
     for x in linspace(-2, 2, 9) { for y in linspace(-2, 2, 7) { csv += "0.5,\(x),\(y),\(0.5 * (x * x + y * y))\n" } }
-    let t = try ScanTable(csv: csv)
+    let t = try LimitTreeTable(csv: csv)
     let g = try t.grid2D(x: "a", y: "b")
     #expect(g.x.count == 9 && g.y.count == 7)
     #expect(abs(g.z[8][6] - 8) < 1e-12)
@@ -285,7 +286,7 @@ func fileBytes(_ p: String) -> [UInt8] { [UInt8](FileManager.default.contents(at
     // A 1D CSV as `recombine scan --csv` writes it, through to a PDF and an SVG.
     var csv = "mh,iToy,quantileExpected,r,deltaNLL\n120,0,-1,1.1,0\n"
     for x in linspace(0, 3, 30) { csv += "120,0,0.5,\(x),\(0.5 * pow((x - 1.1) / 0.5, 2))\n" }
-    let t = try ScanTable(csv: csv)
+    let t = try LimitTreeTable(csv: csv)
     let s = try t.scan1D(poi: t.pois([], count: 1)[0])
     let r = s.result()
     #expect(abs(r.bestFit - 1.1) < 1e-9 && abs(r.up! - 0.5) < 1e-9 && abs(r.down! - 0.5) < 1e-9)

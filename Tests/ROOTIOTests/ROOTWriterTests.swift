@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Support
 @testable import ROOTIO
 
 /// ROOTFileWriter: what it writes reads back bit for bit, deterministically. Compatibility with uproot

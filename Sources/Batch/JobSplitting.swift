@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
-import ROOTIO
+import Support
 
 /// One job of a split scan: the global points `first...last` (inclusive, like
 /// `--firstPoint/--lastPoint`). `index` is the 0-based task number (Slurm array index, Condor ProcId).
@@ -119,7 +119,7 @@ public enum JobSplitting {
 }
 
 /// An error of job planning or merging.
-public struct JobSplittingError: Error, CustomStringConvertible, Sendable {
+public struct JobSplittingError: RecombineError, Sendable {
   public var message: String
   public init(_ message: String) { self.message = message }
   public var description: String { message }
@@ -366,16 +366,16 @@ public enum ScanJobFiles {
       }
     }
     var written: [String] = []
-    try writeAtomically(try m.encoded(), to: m.path(m.manifestName))
+    try writeFileAtomically(try m.encoded(), to: m.path(m.manifestName))
     written.append(m.path(m.manifestName))
-    try writeAtomically(jobScript(m), to: m.path(m.jobScript), executable: true)
+    try writeFileAtomically(jobScript(m), to: m.path(m.jobScript), mode: 0o755)
     written.append(m.path(m.jobScript))
     switch m.jobMode {
     case .slurm:
-      try writeAtomically(slurmScript(m, options: options), to: m.path(m.submitFile!), executable: true)
+      try writeFileAtomically(slurmScript(m, options: options), to: m.path(m.submitFile!), mode: 0o755)
       written.append(m.path(m.submitFile!))
     case .condor:
-      try writeAtomically(condorSubmit(m, options: options), to: m.path(m.submitFile!))
+      try writeFileAtomically(condorSubmit(m, options: options), to: m.path(m.submitFile!))
       written.append(m.path(m.submitFile!))
     case .interactive, .script: break
     }
@@ -400,11 +400,5 @@ public enum ScanJobFiles {
 }
 
 extension ScanJobFiles {
-  /// Writes a text file atomically (ROOTIO's `writeFileAtomically`; `executable`: mode 0755).
-  public static func writeAtomically(_ text: String, to path: String, executable: Bool = false) throws {
-    do { try writeFileAtomically(text, to: path, mode: executable ? 0o755 : 0o644) } catch let e as FileWriteError {
-      throw JobSplittingError(e.description)
-    }
-  }
 
 }

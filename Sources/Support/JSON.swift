@@ -1,54 +1,18 @@
-//===--- IO.swift ---------------------------------------------------------===//
-// File reading (plain or gzipped), JSON value helpers, and a tiny YAML reader for pois.yaml.
+//===--- JSON.swift -------------------------------------------------------===//
+// Reading JSON exactly (numbers correctly rounded) from plain or gzipped files, and writing it
+// with stable key order; a reader for the small YAML subset of STXStoSMEFT's pois.yaml.
 //===----------------------------------------------------------------------===//
 
-import Datacard
 import Foundation
-import ROOTIO
-
-/// Reads a file, transparently gunzipping it when it starts with the gzip magic bytes (also
-/// InformationTrees' reader). Errors name `path`.
-package func readMaybeGzipped(_ path: String) throws -> Data {
-  guard let data = FileManager.default.contents(atPath: path) else {
-    throw EFTError("\(path): cannot read the file")
-  }
-  if data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b {
-    do { return Data(try inflateGzip([UInt8](data))) } catch let e as EFTError {
-      throw EFTError("\(path): corrupt gzip data (\(e.description))")
-    }
-  }
-  return data
-}
-
-/// gzip decompression (Datacard's zlib wrapper), with EFT's error type.
-func inflateGzip(_ input: [UInt8]) throws -> [UInt8] {
-  do { return try Gzip.decompress(input) } catch { throw EFTError("\(error)") }
-}
-
-/// gzip compression (for writing `.json.gz`).
-func deflateGzip(_ input: [UInt8]) throws -> [UInt8] {
-  do { return try Gzip.compress(input) } catch { throw EFTError("\(error)") }
-}
-
-/// Writes `bytes` atomically (ROOTIO's `writeFileAtomically`), with EFT's error type.
-func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-  do { try writeFileAtomically(bytes, to: path) } catch let e as FileWriteError { throw EFTError(e.description) }
-}
-
-/// A number for messages and names: integers without a decimal point (`3`, `-10`), other values in
-/// Swift's shortest round-trip form.
-package func formatShort(_ v: Double) -> String {
-  v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
-}
 
 /// Parses JSON from a (possibly gzipped) file into Foundation objects.
-func readJSONObject(_ path: String) throws -> Any {
-  let data = try readMaybeGzipped(path)
-  do { return try ExactJSONParser.parse(data) } catch { throw EFTError("'\(path)': \(error)") }
+public func readJSONObject(_ path: String) throws -> Any {
+  let data = Data(try readFileMaybeGzipped(path))
+  do { return try ExactJSONParser.parse(data) } catch { throw FileReadError("'\(path)': \(error)") }
 }
 
 /// A JSON number as Double (JSONSerialization gives NSNumber, Int or Double).
-func jsonNumber(_ v: Any?) -> Double? {
+public func jsonNumber(_ v: Any?) -> Double? {
   switch v {
   case let d as Double: return d
   case let i as Int: return Double(i)
@@ -58,25 +22,26 @@ func jsonNumber(_ v: Any?) -> Double? {
 }
 
 /// Serialises Foundation objects to JSON (sorted keys for stable output).
-func writeJSONObject(_ object: Any, pretty: Bool = false) throws -> Data {
+public func writeJSONObject(_ object: Any, pretty: Bool = false) throws -> Data {
   var opts: JSONSerialization.WritingOptions = [.sortedKeys]
   if pretty { opts.insert(.prettyPrinted) }
   return try JSONSerialization.data(withJSONObject: object, options: opts)
 }
 
+
 /// One top-level entry of a simple YAML file: its name, its line, and its `key: value` fields
 /// (each with its line; values with surrounding quotes removed).
-struct YAMLEntry {
-  var name: String
-  var line: Int
-  var fields: [String: (value: String, line: Int)]
+public struct YAMLEntry {
+  public var name: String
+  public var line: Int
+  public var fields: [String: (value: String, line: Int)]
 }
 
 /// The subset of YAML that STXStoSMEFT's `pois.yaml` uses: a top-level mapping of names to
 /// mappings of scalars (`name:` then indented `key: value`), `---` and `#` comments.
 /// Returns the entries in file order. A repeated entry or field is an error; errors start with
 /// `source` and the line number.
-func parseSimpleYAML(_ text: String, source: String) throws -> [YAMLEntry] {
+public func parseSimpleYAML(_ text: String, source: String) throws -> [YAMLEntry] {
   func unquoted(_ s: String) -> String {
     s.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
   }
@@ -90,20 +55,20 @@ func parseSimpleYAML(_ text: String, source: String) throws -> [YAMLEntry] {
     let indented = line.first == " " || line.first == "\t"
     let t = line.trimmingCharacters(in: .whitespaces)
     guard let colon = t.firstIndex(of: ":") else {
-      throw EFTError("\(source) line \(lineNumber): expected 'key: value'")
+      throw FileReadError("\(source) line \(lineNumber): expected 'key: value'")
     }
     let key = unquoted(String(t[..<colon]))
     let value = unquoted(String(t[t.index(after: colon)...]))
     if !indented {
       if let first = entryLine[key] {
-        throw EFTError("\(source) line \(lineNumber): duplicate entry '\(key)' (first at line \(first))")
+        throw FileReadError("\(source) line \(lineNumber): duplicate entry '\(key)' (first at line \(first))")
       }
       entryLine[key] = lineNumber
       out.append(YAMLEntry(name: key, line: lineNumber, fields: [:]))
     } else {
-      guard !out.isEmpty else { throw EFTError("\(source) line \(lineNumber): field outside an entry") }
+      guard !out.isEmpty else { throw FileReadError("\(source) line \(lineNumber): field outside an entry") }
       if let first = out[out.count - 1].fields[key] {
-        throw EFTError(
+        throw FileReadError(
           "\(source) line \(lineNumber): duplicate field '\(key)' in '\(out[out.count - 1].name)' (first at line \(first.line))")
       }
       out[out.count - 1].fields[key] = (value, lineNumber)
@@ -116,11 +81,11 @@ func parseSimpleYAML(_ text: String, source: String) throws -> [YAMLEntry] {
 /// Double, Bool, NSNull). Numbers are converted with Swift's `Double(_:)` (correctly rounded);
 /// swift-corelibs-foundation's JSONSerialization can be off by a few ulps, which would break
 /// bit-identical round trips.
-struct ExactJSONParser {
+public struct ExactJSONParser {
   let bytes: [UInt8]
   var pos = 0
 
-  static func parse(_ data: Data) throws -> Any {
+  public static func parse(_ data: Data) throws -> Any {
     var p = ExactJSONParser(bytes: [UInt8](data))
     p.skipWhitespace()
     let v = try p.value()
@@ -135,7 +100,7 @@ struct ExactJSONParser {
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { pos = 3 }
   }
 
-  func error(_ msg: String) -> EFTError { EFTError("invalid JSON at byte \(pos): \(msg)") }
+  func error(_ msg: String) -> JSONSyntaxError { JSONSyntaxError("invalid JSON at byte \(pos): \(msg)") }
 
   mutating func skipWhitespace() {
     while pos < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[pos]) { pos += 1 }
@@ -276,4 +241,10 @@ struct ExactJSONParser {
     }
     throw error("unterminated string")
   }
+}
+
+/// A JSON syntax error: where and what (`invalid JSON at byte N: …`).
+public struct JSONSyntaxError: RecombineError, Sendable {
+  public var description: String
+  init(_ description: String) { self.description = description }
 }

@@ -1,71 +1,16 @@
 //===--- ScanTable.swift --------------------------------------------------===//
-// Combine's `limit`-tree rows as CSV (what `recombine scan --csv` writes): a header naming the
-// columns, e.g. `mh,iToy,quantileExpected,r,deltaNLL`. Columns are looked up by name; the POI
-// columns are the ones that are not standard limit-tree branches. The first row with
-// quantileExpected = −1 is the best fit.
+// Scans as the figures read them from a limit-tree table (`Support.LimitTreeTable`): the POIs to
+// draw, the 1D curve of 2ΔNLL and the 2D grid.
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Support
 
-public struct ScanTable: Sendable {
-  public var columns: [String]
-  public var rows: [[Double]]
-
-  /// Standard branches of the limit tree that are never POIs.
-  static let standard: Set<String> = [
-    "limit", "limitErr", "mh", "syst", "iToy", "iSeed", "iChannel", "t_cpu", "t_real", "quantileExpected", "deltaNLL", "r_best",
-  ]
-
-  public init(columns: [String], rows: [[Double]]) { self.columns = columns; self.rows = rows }
-
-  public init(csv text: String, source: String = "CSV") throws {
-    var lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-    lines.removeAll { $0.isEmpty || $0.hasPrefix("#") }
-    guard let head = lines.first else { throw PlotError("\(source): empty file") }
-    columns = head.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-    rows = []
-    for (k, l) in lines.dropFirst().enumerated() {
-      let f = l.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-      guard f.count == columns.count else {
-        throw PlotError("\(source): line \(k + 2) has \(f.count) fields, the header has \(columns.count)")
-      }
-      rows.append(try f.map { s in
-        if let v = Double(s) { return v }
-        switch s.lowercased() {
-        case "nan", "-nan": return .nan
-        case "inf", "+inf": return .infinity
-        case "-inf": return -.infinity
-        default: throw PlotError("\(source): line \(k + 2): '\(s)' is not a number")
-        }
-      })
-    }
-  }
-
-  public static func read(_ path: String) throws -> ScanTable {
-    guard let data = FileManager.default.contents(atPath: path), let s = String(data: data, encoding: .utf8) else {
-      throw PlotError("cannot read '\(path)'")
-    }
-    return try ScanTable(csv: s, source: path)
-  }
-
-  public func column(_ name: String) -> [Double]? {
-    columns.firstIndex(of: name).map { i in rows.map { $0[i] } }
-  }
-
-  /// POI columns in file order.
-  public var poiNames: [String] {
-    columns.filter { !Self.standard.contains($0) && !$0.hasPrefix("trackedParam_") && !$0.hasPrefix("trackedError_") }
-  }
-
-  /// Index of the best-fit row (first with quantileExpected = −1).
-  public var bestFitRow: Int? {
-    guard let q = column("quantileExpected") else { return nil }
-    return q.firstIndex { $0 == -1 }
-  }
-
+/// How the figures read a limit-tree table: the POIs to draw, 1D scans and 2D grids.
+extension LimitTreeTable {
   func requireColumn(_ name: String) throws -> [Double] {
     guard let c = column(name) else {
-      throw PlotError("no column '\(name)' (columns: \(columns.joined(separator: ", ")))")
+      throw PlotError("no column '\(name)' (columns: \(header.joined(separator: ", ")))")
     }
     return c
   }
@@ -74,14 +19,14 @@ public struct ScanTable: Sendable {
   public func pois(_ requested: [String], count: Int) throws -> [String] {
     if !requested.isEmpty {
       guard requested.count == count else { throw PlotError("expected \(count) POI(s), got \(requested.count)") }
-      for p in requested where !columns.contains(p) {
+      for p in requested where !header.contains(p) {
         throw PlotError("no column '\(p)' (POI columns: \(poiNames.joined(separator: ", ")))")
       }
       return requested
     }
     let names = poiNames
     guard names.count >= count else {
-      throw PlotError("need \(count) POI column(s), found \(names.count) (columns: \(columns.joined(separator: ", ")))")
+      throw PlotError("need \(count) POI column(s), found \(names.count) (columns: \(header.joined(separator: ", ")))")
     }
     return Array(names.prefix(count))
   }
@@ -98,7 +43,7 @@ public struct ScanTable: Sendable {
   /// The best-fit point of the given POIs (from the quantileExpected = −1 row).
   public func bestFit(_ pois: [String]) -> [Double]? {
     guard let r = bestFitRow else { return nil }
-    return pois.map { p in columns.firstIndex(of: p).map { rows[r][$0] } ?? .nan }
+    return pois.map { p in column(p).map { $0[r] } ?? .nan }
   }
 
   /// The 2D grid of 2·deltaNLL over (x, y), from the grid rows (the best-fit row excluded).

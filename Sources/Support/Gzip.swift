@@ -3,9 +3,10 @@
 //===----------------------------------------------------------------------===//
 
 import CCompression
+import Foundation
 
 /// A zlib failure.
-public struct GzipError: Error, CustomStringConvertible {
+public struct GzipError: RecombineError, Sendable {
   public var description: String
 }
 
@@ -77,5 +78,20 @@ public enum Gzip {
   }
 }
 
-/// Decompresses a gzip stream (datacards).
-func gunzip(_ input: [UInt8]) throws -> [UInt8] { try Gzip.decompress(input) }
+/// The bytes of a file, gunzipped when they start with the gzip magic number (so `.gz` or not,
+/// whatever the name says). Errors (`FileReadError`) name `path`.
+public func readFileMaybeGzipped(_ path: String) throws -> [UInt8] {
+  guard let data = FileManager.default.contents(atPath: path) else {
+    throw FileReadError("\(path): cannot read the file")
+  }
+  let bytes = [UInt8](data)
+  guard bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b else { return bytes }
+  do { return try Gzip.decompress(bytes) } catch let e as GzipError {
+    throw FileReadError("\(path): corrupt gzip data (\(e.description))")
+  }
+}
+
+/// Writes `bytes` atomically (`writeFileAtomically`), gzip-compressed when `path` ends in `.gz`.
+public func writeFileAtomicallyMaybeGzipped(_ bytes: [UInt8], to path: String) throws {
+  try writeFileAtomically(path.hasSuffix(".gz") ? try Gzip.compress(bytes) : bytes, to: path)
+}

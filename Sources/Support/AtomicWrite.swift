@@ -5,7 +5,7 @@
 import Foundation
 
 /// An output file that could not be written.
-public struct FileWriteError: Error, CustomStringConvertible, Sendable {
+public struct FileWriteError: RecombineError, Sendable {
   public var path: String
   public var message: String
   public var description: String { "\(path): \(message)" }

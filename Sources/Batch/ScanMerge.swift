@@ -6,50 +6,12 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
-
-/// A scan CSV as `recombine scan --csv` writes it: a header (mh, iToy, quantileExpected, the POIs,
-/// optional saved parameters, deltaNLL) and rows, the fields kept verbatim.
-public struct ScanTable: Sendable, Equatable {
-  public var header: [String]
-  public var rows: [[String]]
-
-  public init(header: [String], rows: [[String]]) {
-    self.header = header
-    self.rows = rows
-  }
-
-  public init(text: String, path: String = "<csv>") throws {
-    let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    guard let head = lines.first else { throw JobSplittingError("\(path) is empty") }
-    header = head.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-    rows = []
-    for (n, line) in lines.dropFirst().enumerated() {
-      let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-      guard f.count == header.count else {
-        throw JobSplittingError("\(path), line \(n + 2): \(f.count) fields, the header has \(header.count)")
-      }
-      rows.append(f)
-    }
-  }
-
-  public static func read(_ path: String) throws -> ScanTable {
-    let text: String
-    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-      throw JobSplittingError("cannot read \(path): \(error.localizedDescription)")
-    }
-    return try ScanTable(text: text, path: path)
-  }
-
-  /// The CSV text (header first, one line per row).
-  public var csv: String {
-    ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
-  }
-}
+import Support
 
 /// The result of merging chunk outputs.
 public struct ScanMergeResult: Sendable {
   /// Header, best-fit row, then the points in global index order.
-  public var table: ScanTable
+  public var table: LimitTreeTable
   /// The global index of each point row of `table` (after the best-fit row), when known (manifest).
   public var pointIndices: [Int?]
   public var inputFiles: [String]
@@ -88,11 +50,11 @@ public enum ScanMerge {
   /// Merges the chunk outputs planned in `manifest` (those that exist) and lists what is missing.
   public static func merge(manifest: ScanJobManifest) throws -> ScanMergeResult {
     guard manifest.toys == nil else { return try mergeToys(manifest: manifest) }
-    var inputs: [(String, ScanTable)] = []
+    var inputs: [(String, LimitTreeTable)] = []
     var absent: [String] = []
     for c in manifest.chunks {
       let p = manifest.outputPath(c)
-      if FileManager.default.fileExists(atPath: p) { inputs.append((p, try ScanTable.read(p))) } else { absent.append(p) }
+      if FileManager.default.fileExists(atPath: p) { inputs.append((p, try LimitTreeTable.read(p))) } else { absent.append(p) }
     }
     var r = try merge(inputs, manifest: manifest)
     r.missingFiles = absent
@@ -101,19 +63,19 @@ public enum ScanMerge {
 
   /// Merges files (read from disk) with an optional manifest.
   public static func merge(files: [String], manifest: ScanJobManifest? = nil, axisNames: [String]? = nil) throws -> ScanMergeResult {
-    try merge(files.map { ($0, try ScanTable.read($0)) }, manifest: manifest, axisNames: axisNames)
+    try merge(files.map { ($0, try LimitTreeTable.read($0)) }, manifest: manifest, axisNames: axisNames)
   }
 
   /// Merges scan tables. Points are keyed by their global index (with a manifest: from the POI
   /// values on the planned grid) or else by their POI values (`axisNames`, or inferred as the
   /// fewest leading columns after quantileExpected that tell a file's rows apart); sorting by the
   /// values, first POI outermost, is the index order of an ascending grid.
-  public static func merge(_ inputs: [(path: String, table: ScanTable)], manifest: ScanJobManifest? = nil,
+  public static func merge(_ inputs: [(path: String, table: LimitTreeTable)], manifest: ScanJobManifest? = nil,
                            axisNames: [String]? = nil) throws -> ScanMergeResult {
     guard let header = inputs.first?.table.header else {
       guard let manifest else { throw JobSplittingError("no scan files to merge") }
       // Nothing ran yet: everything is missing.
-      var r = ScanMergeResult(table: ScanTable(header: [], rows: []), pointIndices: [], inputFiles: [])
+      var r = ScanMergeResult(table: LimitTreeTable(header: [], rows: []), pointIndices: [], inputFiles: [])
       r.missing = [0...(manifest.totalPoints - 1)]
       r.tasksToRerun = manifest.chunks.map(\.index)
       return r
@@ -204,7 +166,7 @@ public enum ScanMerge {
     }
 
     var result = ScanMergeResult(
-      table: ScanTable(header: header, rows: (bestFit.map { [$0] } ?? []) + kept.map(\.row)),
+      table: LimitTreeTable(header: header, rows: (bestFit.map { [$0] } ?? []) + kept.map(\.row)),
       pointIndices: kept.map(\.index), inputFiles: inputs.map(\.path))
     result.duplicates = duplicates
 
@@ -258,7 +220,7 @@ extension ScanMerge {
   /// converge have no rows in any file.)
   public static func mergeToys(manifest m: ScanJobManifest) throws -> ScanMergeResult {
     guard m.toys != nil else { throw JobSplittingError("\(m.manifestName) plans a scan, not toys") }
-    var result = ScanMergeResult(table: ScanTable(header: [], rows: []), pointIndices: [], inputFiles: [])
+    var result = ScanMergeResult(table: LimitTreeTable(header: [], rows: []), pointIndices: [], inputFiles: [])
     for c in m.chunks {
       let path = m.outputPath(c)
       guard FileManager.default.fileExists(atPath: path) else {
@@ -266,7 +228,7 @@ extension ScanMerge {
         result.tasksToRerun.append(c.index)
         continue
       }
-      let t = try ScanTable.read(path)
+      let t = try LimitTreeTable.read(path)
       if result.table.header.isEmpty {
         result.table.header = t.header
       } else if t.header != result.table.header {
