@@ -60,7 +60,10 @@ let package = Package(
     .testTarget(name: "DatacardTests", dependencies: ["Datacard", "ROOTIO", "TestSupport"]),
     .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit", "TestSupport"]),
     .testTarget(name: "FitTests", dependencies: ["Fit", "TestSupport"]),
-    .testTarget(name: "InferenceTests", dependencies: ["Inference", "Batch", "Fit", "Likelihood", "Datacard", "ROOTIO", "Support", "TestSupport"]),
+    .testTarget(name: "InferenceTests", dependencies: ["Inference", "Fit", "Likelihood", "Datacard", "ROOTIO", "Support", "TestSupport"]),
+    .testTarget(name: "BatchTests", dependencies: ["Batch", "Inference", "Support", "TestSupport"]),
+    // The command line: argument parsing, exit statuses, output files, the Examples/ workflows.
+    .testTarget(name: "CommandLineTests", dependencies: ["Batch", "Datacard", "EFT", "Inference", "Support", "TestSupport"]),
     .testTarget(name: "EFTTests", dependencies: ["EFT", "Likelihood", "Datacard", "Fit", "Inference", "Support", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "InformationTreesTests", dependencies: ["InformationTrees", "EFT", "Datacard", "Likelihood", "Support", "TestSupport"]),
     .testTarget(name: "PlotsTests", dependencies: ["Plots", "Support", "TestSupport"]),

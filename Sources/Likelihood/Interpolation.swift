@@ -1,9 +1,20 @@
 //===--- Interpolation.swift ----------------------------------------------===//
-// Small numerical building blocks of Combine's normalisation model.
+// Combine's interpolations: the smooth step of shape morphing and the asymmetric log-normal
+// (AsymPow) of normalisations; and small numerical conventions of its normalisation model.
 //===----------------------------------------------------------------------===//
 
 import CGSL
 import Foundation
+
+/// Combine's smooth step (`smoothStepFunc`): S(x) = sign(x) for |x| ≥ q, else with t = x/q
+/// S = (3t⁵ − 10t³ + 15t)/8. Returns (S, dS/dx); S′ = (15t⁴ − 30t² + 15)/(8q) inside.
+@inline(__always)
+public func smoothStep(_ x: Double, _ q: Double) -> (value: Double, derivative: Double) {
+  if x >= q { return (1, 0) }
+  if x <= -q { return (-1, 0) }
+  let t = x / q, t2 = t * t
+  return (t * (t2 * (3 * t2 - 10) + 15) / 8, (15 * t2 * t2 - 30 * t2 + 15) / (8 * q))
+}
 
 /// Combine's asymmetric log-normal interpolation (`AsymPow`, `logKappaForX` in
 /// `interface/CombineMathFuncs.h`). With ℓ_d = ln κ_d, ℓ_u = ln κ_u the yield factor is
@@ -15,17 +26,14 @@ import Foundation
 ///
 /// h(±1) = ±1 and h′(±1) = h″(±1) = 0, so the log-factor θ·L(θ) is C² at |θ| = ½.
 /// Returns (θ·L(θ), d(θ·L(θ))/dθ) where the derivative inside |θ| < ½ is
-/// L(θ) + θ·½(ℓ_u + ℓ_d)·2h′(2θ), h′(x) = (15x⁴ − 30x² + 15)/8.
+/// L(θ) + θ·½(ℓ_u + ℓ_d)·2h′(2θ), h′(x) = (15x⁴ − 30x² + 15)/8; h is the smooth step with q = 1.
 @inline(__always)
 public func asymmetricLogFactor(_ theta: Double, logKappaDown ld: Double, logKappaUp lu: Double)
   -> (value: Double, derivative: Double)
 {
   if theta >= 0.5 { return (theta * lu, lu) }
   if theta <= -0.5 { return (-theta * ld, -ld) }
-  let x = 2 * theta
-  let x2 = x * x
-  let h = x * (x2 * (3 * x2 - 10) + 15) / 8
-  let hp = (15 * x2 * x2 - 30 * x2 + 15) / 8
+  let (h, hp) = smoothStep(2 * theta, 1)
   let a = 0.5 * (lu - ld)
   let b = 0.5 * (lu + ld)
   let l = a + b * h

@@ -4,16 +4,6 @@
 
 import Foundation
 
-/// Combine's smooth step (`smoothStepFunc`): S(x) = sign(x) for |x| ≥ q, else with t = x/q
-/// S = (3t⁵ − 10t³ + 15t)/8. Returns (S, dS/dx); S′ = (15t⁴ − 30t² + 15)/(8q) inside.
-@inline(__always)
-public func smoothStep(_ x: Double, _ q: Double) -> (value: Double, derivative: Double) {
-  if x >= q { return (1, 0) }
-  if x <= -q { return (-1, 0) }
-  let t = x / q, t2 = t * t
-  return (t * (t2 * (3 * t2 - 10) + 15) / 8, (15 * t2 * t2 - 30 * t2 + 15) / (8 * q))
-}
-
 /// The floor Combine applies to template bins and autoMCStats yields (`CropUnderflows`, 1e-9).
 public let templateFloor = 1e-9
 

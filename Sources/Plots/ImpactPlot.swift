@@ -76,7 +76,7 @@ public func plotImpacts(_ entries: [ImpactPlotEntry], options o: ImpactPlotOptio
   let left = min(max(nameW, 160 * s), width * 0.45)
   let gap = 12.0 * s, rightMargin = 24.0 * s
   let panelW = (width - left - gap - rightMargin)
-  let pullW = panelW * 0.5, impW = panelW - pullW
+  let pullW = panelW * 0.5
 
   // Pull range: at least ±2.5, widened to hold every bar.
   var pullMax = 2.5

@@ -4,22 +4,10 @@ import Foundation
 import Inference
 import Likelihood
 import Testing
+import TestSupport
 
 @Suite struct ImpactsTests {
-  /// One bin, n = 15, s = 5 (r), b = 10 with one lnN κ = 1.2 on b.
-  static let countingCard = """
-    imax 1 jmax 1 kmax 1
-    ---
-    bin b1
-    observation 15
-    ---
-    bin b1 b1
-    process sig bkg
-    process 0 1
-    rate 5 10
-    ---
-    bkgUnc lnN - 1.2
-    """
+  static let countingCard = TestCards.countingOneBin
 
   static func writeCounting() throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-impacts-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -165,26 +153,5 @@ import Testing
     #expect(res.params.contains { $0.type == "Unconstrained" && $0.name == "rate_ttbar" })
     let back = try ImpactsResult.read(res.jsonData())
     #expect(Self.close(back, res))
-  }
-
-  /// `recombine impacts` writes impacts.json and a PNG plot.
-  @Test func commandWritesPlot() throws {
-    let bin = try #require(ExampleScriptTests.binary, "recombine executable not found next to the tests")
-    let url = try Self.writeCounting()
-    let dir = url.deletingLastPathComponent()
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let json = dir.appendingPathComponent("impacts.json").path, png = dir.appendingPathComponent("impacts.png").path
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: bin)
-    p.arguments = ["impacts", url.path, "-o", json, "--plot", png, "--threads", "1"]
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    #expect(p.terminationStatus == 0)
-    let res = try ImpactsResult.read(Data(contentsOf: URL(fileURLWithPath: json)))
-    #expect(res.params.map(\.name) == ["bkgUnc"])
-    let head = try Data(contentsOf: URL(fileURLWithPath: png)).prefix(8)
-    #expect(Array(head) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
   }
 }

@@ -43,3 +43,21 @@ public func finiteDifferenceGradient(_ f: ([Double]) -> Double, at x: [Double], 
     return (f(a) - f(b)) / (2 * d)
   }
 }
+
+/// Small datacards several test targets use.
+public enum TestCards {
+  /// One bin, n = 15, s = 5 (r), b = 10 with one lnN κ = 1.2 on b.
+  public static let countingOneBin = """
+    imax 1 jmax 1 kmax 1
+    ---
+    bin b1
+    observation 15
+    ---
+    bin b1 b1
+    process sig bkg
+    process 0 1
+    rate 5 10
+    ---
+    bkgUnc lnN - 1.2
+    """
+}

@@ -1,19 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Every workflow script in Examples/ runs to the end with the freshly built `recombine` and
 /// writes what it promises.
 @Suite struct ExampleScriptTests {
-  /// The `recombine` executable next to the test bundle (same build folder).
-  static var binary: String? {
-    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for dir in [bundle, bundle.deletingLastPathComponent()] {
-      let candidate = dir.appendingPathComponent("recombine").path
-      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    }
-    let fallback = TestPaths.packageRoot.appendingPathComponent(".build/debug/recombine").path
-    return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
-  }
+  static var binary: String? { Recombine.binary }
 
   static let scripts: [(name: String, outputs: [String])] = [
     ("longexercise.sh", ["part3_combined.txt", "fit.csv", "scan.csv", "scan.png", "fitdiagnostics.json", "toys.csv", "toys_split.csv",

@@ -3,7 +3,6 @@ import Batch
 import Inference
 import Support
 import Testing
-import Support
 
 /// Planning a split scan (combineTool's --split-points) and the files it writes.
 @Suite struct JobSplittingTests {

@@ -1,0 +1,60 @@
+import Datacard
+import EFT
+import Foundation
+import Inference
+import Support
+import Testing
+import TestSupport
+
+/// What the command line writes is what the library computes: the same problem, set up by the
+/// options, solved once through `recombine` and once through the library, gives the same numbers.
+@Suite struct OutputTests {
+  static let card = TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card/part3_combined.txt")
+
+  @Test func fitWritesTheLibrarysLimitTreeAndFitResult() throws {
+    let bin = try #require(Recombine.binary, "recombine not built beside the tests")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cli-out-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let r = try Recombine.run(bin, ["fit", Self.card.path, "-m", "200", "--algo", "singles", "--rMin", "-1", "--rMax", "2",
+                                    "--csv", "fit.csv", "--json", "fit.json"], in: dir)
+    #expect(r.status == 0, Comment(rawValue: r.stderr))
+    #expect(r.stdout.contains("--- MultiDimFit ---"))
+
+    var o = FitOptions()
+    o.mass = 200
+    o.rMin = -1
+    o.rMax = 2
+    let problem = try FitProblem.load(card: Self.card.path, physics: PhysicsModelChoice(), options: o)
+    let lib = try MultiDimFit.run(problem, algorithm: .singles, hesse: true)
+    let k = problem.targets[0]
+
+    let table = try LimitTreeTable.read(dir + "/fit.csv")
+    #expect(table.header == ["mh", "iToy", "quantileExpected", "r", "deltaNLL"])
+    #expect(table.column("mh") == [200, 200, 200])
+    let q = try #require(table.column("quantileExpected")), rs = try #require(table.column("r"))
+    #expect(q == [-1, -0.32, 0.32])
+    // %.9g in the file: agreement to its precision.
+    #expect(abs(rs[0] - lib.best.x[k]) <= 1e-8 * max(1, abs(rs[0])))
+    #expect(abs(rs[1] - lib.intervals[k]!.lower) <= 1e-8 * max(1, abs(rs[1])))
+    #expect(abs(rs[2] - lib.intervals[k]!.upper) <= 1e-8 * max(1, abs(rs[2])))
+
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/fit.json"))) as? [String: Any])
+    let params = try #require(json["parameters"] as? [[String: Any]])
+    let rEntry = try #require(params.first { $0["name"] as? String == "r" })
+    #expect(abs((rEntry["error"] as! Double) - lib.hesse!.errors[k]) < 1e-12)
+    #expect(abs((rEntry["errorHi"] as! Double) - (lib.intervals[k]!.upper - lib.best.x[k])) < 1e-12)
+  }
+
+  /// Usage errors exit with ArgumentParser's status 64 (EX_USAGE); errors of the input with 1.
+  @Test func exitStatuses() throws {
+    let bin = try #require(Recombine.binary, "recombine not built beside the tests")
+    let here = FileManager.default.currentDirectoryPath
+    #expect(try Recombine.run(bin, ["fitt"], in: here).status == 64)
+    #expect(try Recombine.run(bin, ["fit"], in: here).status == 64)
+    let missing = try Recombine.run(bin, ["fit", "/nonexistent/card.txt"], in: here)
+    #expect(missing.status == 1 && missing.stderr.contains("/nonexistent/card.txt"))
+    let algo = try Recombine.run(bin, ["fit", Self.card.path, "--algo", "grid"], in: here)
+    #expect(algo.status == 1 && algo.stderr.hasPrefix("error: --algo grid is not supported by 'fit'"))
+  }
+}
