@@ -38,6 +38,45 @@ public enum BinningObjective: Sendable, Equatable {
   case asimov(theta: [Double])
 }
 
+extension BinningObjective {
+  /// The objective `bit bin` uses: the Fisher information of `named` if given; else the one the
+  /// statistic implies — of coefficient 0 for a feature (`statistic` nil), of the coefficient a
+  /// learned function `t_c` belongs to, and for the learned ratio at θ the Asimov statistic of θ
+  /// when the signal has quadratic weights (else the Fisher information of θ's first non-zero
+  /// coefficient). Coefficient indices are in `coefficients` (the signal's) order.
+  public static func implied(
+    by statistic: BITStatistic?, model: BITModel, coefficients: [String], signalIsQuadratic: Bool, named: String?
+  ) throws -> BinningObjective {
+    if let o = named {
+      guard let a = coefficients.firstIndex(of: o) else { throw BITError("--objective: no coefficient \(o) among \(coefficients.joined(separator: ","))") }
+      return .fisher(coefficient: a)
+    }
+    switch statistic {
+    case nil:
+      return .fisher(coefficient: 0)
+    case .output(let j)?:
+      let c = model.coefficients[model.derivatives[j][0]]
+      guard let a = coefficients.firstIndex(of: c) else { throw BITError("the signal coefficients do not include \(c); give --objective") }
+      return .fisher(coefficient: a)
+    case .ratio(let th)?:
+      var t = [Double](repeating: 0, count: coefficients.count)
+      for (k, c) in model.coefficients.enumerated() where th[k] != 0 {
+        guard let a = coefficients.firstIndex(of: c) else { throw BITError("--theta: \(c) is not a signal coefficient") }
+        t[a] = th[k]
+      }
+      return signalIsQuadratic ? .asimov(theta: t) : .fisher(coefficient: t.firstIndex { $0 != 0 } ?? 0)
+    }
+  }
+
+  /// The coefficient the objective is about (the POI a fit of the categories should report).
+  public func coefficient(in coefficients: [String]) -> String {
+    switch self {
+    case .fisher(let a): return coefficients[a]
+    case .asimov(let t): return t.firstIndex(where: { $0 != 0 }).map { coefficients[$0] } ?? coefficients[0]
+    }
+  }
+}
+
 /// A background (or any θ-independent) process: its statistic and SM weight per event.
 public struct BackgroundSample: Sendable {
   public var name: String

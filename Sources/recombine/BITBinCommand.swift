@@ -168,27 +168,9 @@ struct BITBin: ParsableCommand {
       }
 
       // The objective of the fisher / equal-information methods.
-      var obj: BinningObjective
-      if let o = objective {
-        guard let a = coeffs.firstIndex(of: o) else { throw BITError("--objective: no coefficient \(o) among \(coeffs.joined(separator: ","))") }
-        obj = .fisher(coefficient: a)
-      } else {
-        switch stat {
-        case .output where featureIndex != nil:
-          obj = .fisher(coefficient: 0)
-        case .output(let j):
-          let c = m.coefficients[m.derivatives[j][0]]
-          guard let a = coeffs.firstIndex(of: c) else { throw BITError("the signal coefficients do not include \(c); give --objective") }
-          obj = .fisher(coefficient: a)
-        case .ratio(let th):
-          var t = [Double](repeating: 0, count: coeffs.count)
-          for (k, c) in m.coefficients.enumerated() where th[k] != 0 {
-            guard let a = coeffs.firstIndex(of: c) else { throw BITError("--theta: \(c) is not a signal coefficient") }
-            t[a] = th[k]
-          }
-          obj = sig.derivatives.contains { $0.count == 2 } ? .asimov(theta: t) : .fisher(coefficient: t.firstIndex { $0 != 0 } ?? 0)
-        }
-      }
+      let obj = try BinningObjective.implied(
+        by: featureIndex == nil ? stat : nil, model: m, coefficients: coeffs,
+        signalIsQuadratic: sig.derivatives.contains { $0.count == 2 }, named: objective)
       let opts = CategoryOptions(categories: categories, method: meth, objective: obj, fineBins: fineBins,
                                  minEvents: minEvents, minYield: minYield)
       let cat = try categorise(signal: sig, statistic: sigStat, backgrounds: bgs, options: opts, edgeSample: edgeSample)
@@ -222,8 +204,7 @@ struct BITBin: ParsableCommand {
       let eftPath = eftOutput ?? stem + "_eft.json"
       let reportPath = report ?? stem + "_report.json"
       let eftRef = relativePath(eftPath, from: output)
-      var poi = coeffs[0]
-      if case .fisher(let a) = obj { poi = coeffs[a] } else if case .asimov(let t) = obj, let a = t.firstIndex(where: { $0 != 0 }) { poi = coeffs[a] }
+      let poi = obj.coefficient(in: coeffs)
       let header = """
         Categories of the BIT statistic \(statName) (\(meth.rawValue), \(cat.count) categories) from \((model as NSString).lastPathComponent)
         EFT: recombine fit \((output as NSString).lastPathComponent) --physics-model eft --eft \(eftRef) -P \(poi) -t -1

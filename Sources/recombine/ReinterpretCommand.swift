@@ -7,6 +7,7 @@ import ArgumentParser
 import Fit
 import Foundation
 import Inference
+import Support
 import Likelihood
 
 struct ReinterpretCommand: ParsableCommand {
@@ -41,54 +42,37 @@ struct ReinterpretCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      guard points >= 3 else { throw LikelihoodError("--scan must be ≥ 3") }
+      guard points >= 3 else { throw UsageError("--scan must be ≥ 3") }
       let channel = try GaussianMeasurementChannel.load(contentsOf: file)
-      let nll = GaussianMeasurementNLL(channel: channel)
-      let names = parameters.isEmpty ? channel.parameterNames : parameters
       var fixedRange: (Double, Double)? = nil
       if let range {
         let parts = range.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, let a = parts[0], let b = parts[1], b > a else {
-          throw LikelihoodError("--range must be 'a,b' with a < b")
+          throw UsageError("--range must be 'a,b' with a < b")
         }
         fixedRange = (a, b)
       }
-      let specs = channel.parameterNames.map { ParameterSpec(name: $0, value: 0, step: 0.1) }
-      let minimizer = Minimizer()
+      let nll = GaussianMeasurementNLL(channel: channel)
       print("\(channel.name): \(channel.count) measurements, parameters \(channel.parameterNames.joined(separator: ", "))")
       print("others \(profile ? "profiled" : "fixed at 0"); χ² at the SM (all 0): "
-        + String(format: "%.4f", nll.chiSquared([Double](repeating: 0, count: specs.count))))
+        + String(format: "%.4f", nll.chiSquared([Double](repeating: 0, count: channel.parameterNames.count))))
+      let curves = try Reinterpretation.scan(channel, parameters: parameters, range: fixedRange, points: points, profile: profile)
       var rows: [String] = []
-      for name in names {
-        guard let k = channel.parameterIndex(name) else {
-          throw LikelihoodError("unknown parameter '\(name)' (have: \(channel.parameterNames.joined(separator: ", ")))")
-        }
-        // 1D best fit (others fixed or profiled) for the default range's centre and scale.
-        var s = specs
-        if !profile { for j in s.indices where j != k { s[j].fixed = true } }
-        let fit = minimizer.minimize(nll, parameters: s)
-        let sigma = fit.error(k) ?? 1
-        let r = fixedRange ?? IntervalScan.automaticRange(
-          nll, parameters: s, index: k, center: fit.x[k], scale: max(sigma, 1e-6), level: 3.84, profile: profile,
-          minimizer: minimizer)
-        let scan = IntervalScan.run(nll, parameters: s, index: k, range: r, points: points, profile: profile,
-                                    minimizer: minimizer)
-        let p68 = scan.pieces(level: 1)
-        let p95 = scan.pieces(level: 3.841458820694124)
+      for c in curves {
         func fmt(_ p: [IntervalPiece]) -> String { p.isEmpty ? "∅" : p.map { $0.description }.joined(separator: " ∪ ") }
-        print(String(format: "%@: best %.6g (χ²_min %.3f); range [%.6g, %.6g]", name, scan.best, 2 * scan.minimum, r.0, r.1))
-        if scan.localMinima.count > 1 {
-          print("  local minima at " + scan.localMinima.map { String(format: "%.6g", $0) }.joined(separator: ", "))
+        print(String(format: "%@: best %.6g (χ²_min %.3f); range [%.6g, %.6g]", c.parameter, c.scan.best, 2 * c.scan.minimum, c.range.0, c.range.1))
+        if c.scan.localMinima.count > 1 {
+          print("  local minima at " + c.scan.localMinima.map { String(format: "%.6g", $0) }.joined(separator: ", "))
         }
-        print("  68% CL: " + fmt(p68))
-        print("  95% CL: " + fmt(p95))
-        for (t, q) in zip(scan.grid, scan.twoDeltaNLL) {
-          rows.append("\(name),\(String(format: "%.9g", t)),\(String(format: "%.9g", q / 2))")
+        print("  68% CL: " + fmt(c.cl68))
+        print("  95% CL: " + fmt(c.cl95))
+        for (t, q) in zip(c.scan.grid, c.scan.twoDeltaNLL) {
+          rows.append("\(c.parameter),\(String(format: "%.9g", t)),\(String(format: "%.9g", q / 2))")
         }
       }
       if let csv {
         let text = "parameter,value,deltaNLL\n" + rows.joined(separator: "\n") + "\n"
-        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        try writeFileAtomically(text, to: csv)
         printError("reinterpret: \(rows.count) points written to \(csv)")
       }
     }
