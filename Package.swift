@@ -10,6 +10,7 @@ let package = Package(
   products: [
     .executable(name: "recombine", targets: ["recombine"]),
     .library(name: "Support", targets: ["Support"]),
+    .library(name: "Maths", targets: ["Maths"]),
     .library(name: "ROOTIO", targets: ["ROOTIO"]),
     .library(name: "Datacard", targets: ["Datacard"]),
     .library(name: "Likelihood", targets: ["Likelihood"]),
@@ -34,12 +35,14 @@ let package = Package(
     .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
     // The ground floor: atomic writes, gzip, JSON/YAML reading, the limit-tree table, the error protocol.
     .target(name: "Support", dependencies: ["CCompression"]),
+    // GSL in one place: distributions, Garwood intervals, linear algebra, random numbers.
+    .target(name: "Maths", dependencies: ["CGSL"]),
     .target(name: "ROOTIO", dependencies: ["Support", "CCompression"]),
     .target(name: "Datacard", dependencies: ["Support", "ROOTIO"]),
-    .target(name: "Likelihood", dependencies: ["Support", "Datacard", "ROOTIO", "CGSL"]),
-    .target(name: "EFT", dependencies: ["Support", "Datacard", "Likelihood", "ROOTIO", "CGSL"], exclude: ["FORMAT.md"]),
-    .target(name: "Fit", dependencies: ["Likelihood", "CGSL"]),
-    .target(name: "Inference", dependencies: ["Support", "Datacard", "Likelihood", "EFT", "Fit", "CGSL"]),
+    .target(name: "Likelihood", dependencies: ["Support", "Maths", "Datacard", "ROOTIO"]),
+    .target(name: "EFT", dependencies: ["Support", "Maths", "Datacard", "Likelihood", "ROOTIO"], exclude: ["FORMAT.md"]),
+    .target(name: "Fit", dependencies: ["Maths", "Likelihood"]),
+    .target(name: "Inference", dependencies: ["Support", "Maths", "Datacard", "Likelihood", "EFT", "Fit"]),
     // Batch scale-out: job arrays for Slurm, HTCondor and plain scripts, manifests, merging.
     .target(name: "Batch", dependencies: ["Support"]),
     .target(name: "InformationTrees", dependencies: ["Support", "Datacard", "EFT", "CCompression"]),
@@ -47,7 +50,7 @@ let package = Package(
     .executableTarget(
       name: "recombine",
       dependencies: [
-        "Support", "ROOTIO", "Datacard", "Likelihood", "EFT", "Fit", "Inference", "Batch", "InformationTrees", "Plots", "CGSL",
+        "Support", "ROOTIO", "Datacard", "Likelihood", "EFT", "Fit", "Inference", "Batch", "InformationTrees", "Plots",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -59,8 +62,8 @@ let package = Package(
     .testTarget(name: "ROOTIOTests", dependencies: ["ROOTIO", "Support", "CCompression", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "DatacardTests", dependencies: ["Datacard", "ROOTIO", "TestSupport"]),
     .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit", "TestSupport"]),
-    .testTarget(name: "FitTests", dependencies: ["Fit", "TestSupport"]),
-    .testTarget(name: "InferenceTests", dependencies: ["Inference", "Fit", "Likelihood", "Datacard", "ROOTIO", "Support", "TestSupport"]),
+    .testTarget(name: "FitTests", dependencies: ["Fit", "Maths", "TestSupport"]),
+    .testTarget(name: "InferenceTests", dependencies: ["Inference", "Maths", "Fit", "Likelihood", "Datacard", "ROOTIO", "Support", "TestSupport"]),
     .testTarget(name: "BatchTests", dependencies: ["Batch", "Inference", "Support", "TestSupport"]),
     // The command line: argument parsing, exit statuses, output files, the Examples/ workflows.
     .testTarget(name: "CommandLineTests", dependencies: ["Batch", "Datacard", "EFT", "Inference", "Support", "TestSupport"]),

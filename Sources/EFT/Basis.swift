@@ -2,7 +2,7 @@
 // Rotated bases: POIs φ that are linear combinations of the Wilson coefficients c.
 //===----------------------------------------------------------------------===//
 
-import CGSL
+import Maths
 import Foundation
 
 /// A basis of POIs φ for the physical coefficients c of an `EFTParametrisation`, given by the
@@ -87,7 +87,7 @@ public struct EFTBasis: Sendable, Equatable {
         throw EFTError("Fisher matrix is not symmetric at (\(i), \(j))")
       }
     }
-    let (values, vectors) = try symmetricEigen(fisher)
+    let (values, vectors) = try eigenDecomposition(fisher)
     let order = (0..<n).filter { values[$0] > threshold }.sorted { values[$0] > values[$1] }
     guard !order.isEmpty else { throw EFTError("no eigenvalue above the threshold \(threshold)") }
     var t = [[Double]](repeating: [Double](repeating: 0, count: order.count), count: n)
@@ -110,53 +110,19 @@ public struct EFTBasis: Sendable, Equatable {
 }
 
 /// Eigenvalues and eigenvectors (column-major in the returned n×n array: vectors[i*n + k] is
-/// component i of vector k) of a symmetric matrix, by `gsl_eigen_symmv`.
-func symmetricEigen(_ a: [[Double]]) throws -> ([Double], [Double]) {
-  let n = a.count
-  gsl_set_error_handler_off()
-  guard let m = gsl_matrix_alloc(n, n), let evec = gsl_matrix_alloc(n, n),
-    let eval = gsl_vector_alloc(n),
-    let work = gsl_eigen_symmv_alloc(n)
-  else { throw EFTError("GSL allocation failed") }
-  defer {
-    gsl_matrix_free(m)
-    gsl_matrix_free(evec)
-    gsl_vector_free(eval)
-    gsl_eigen_symmv_free(work)
-  }
-  for i in 0..<n { for j in 0..<n { gsl_matrix_set(m, i, j, a[i][j]) } }
-  let status = gsl_eigen_symmv(m, eval, evec, work)
-  guard status == 0 else { throw EFTError("gsl_eigen_symmv failed (status \(status))") }
-  var values = [Double](repeating: 0, count: n)
-  var vectors = [Double](repeating: 0, count: n * n)
-  for k in 0..<n {
-    values[k] = gsl_vector_get(eval, k)
-    for i in 0..<n { vectors[i * n + k] = gsl_matrix_get(evec, i, k) }
-  }
-  return (values, vectors)
+/// component i of vector k) of a symmetric matrix (`Maths.symmetricEigen`).
+func eigenDecomposition(_ a: [[Double]]) throws -> ([Double], [Double]) {
+  do {
+    let r = try Maths.symmetricEigen(a)
+    return (r.values, r.vectors)
+  } catch { throw EFTError(error.description) }
 }
 
-/// Inverse of an m×m row-major matrix by GSL's LU decomposition.
+/// Inverse of an m×m row-major matrix (`Maths.luInvert`).
 func invert(_ a: [Double], _ m: Int) throws -> [Double] {
-  gsl_set_error_handler_off()
-  guard let mat = gsl_matrix_alloc(m, m), let inv = gsl_matrix_alloc(m, m),
-    let perm = gsl_permutation_alloc(m)
-  else { throw EFTError("GSL allocation failed") }
-  defer {
-    gsl_matrix_free(mat)
-    gsl_matrix_free(inv)
-    gsl_permutation_free(perm)
+  switch luInvert(a, m) {
+  case .inverse(let out): return out
+  case .singular: throw EFTError("singular matrix: R has dependent rows")
+  case .failed(let what): throw EFTError(what)
   }
-  for i in 0..<m { for j in 0..<m { gsl_matrix_set(mat, i, j, a[i * m + j]) } }
-  var signum: Int32 = 0
-  guard gsl_linalg_LU_decomp(mat, perm, &signum) == 0 else {
-    throw EFTError("LU decomposition failed")
-  }
-  for i in 0..<m where gsl_matrix_get(mat, i, i) == 0 {
-    throw EFTError("singular matrix: R has dependent rows")
-  }
-  guard gsl_linalg_LU_invert(mat, perm, inv) == 0 else { throw EFTError("matrix inversion failed") }
-  var out = [Double](repeating: 0, count: m * m)
-  for i in 0..<m { for j in 0..<m { out[i * m + j] = gsl_matrix_get(inv, i, j) } }
-  return out
 }

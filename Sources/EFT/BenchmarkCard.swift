@@ -2,7 +2,7 @@
 // A generated EFT benchmark datacard: many bins, many Wilson coefficients.
 //===----------------------------------------------------------------------===//
 
-import CGSL
+import Maths
 import Datacard
 import Foundation
 import ROOTIO
@@ -27,10 +27,8 @@ public enum EFTBenchmarkCard {
   public static func write(to directory: String, channels: Int = 4, bins: Int = 50, coefficients: Int = 26,
                            seed: UInt64 = 20261129) throws -> Files {
     // GSL's Mersenne Twister: the same sequence on every platform.
-    let rng = gsl_rng_alloc(cgsl_rng_mt19937())!
-    defer { gsl_rng_free(rng) }
-    gsl_rng_set(rng, UInt(truncatingIfNeeded: seed))
-    func uniform() -> Double { gsl_rng_uniform(rng) }
+    let rng = RandomStream(seed: seed)
+    func uniform() -> Double { rng.uniform() }
     let dir = URL(fileURLWithPath: directory)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let writer = ROOTFileWriter(compression: .zlib(level: 1))

@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Likelihood
 import Support
 
 /// The native EFT file, `"format": "recombine-eft"`, version 1. Every importer converts to it and
@@ -321,28 +322,12 @@ public enum PolynomialText {
     var linear: [Int: Double] = [:]
     var quadratic: [IndexPair: Double] = [:]
     for (sg, term) in terms {
-      var value = sg
-      var vars: [Int] = []
-      for factor in term.split(separator: "*") {
-        if let v = Double(factor) {
-          value *= v
-          continue
-        }
-        var name = String(factor)
-        var power = 1
-        if let caret = name.firstIndex(of: "^") {
-          guard let p = Int(name[name.index(after: caret)...]) else {
-            throw EFTError("bad power in '\(term)'")
-          }
-          power = p
-          name = String(name[..<caret])
-        }
-        guard !name.isEmpty, name.first!.isLetter || name.first == "_" else {
-          throw EFTError("cannot parse factor '\(factor)' in '\(text)'")
-        }
-        let i = reg.add(name)
-        vars += Array(repeating: i, count: power)
+      let product: (coefficient: Double, names: [String])
+      do { product = try PolynomialGrammar.product(term, allowNumbers: true) } catch let error as PolynomialGrammar.SyntaxError {
+        throw EFTError("\(error.description) in '\(text)'")
       }
+      let value = sg * product.coefficient
+      let vars = product.names.map { reg.add($0) }
       switch vars.count {
       case 0: constant += value
       case 1: linear[vars[0], default: 0] += value

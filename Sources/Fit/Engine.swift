@@ -5,6 +5,8 @@
 /// `m` entries, one per free parameter not held on a bound, `idx[p]` being the full index of
 /// compact entry p. The metric V (≈ inverse Hessian over the compact set) is m×m, row-major,
 /// stride m.
+
+import Maths
 final class Engine {
   let f: ObjectiveFunction
   let n: Int
@@ -48,7 +50,6 @@ final class Engine {
   var iterations = 0
 
   init(_ f: ObjectiveFunction, parameters: [ParameterSpec], options: MinimizerOptions) {
-    _ = gslErrorHandlerDisabled
     self.f = f
     let n = f.dimension
     precondition(parameters.count == n, "parameters.count must equal the objective's dimension")

@@ -17,6 +17,8 @@
 ///
 /// The objective is never evaluated outside the box [lower, upper] (HESSE uses one-sided
 /// differences next to a bound).
+
+import Maths
 public struct Minimizer: Sendable {
   public var options: MinimizerOptions
 

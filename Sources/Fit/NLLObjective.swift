@@ -1,8 +1,11 @@
 //===--- NLLObjective.swift -----------------------------------------------===//
-// The likelihood as an objective for the minimiser.
+// The likelihoods as objectives for the minimiser.
 //===----------------------------------------------------------------------===//
 
 import Likelihood
 
 /// `NLL` has exactly the evaluation methods `ObjectiveFunction` asks for.
 extension NLL: ObjectiveFunction {}
+
+/// The Gaussian-measurement likelihood (reinterpretations) likewise.
+extension GaussianMeasurementNLL: ObjectiveFunction {}

@@ -17,6 +17,8 @@
 /// side is the bound itself (e.g. r̂ = 0 at r ≥ 0 gives lower = 0).
 ///
 /// `fmin` is `best.fval`; a conditional fit below it is reported in `lowestValue`.
+
+import Maths
 public func profileInterval(
   _ f: ObjectiveFunction, parameters: [ParameterSpec], best: MinimizationResult, index k: Int,
   delta: Double, minimizer: Minimizer

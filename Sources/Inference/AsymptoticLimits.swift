@@ -3,20 +3,12 @@
 // profiled-likelihood helpers it shares with Significance.
 //===----------------------------------------------------------------------===//
 
-import CGSL
+import Maths
 import Fit
 import Foundation
 import Likelihood
 import Support
 
-/// Φ(x), the standard normal CDF.
-@inline(__always) func normalCDF(_ x: Double) -> Double { gsl_cdf_ugaussian_P(x) }
-/// 1 − Φ(x).
-@inline(__always) func normalCDFc(_ x: Double) -> Double { gsl_cdf_ugaussian_Q(x) }
-/// Φ⁻¹(p).
-@inline(__always) func normalQuantile(_ p: Double) -> Double { gsl_cdf_ugaussian_Pinv(p) }
-/// Φ_c⁻¹(p) = Φ⁻¹(1 − p).
-@inline(__always) func normalQuantileC(_ p: Double) -> Double { gsl_cdf_ugaussian_Qinv(p) }
 
 /// The NLL profiled over every floating parameter but the POI: f(μ) = min_θ NLL(μ, θ).
 ///

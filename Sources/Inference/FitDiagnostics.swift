@@ -117,12 +117,3 @@ extension FitDiagnosticsResult {
     return doc
   }
 }
-
-/// Garwood's 68.27% interval of a Poisson count n, as offsets below and above n:
-/// [n − ½χ²⁻¹(0.1587; 2n), ½χ²⁻¹(0.8413; 2n + 2) − n] (the lower offset is 0 for n = 0); where the
-/// χ² quantile does not converge (n of order 10⁵ and more) ±√n, which they approach.
-public func garwoodInterval(_ n: Double) -> (low: Double, high: Double) {
-  let lo = n > 0 ? n - 0.5 * chiSquaredQuantile(0.158655253931457, degreesOfFreedom: 2 * n) : 0
-  let hi = 0.5 * chiSquaredQuantile(0.841344746068543, degreesOfFreedom: 2 * n + 2) - n
-  return lo.isFinite && hi.isFinite ? (lo, hi) : (n.squareRoot(), n.squareRoot())
-}

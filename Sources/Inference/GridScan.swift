@@ -2,7 +2,7 @@
 // Profile-likelihood grid scans (Combine's MultiDimFit --algo grid), in parallel and resumable.
 //===----------------------------------------------------------------------===//
 
-import CGSL
+import Maths
 import Dispatch
 import Fit
 import Foundation

@@ -2,6 +2,7 @@
 // Combine's -M Significance (asymptotic, profile likelihood; spec §6.2).
 //===----------------------------------------------------------------------===//
 
+import Maths
 import Fit
 import Foundation
 import Likelihood

@@ -2,6 +2,7 @@
 // Pseudo-datasets (Combine's -t N): generation as Combine does it, and fits of each toy.
 //===----------------------------------------------------------------------===//
 
+import Maths
 import Fit
 import Foundation
 import Likelihood

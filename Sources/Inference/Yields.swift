@@ -3,7 +3,7 @@
 // FitDiagnostics --saveShapes --saveWithUncertainties, and its normalisations).
 //===----------------------------------------------------------------------===//
 
-import CGSL
+import Maths
 import Foundation
 import Likelihood
 
@@ -156,7 +156,11 @@ public func yieldTable(
       floating = f
       let n = model.parameters.count
       guard c.count == n * n else { throw LikelihoodError("yieldTable: covariance has \(c.count) entries, expected \(n * n)") }
-      chol = try choleskyFactor(f.flatMap { i in f.map { j in c[i * n + j] } }, f.count)
+      guard let l = choleskyFactor(f.flatMap { i in f.map { j in c[i * n + j] } }, f.count) else {
+        throw LikelihoodError("the fit covariance is not positive definite: use the linear propagation")
+      }
+      // L in the lower triangle (k ≤ r is read), Lᵀ in the upper one.
+      chol = l
     }
     for _ in 0..<toys {
       var p = x
@@ -186,20 +190,6 @@ public func yieldTable(
   // Restore the NLL's scratch state at x (termYields/expectedYields evaluate in place).
   _ = nll.expectedYields(at: x, barlowBeeston: postfit)
   return layout.tables(central: central, variance: variance, data: nll.data)
-}
-
-/// Lower-triangular L with LLᵀ = A (m×m, row-major), by GSL; throws if A is not positive definite.
-func choleskyFactor(_ a: [Double], _ m: Int) throws -> [Double] {
-  if m == 0 { return [] }
-  _ = gsl_set_error_handler_off()
-  var l = a
-  let ok = l.withUnsafeMutableBufferPointer { b -> Bool in
-    var view = gsl_matrix_view_array(b.baseAddress, m, m)
-    return gsl_linalg_cholesky_decomp1(&view.matrix) == GSL_SUCCESS
-  }
-  guard ok else { throw LikelihoodError("the fit covariance is not positive definite: use the linear propagation") }
-  // GSL leaves Lᵀ in the upper triangle; only the lower one (k ≤ r) is read.
-  return l
 }
 
 /// Where each reported quantity sits in the flat vector the propagation works on: per channel,

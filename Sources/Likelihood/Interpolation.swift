@@ -3,7 +3,6 @@
 // (AsymPow) of normalisations; and small numerical conventions of its normalisation model.
 //===----------------------------------------------------------------------===//
 
-import CGSL
 import Foundation
 
 /// Combine's smooth step (`smoothStepFunc`): S(x) = sign(x) for |x| ≥ q, else with t = x/q
@@ -68,23 +67,6 @@ public func gammaNormBounds(observed n: Int) -> ClosedRange<Double> {
   var maxExp = N + 1
   while exp(logPoisson(N, mean: maxExp)) > 1e-12 { maxExp *= 1.2 }
   return roundedLikePercentF(minExp)...roundedLikePercentF(maxExp)
-}
-
-/// P(χ²_k > x), the upper tail of the χ² distribution with k degrees of freedom (GSL).
-/// Combine's grid `quantileExpected` is this with k = number of POIs profiled or scanned.
-public func chiSquaredSurvival(_ x: Double, degreesOfFreedom k: Int) -> Double {
-  if x <= 0 { return 1 }
-  return gsl_cdf_chisq_Q(x, Double(k))
-}
-
-/// The χ² quantile: x with P(χ²_k ≤ x) = p.
-public func chiSquaredQuantile(_ p: Double, degreesOfFreedom k: Int) -> Double {
-  gsl_cdf_chisq_Pinv(p, Double(k))
-}
-
-/// The χ² quantile for a real number of degrees of freedom ν (the Γ(ν/2, 2) distribution).
-public func chiSquaredQuantile(_ p: Double, degreesOfFreedom nu: Double) -> Double {
-  gsl_cdf_chisq_Pinv(p, nu)
 }
 
 /// The parabolic error Minuit (and so Combine) reports for a parameter with two finite limits.

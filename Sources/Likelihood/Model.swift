@@ -2,6 +2,7 @@
 // The compiled binned model: flat parameter list, channels, and per-(channel, process) yield terms.
 //===----------------------------------------------------------------------===//
 
+import Maths
 import Datacard
 import Foundation
 import Support

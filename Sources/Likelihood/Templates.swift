@@ -2,6 +2,7 @@
 // Shape templates, their systematic morphs and autoMCStats, as text2workspace builds them.
 //===----------------------------------------------------------------------===//
 
+import Maths
 import Datacard
 import Foundation
 import ROOTIO

@@ -2,6 +2,7 @@
 // The pre-/post-fit distribution figure of `fit-diagnostics --plots`.
 //===----------------------------------------------------------------------===//
 
+import Maths
 import Inference
 import Plots
 

@@ -3,6 +3,7 @@
 // their correlations and a SMEFT parametrisation), one Wilson coefficient at a time.
 //===----------------------------------------------------------------------===//
 
+import Maths
 import ArgumentParser
 import Fit
 import Foundation

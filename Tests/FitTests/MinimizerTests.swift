@@ -1,3 +1,4 @@
+import Maths
 import Fit
 import Foundation
 import Testing

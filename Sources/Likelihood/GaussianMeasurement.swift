@@ -23,7 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
-import Likelihood
+import Maths
 
 /// The JSON document of a Gaussian-measurement channel, as written (see the file header).
 public struct GaussianMeasurementFile: Codable, Sendable, Equatable {
@@ -98,71 +98,6 @@ public enum AsymmetricConvention: String, Sendable {
   case variableGaussian = "variable-gaussian"
   /// σ_i = (σ+ + σ−)/2, a constant covariance.
   case symmetrised = "symmetrised"
-}
-
-/// A sparse polynomial Σ_t a_t Π_{v ∈ t} x_v over named parameters (monomials of any degree).
-public struct SparsePolynomial: Sendable, Equatable {
-  public var constant: Double
-  /// Each term: coefficient and the parameter indices of its factors (with repetition for powers).
-  public var terms: [(coefficient: Double, variables: [Int])]
-
-  public init(constant: Double, terms: [(coefficient: Double, variables: [Int])]) {
-    self.constant = constant
-    self.terms = terms
-  }
-
-  public static func == (a: SparsePolynomial, b: SparsePolynomial) -> Bool {
-    a.constant == b.constant && a.terms.count == b.terms.count
-      && zip(a.terms, b.terms).allSatisfy { $0.coefficient == $1.coefficient && $0.variables == $1.variables }
-  }
-
-  /// Parses a monomial key: `cHW`, `cHW^2`, `cHW*cHB`, `cHW^2*cHB` (spaces allowed).
-  public static func parseMonomial(_ key: String) throws -> [String] {
-    var out: [String] = []
-    for raw in key.split(separator: "*", omittingEmptySubsequences: false) {
-      let f = raw.trimmingCharacters(in: .whitespaces)
-      let parts = f.split(separator: "^", omittingEmptySubsequences: false)
-      guard parts.count == 1 || parts.count == 2, let name = parts.first, !name.isEmpty,
-            name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
-      else { throw LikelihoodError("bad monomial '\(key)': expected name, name^k or products of those") }
-      var power = 1
-      if parts.count == 2 {
-        guard let k = Int(parts[1]), k >= 1 else { throw LikelihoodError("bad power in monomial '\(key)'") }
-        power = k
-      }
-      out += Array(repeating: String(name), count: power)
-    }
-    return out
-  }
-
-  /// p(x).
-  public func value(_ x: UnsafeBufferPointer<Double>) -> Double {
-    var s = constant
-    for t in terms {
-      var m = t.coefficient
-      for v in t.variables { m *= x[v] }
-      s += m
-    }
-    return s
-  }
-
-  /// p(x) and ∂p/∂x added into `g` (zeroed by the caller).
-  public func valueAndGradient(_ x: UnsafeBufferPointer<Double>, _ g: UnsafeMutablePointer<Double>) -> Double {
-    var s = constant
-    for t in terms {
-      let vs = t.variables
-      var m = t.coefficient
-      for v in vs { m *= x[v] }
-      s += m
-      // ∂/∂x_{v_k} of a·Π x_{v_m}: the product without factor k (product rule over repeats).
-      for k in vs.indices {
-        var d = t.coefficient
-        for (j, v) in vs.enumerated() where j != k { d *= x[v] }
-        g[vs[k]] += d
-      }
-    }
-    return s
-  }
 }
 
 /// A validated Gaussian-measurement channel: everything resolved to indices.
@@ -308,12 +243,12 @@ public struct GaussianMeasurementChannel: Sendable {
     // The measurements' correlation must be a correlation matrix (positive definite), and so must
     // the total covariance at the symmetrised widths (a singular theory correlation, e.g. fully
     // correlated bins, is fine as long as the sum is definite).
-    do { _ = try choleskyFactor(correlation, n) } catch {
+    guard choleskyFactor(correlation, n) != nil else {
       throw LikelihoodError("correlation is not positive definite: not a valid correlation matrix")
     }
     let d = (0..<n).map { (minus[$0] + plus[$0]) / 2 }
     let total = (0..<(n * n)).map { d[$0 / n] * correlation[$0] * d[$0 % n] + (theoryCovariance?[$0] ?? 0) }
-    do { _ = try choleskyFactor(total, n) } catch {
+    guard choleskyFactor(total, n) != nil else {
       throw LikelihoodError("the covariance (correlation and theory) is not positive definite")
     }
   }

@@ -1,10 +1,8 @@
 //===--- GaussianMeasurementNLL.swift -------------------------------------===//
-// The multivariate-Gaussian likelihood of a reinterpretation channel, as a Fit objective.
+// The multivariate-Gaussian likelihood of a reinterpretation channel (a published measurement).
 //===----------------------------------------------------------------------===//
 
-import CGSL
-import Fit
-import Likelihood
+import Maths
 
 /// NLL(c) = ½ rᵀ C⁻¹ r,  r_i = s_i μ_i(c) − y_i,  C = D R D + T,
 /// with μ_i the ratio of polynomial products of the channel, s_i its SM scale (1 for ratios),
@@ -19,7 +17,7 @@ import Likelihood
 ///   ∂r_k/∂c_j = s_k μ_k (Σ_num ∂_j P/P − Σ_den ∂_j Q/Q).
 /// Cholesky factorisation and solve by GSL on preallocated buffers: evaluations do not allocate.
 /// Not thread-safe (one instance per thread).
-public final class GaussianMeasurementNLL: ObjectiveFunction {
+public final class GaussianMeasurementNLL {
   public let channel: GaussianMeasurementChannel
   public var dimension: Int { channel.parameterNames.count }
 
@@ -77,7 +75,6 @@ public final class GaussianMeasurementNLL: ObjectiveFunction {
     t = .allocate(capacity: n)
     chol = .allocate(capacity: n * n)
     dlog = .allocate(capacity: max(dim, 1))
-    _ = gsl_set_error_handler_off()
   }
 
   deinit {
@@ -121,8 +118,7 @@ public final class GaussianMeasurementNLL: ObjectiveFunction {
         chol[i * n + j] = sig[i] * rho[i * n + j] * sig[j] + (theory?[i * n + j] ?? 0)
       }
     }
-    var m = gsl_matrix_view_array(chol, n, n)
-    let ok = gsl_linalg_cholesky_decomp1(&m.matrix) == GSL_SUCCESS
+    let ok = choleskyDecompose(chol, n)
     factorised = ok && constantCovariance
     return ok
   }
@@ -131,9 +127,7 @@ public final class GaussianMeasurementNLL: ObjectiveFunction {
   private func solve() -> Double? {
     guard factorise() else { return nil }
     for i in 0..<n { w[i] = r[i] }
-    var m = gsl_matrix_view_array(chol, n, n)
-    var wv = gsl_vector_view_array(w, n)
-    guard gsl_linalg_cholesky_svx(&m.matrix, &wv.vector) == GSL_SUCCESS else { return nil }
+    guard choleskySolve(chol, w, n) else { return nil }
     var s = 0.0
     for i in 0..<n { s += r[i] * w[i] }
     return 0.5 * s
