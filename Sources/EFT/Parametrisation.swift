@@ -208,31 +208,13 @@ public struct EFTOptions: Sendable, Hashable {
 }
 
 /// One compiled scaling μ(θ) = Π numerators(θ) / Π denominators(θ), in POI space.
-public struct CompiledScaling: Sendable, Hashable {
+public struct CompiledScaling: Sendable, Hashable, ScalingKernel {
   public var numerators: [QuadraticForm]
   public var denominators: [QuadraticForm]
 
   public init(numerators: [QuadraticForm], denominators: [QuadraticForm] = []) {
     self.numerators = numerators
     self.denominators = denominators
-  }
-
-  /// μ(θ).
-  public func value(at theta: [Double]) -> Double {
-    theta.withUnsafeBufferPointer { evaluate($0, gradient: nil, weight: 0) }
-  }
-
-  /// μ(θ), adding `weight · ∂μ/∂θ` into `gradient`.
-  public func valueAndGradient(
-    at theta: [Double], accumulatingInto gradient: inout [Double], weight: Double = 1
-  )
-    -> Double
-  {
-    theta.withUnsafeBufferPointer { t in
-      gradient.withUnsafeMutableBufferPointer { g in
-        evaluate(t, gradient: g.baseAddress, weight: weight)
-      }
-    }
   }
 
   /// μ = N/D with N = Π n_k, D = Π d_k; gradient by the product and quotient rules:

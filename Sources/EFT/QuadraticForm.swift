@@ -30,7 +30,7 @@ public enum Truncation: String, Sendable, CaseIterable, Codable {
 /// `packed[r(r+1)/2 + c]`. Local slot 0 is the constant; slot k+1 is θ_indices[k].
 /// The representation is canonical: an index whose whole row/column is zero is dropped, so two forms
 /// describing the same polynomial compare equal.
-public struct QuadraticForm: Sendable, Hashable {
+public struct QuadraticForm: Sendable, Hashable, ScalingKernel {
   /// Global coefficient indices the form depends on, ascending.
   public private(set) var indices: [Int]
   /// Packed lower triangle of the local matrix (see the type's documentation).
@@ -169,25 +169,6 @@ public struct QuadraticForm: Sendable, Hashable {
   }
 
   // MARK: - Evaluation
-
-  /// μ(θ) = c̃ᵀ M c̃. `theta` is the full global coefficient vector.
-  public func value(at theta: [Double]) -> Double {
-    theta.withUnsafeBufferPointer { evaluate($0, gradient: nil, weight: 0) }
-  }
-
-  /// μ(θ), and `weight · ∂μ/∂θ_i` **added** to `gradient[i]` for every i the form depends on.
-  public func valueAndGradient(
-    at theta: [Double], accumulatingInto gradient: inout [Double], weight: Double = 1
-  )
-    -> Double
-  {
-    precondition(gradient.count >= theta.count, "gradient shorter than theta")
-    return theta.withUnsafeBufferPointer { t in
-      gradient.withUnsafeMutableBufferPointer { g in
-        evaluate(t, gradient: g.baseAddress, weight: weight)
-      }
-    }
-  }
 
   /// The hot-loop kernel: value and (optionally) gradient in one pass over the packed triangle, with
   /// no allocation. With x₀ = 1, x_k = θ_indices[k−1]:
@@ -436,5 +417,30 @@ extension QuadraticForm {
     for f in numerators { acc = acc.times(SeriesPolynomial(f, on: all)) }
     for f in denominators { acc = acc.times(SeriesPolynomial(f, on: all).reciprocal()) }
     return acc.form
+  }
+}
+
+/// A yield scaling μ(θ) evaluated by a pointer kernel (value and weighted gradient in one pass, no
+/// allocation): `QuadraticForm`, `CompiledScaling`. The array forms below are for callers outside
+/// hot loops.
+public protocol ScalingKernel {
+  /// μ(θ); with a non-nil `gradient`, `weight · ∂μ/∂θ_i` is added to `gradient[i]`.
+  func evaluate(_ theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutablePointer<Double>?, weight: Double) -> Double
+}
+
+extension ScalingKernel {
+  /// μ(θ). `theta` is the full global coefficient vector.
+  public func value(at theta: [Double]) -> Double {
+    theta.withUnsafeBufferPointer { evaluate($0, gradient: nil, weight: 0) }
+  }
+
+  /// μ(θ), and `weight · ∂μ/∂θ_i` **added** to `gradient[i]` for every i μ depends on.
+  public func valueAndGradient(at theta: [Double], accumulatingInto gradient: inout [Double], weight: Double = 1) -> Double {
+    precondition(gradient.count >= theta.count, "gradient shorter than theta")
+    return theta.withUnsafeBufferPointer { t in
+      gradient.withUnsafeMutableBufferPointer { g in
+        evaluate(t, gradient: g.baseAddress, weight: weight)
+      }
+    }
   }
 }

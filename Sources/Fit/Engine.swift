@@ -127,14 +127,21 @@ final class Engine {
     for p in 0..<m { gc[p] = g[idx[p]] }
   }
 
+  /// (V g)_p over the compact set (the gathered gradient `gc`).
+  @inline(__always)
+  func metricTimesGradient(_ p: Int) -> Double {
+    var acc = 0.0
+    let row = p * m
+    for q in 0..<m { acc += V[row + q] * gc[q] }
+    return acc
+  }
+
   /// d = −V g (compact); returns gᵀd = −gᵀVg.
   func computeDirection() -> Double {
     gatherGradient()
     var gd = 0.0
     for p in 0..<m {
-      var acc = 0.0
-      let row = p * m
-      for q in 0..<m { acc += V[row + q] * gc[q] }
+      let acc = metricTimesGradient(p)
       d[p] = -acc
       gd -= acc * gc[p]
     }
@@ -145,12 +152,7 @@ final class Engine {
   func edm() -> Double {
     gatherGradient()
     var e = 0.0
-    for p in 0..<m {
-      var acc = 0.0
-      let row = p * m
-      for q in 0..<m { acc += V[row + q] * gc[q] }
-      e += acc * gc[p]
-    }
+    for p in 0..<m { e += metricTimesGradient(p) * gc[p] }
     return 0.5 * e
   }
 

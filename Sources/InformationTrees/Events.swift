@@ -131,9 +131,7 @@ public struct Events: Sendable {
       }
       cols.append(c)
     }
-    let S = weightStride, n = count
-    var w = [Double](repeating: 0, count: n * cols.count)
-    for i in 0..<n { for (j, c) in cols.enumerated() { w[i * cols.count + j] = weights[i * S + c] } }
+    let w = Self.gather(weights, stride: weightStride, rows: count, columns: cols)
     var e = Events(featureNames: featureNames, coefficients: newCoefficients, derivatives: newDers, features: features, weights: w)
     e.extraNames = extraNames; e.extra = extra
     return e
@@ -145,11 +143,16 @@ public struct Events: Sendable {
       guard let i = featureNames.firstIndex(of: n) else { throw BITError("no feature column \(n)") }
       return i
     }
-    let F = featureCount, n = count
-    var f = [Double](repeating: 0, count: n * idx.count)
-    for i in 0..<n { for (j, c) in idx.enumerated() { f[i * idx.count + j] = features[i * F + c] } }
+    let f = Self.gather(features, stride: featureCount, rows: count, columns: idx)
     var e = Events(featureNames: names, coefficients: coefficients, derivatives: derivatives, features: f, weights: weights)
     e.extraNames = extraNames; e.extra = extra
     return e
+  }
+
+  /// The `columns` of a row-major table with `stride` columns, in that order.
+  static func gather(_ table: [Double], stride: Int, rows n: Int, columns: [Int]) -> [Double] {
+    var out = [Double](repeating: 0, count: n * columns.count)
+    for i in 0..<n { for (j, c) in columns.enumerated() { out[i * columns.count + j] = table[i * stride + c] } }
+    return out
   }
 }

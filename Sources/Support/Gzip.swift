@@ -18,37 +18,25 @@ public enum Gzip {
   /// Decompresses. `windowBits` 15 + 32 (default) accepts gzip or zlib headers and concatenated gzip
   /// members; −15 reads a raw deflate stream (zip archives).
   public static func decompress(_ input: [UInt8], windowBits: Int32 = 15 + 32) throws -> [UInt8] {
-    var output: [UInt8] = []
-    output.reserveCapacity(input.count * 4)
     var stream = z_stream()
     guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
       throw GzipError(description: "zlib initialisation failed")
     }
     defer { inflateEnd(&stream) }
-    var chunk = [UInt8](repeating: 0, count: 1 << 18)
-    try input.withUnsafeBufferPointer { inBuf in
-      stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
-      stream.avail_in = UInt32(inBuf.count)
-      while true {
-        let status: Int32 = chunk.withUnsafeMutableBufferPointer { out in
-          stream.next_out = out.baseAddress
-          stream.avail_out = UInt32(out.count)
-          return inflate(&stream, Z_NO_FLUSH)
-        }
-        let produced = chunk.count - Int(stream.avail_out)
-        output.append(contentsOf: chunk[0..<produced])
-        if status == Z_STREAM_END {
-          if stream.avail_in == 0 || windowBits < 0 { return }
-          guard inflateReset(&stream) == Z_OK else { throw GzipError(description: "corrupt gzip member") }
-          continue
-        }
-        guard status == Z_OK else {
-          throw GzipError(description: "corrupt or truncated compressed data (zlib status \(status))")
-        }
-        if stream.avail_in == 0 && produced == 0 { throw GzipError(description: "truncated compressed data") }
+    return try pump(input, &stream, reserve: input.count * 4) { stream in
+      let status = inflate(&stream, Z_NO_FLUSH)
+      if status == Z_STREAM_END {
+        if stream.avail_in == 0 || windowBits < 0 { return .done }
+        guard inflateReset(&stream) == Z_OK else { throw GzipError(description: "corrupt gzip member") }
+        return .more
       }
+      guard status == Z_OK else {
+        throw GzipError(description: "corrupt or truncated compressed data (zlib status \(status))")
+      }
+      return .more
+    } stalled: { stream, produced in
+      if stream.avail_in == 0 && produced == 0 { throw GzipError(description: "truncated compressed data") }
     }
-    return output
   }
 
   /// Compresses. `windowBits` 31 (default) writes gzip framing, −15 raw deflate.
@@ -58,20 +46,39 @@ public enum Gzip {
                         Int32(MemoryLayout<z_stream>.size)) == Z_OK
     else { throw GzipError(description: "zlib initialisation failed") }
     defer { deflateEnd(&stream) }
+    return try pump(input, &stream, reserve: 0) { stream in
+      let status = deflate(&stream, Z_FINISH)
+      if status == Z_STREAM_END { return .done }
+      guard status == Z_OK || status == Z_BUF_ERROR else { throw GzipError(description: "compression failed (zlib status \(status))") }
+      return .more
+    } stalled: { _, _ in }
+  }
+
+  private enum Step { case more, done }
+
+  /// Feeds `input` to an initialised zlib stream through a 256 KiB output window: `step` runs the
+  /// (de)compressor once and says whether the stream is finished (checked after the window's output
+  /// is kept); `stalled` checks a step that made no progress.
+  private static func pump(
+    _ input: [UInt8], _ stream: inout z_stream, reserve: Int,
+    step: (inout z_stream) throws -> Step, stalled: (z_stream, Int) throws -> Void
+  ) throws -> [UInt8] {
     var output: [UInt8] = []
+    output.reserveCapacity(reserve)
     var chunk = [UInt8](repeating: 0, count: 1 << 18)
     try input.withUnsafeBufferPointer { inBuf in
       stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
       stream.avail_in = UInt32(inBuf.count)
       while true {
-        let status: Int32 = chunk.withUnsafeMutableBufferPointer { out in
+        let result: Result<Step, Error> = chunk.withUnsafeMutableBufferPointer { out in
           stream.next_out = out.baseAddress
           stream.avail_out = UInt32(out.count)
-          return deflate(&stream, Z_FINISH)
+          return Result { try step(&stream) }
         }
-        output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
-        if status == Z_STREAM_END { return }
-        guard status == Z_OK || status == Z_BUF_ERROR else { throw GzipError(description: "compression failed (zlib status \(status))") }
+        let produced = chunk.count - Int(stream.avail_out)
+        output.append(contentsOf: chunk[0..<produced])
+        if try result.get() == .done { return }
+        try stalled(stream, produced)
       }
     }
     return output
