@@ -45,7 +45,7 @@ let package = Package(
     .target(name: "Inference", dependencies: ["Support", "Maths", "Datacard", "Likelihood", "EFT", "Fit"]),
     // Batch scale-out: job arrays for Slurm, HTCondor and plain scripts, manifests, merging.
     .target(name: "Batch", dependencies: ["Support"]),
-    .target(name: "InformationTrees", dependencies: ["Support", "Datacard", "EFT", "CCompression"]),
+    .target(name: "InformationTrees", dependencies: ["Support", "Datacard", "Likelihood", "EFT", "CCompression"]),
     .target(name: "Plots", dependencies: ["Support", "CCairo"]),
     .executableTarget(
       name: "recombine",

@@ -136,9 +136,7 @@ for (rel, mass) in refCards {
   var setup = FitSetup(model: model)
   try setup.setFirstPOIRange(min: -1, max: 2)
   let nll = try NLL(model: model)
-  let specs = model.parameters.indices.map {
-    ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0], fixed: setup.fixed[$0], step: model.parameters[$0].step)
-  }
+  let specs = setup.parameterSpecs(model: model)
   let best = Minimizer().minimize(nll, parameters: specs)
   let wallFit = now() - wall0
   var o = GridScanOptions()
@@ -210,9 +208,7 @@ try bitBench()
   var setup = FitSetup(model: model)
   let data = setup.makeAsimov(model: model, expectSignal: 1)
   let nll = try NLL(model: model, data: data)
-  let specs = model.parameters.indices.map {
-    ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0], fixed: setup.fixed[$0], step: model.parameters[$0].step)
-  }
+  let specs = setup.parameterSpecs(model: model)
   var g = [Double](repeating: 0, count: specs.count)
   let x = model.initialValues
   let eval = timeMin(3) { for _ in 0..<200 { sink &+= Int(x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { nll.valueAndGradient(xb, $0) } }) } } / 200
@@ -259,9 +255,7 @@ if sink == 42 { print("") }
   print(String(format: "  compile the EFT model (%d bins, %d parameters): %.3f s", model.binCount, model.parameters.count, now() - t))
   let setup = FitSetup(model: model)
   let nll = try NLL(model: model)
-  var specs = model.parameters.indices.map {
-    ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0], fixed: setup.fixed[$0], step: model.parameters[$0].step)
-  }
+  var specs = setup.parameterSpecs(model: model)
   let g = model.index(of: "chgXE3")!, w = model.index(of: "chwXE2")!
   for k in model.pois where k != g && k != w { specs[k].fixed = true }
   specs[g].lower = -12; specs[g].upper = 22; specs[w].lower = -450; specs[w].upper = 200

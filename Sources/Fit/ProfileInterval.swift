@@ -18,6 +18,30 @@
 ///
 /// `fmin` is `best.fval`; a conditional fit below it is reported in `lowestValue`.
 
+/// Result of `profileInterval`: the crossings of the profiled function with fmin + δ.
+public struct ProfileInterval: Sendable {
+  /// x̂_k at the best fit.
+  public var best: Double
+  /// Lower end: the crossing below x̂_k, or the lower bound if `lowerAtBound`.
+  public var lower: Double
+  /// Upper end: the crossing above x̂_k, or the upper bound if `upperAtBound`.
+  public var upper: Double
+  /// No crossing between x̂_k and the lower bound: `lower` is the bound (as Combine reports the
+  /// range limit); also set when x̂_k sits on the lower bound.
+  public var lowerAtBound: Bool
+  /// As `lowerAtBound`, for the upper side.
+  public var upperAtBound: Bool
+  /// `.converged`, `.convergedOnBound` (a side ended on a bound), or `.failed` (a conditional fit
+  /// failed or the root search did not converge).
+  public var status: FitStatus
+  /// Objective calls in all conditional minimisations.
+  public var nCalls: Int
+  /// Number of conditional minimisations.
+  public var nFits: Int
+  /// Lowest profiled value seen; below `best.fval` when the best fit was not the true minimum.
+  public var lowestValue: Double
+}
+
 import Maths
 public func profileInterval(
   _ f: ObjectiveFunction, parameters: [ParameterSpec], best: MinimizationResult, index k: Int,

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 import Datacard
+import Likelihood
 import EFT
 import Foundation
 import Support
@@ -145,59 +146,36 @@ public struct Categorisation: Sendable {
   public func signalYield(_ b: Int, theta: [Double]) -> Double {
     var v = signalSums[b * stride]
     for (j, d) in derivatives.enumerated() {
-      let s = signalSums[b * stride + 1 + j]
-      if d.count == 1 { v += theta[d[0]] * s } else if d[0] == d[1] { v += 0.5 * theta[d[0]] * theta[d[0]] * s } else {
-        v += theta[d[0]] * theta[d[1]] * s
-      }
+      v += derivativeMonomial(d, theta) * signalSums[b * stride + 1 + j]
     }
     return v
   }
 
   /// The binned Fisher matrix I_ab = Σ_b W_a W_b / (S_b + B_b) (with `backgrounds`) or / S_b.
   public func fisherMatrix(backgrounds: Bool) -> [[Double]] {
-    let n = coefficients.count
-    var I = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-    for b in 0..<count {
-      let den = backgrounds ? totalYield(b) : signalYield(b)
-      guard den > 0 else { continue }
-      let lin = (0..<n).map { signalSum(b, [$0]) ?? 0 }
-      for a in 0..<n { for c in 0..<n { I[a][c] += lin[a] * lin[c] / den } }
-    }
-    return I
+    let bins = 0..<count
+    return fisherInformation(
+      derivatives: coefficients.indices.map { a in bins.map { signalSum($0, [a]) ?? 0 } },
+      yields: bins.map { backgrounds ? totalYield($0) : signalYield($0) })
   }
 }
 
 /// The unbinned signal Fisher matrix Σ_i w_a w_b / w_0 (events with w_0 ≤ 0 skipped).
 public func unbinnedFisherMatrix(_ events: Events) -> [[Double]] {
-  let n = events.coefficients.count, S = events.weightStride
-  let cols = (0..<n).map { events.column(of: [$0]) }
-  var I = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-  events.weights.withUnsafeBufferPointer { w in
-    for i in 0..<events.count {
-      let w0 = w[i * S]
-      guard w0 > 0 else { continue }
-      for a in 0..<n {
-        guard let ca = cols[a] else { continue }
-        for c in a..<n {
-          guard let cc = cols[c] else { continue }
-          I[a][c] += w[i * S + ca] * w[i * S + cc] / w0
-        }
-      }
-    }
+  let S = events.weightStride, rows = 0..<events.count
+  let w0 = rows.map { events.weights[$0 * S] }
+  let derivatives = events.coefficients.indices.map { a in
+    events.column(of: [a]).map { c in rows.map { events.weights[$0 * S + c] } } ?? [Double](repeating: 0, count: events.count)
   }
-  for a in 0..<n { for c in 0..<a { I[a][c] = I[c][a] } }
-  return I
+  return fisherInformation(derivatives: derivatives, yields: w0)
 }
 
 /// The per-event yield w(θ) of row i (θ in the events' coefficient order).
-@inline(__always) func eventYield(_ w: UnsafeBufferPointer<Double>, row i: Int, stride S: Int,
+@inline(__always) public func eventYield(_ w: UnsafeBufferPointer<Double>, row i: Int, stride S: Int,
                                   derivatives: [DerivativeIndices], theta: [Double]) -> Double {
   var v = w[i * S]
   for (j, d) in derivatives.enumerated() {
-    let s = w[i * S + 1 + j]
-    if d.count == 1 { v += theta[d[0]] * s } else if d[0] == d[1] { v += 0.5 * theta[d[0]] * theta[d[0]] * s } else {
-      v += theta[d[0]] * theta[d[1]] * s
-    }
+    v += derivativeMonomial(d, theta) * w[i * S + 1 + j]
   }
   return v
 }

@@ -18,6 +18,12 @@ public struct BITError: RecombineError, Sendable {
 /// w(θ) = w_0 + Σ_a θ_a w_a + ½ Σ_a θ_a² w_aa + Σ_{a<b} θ_a θ_b w_ab).
 public typealias DerivativeIndices = [Int]
 
+/// The monomial a derivative multiplies in the per-event polynomial: θ_a for `[a]`, ½θ_a² for
+/// `[a, a]`, θ_aθ_b for `[a, b]`.
+@inline(__always) public func derivativeMonomial(_ d: DerivativeIndices, _ theta: [Double]) -> Double {
+  d.count == 1 ? theta[d[0]] : d[0] == d[1] ? 0.5 * theta[d[0]] * theta[d[0]] : theta[d[0]] * theta[d[1]]
+}
+
 /// The canonical derivative list (without w_0) for `n` coefficients: the linear terms
 /// `[0] … [n−1]`, then, if `quadratic`, the pairs `[a, b]` with a ≤ b in lexicographic order.
 public func canonicalDerivatives(coefficientCount n: Int, quadratic: Bool) -> [DerivativeIndices] {

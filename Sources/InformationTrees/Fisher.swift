@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Likelihood
 
 /// The share of the Fisher information captured by a score F: Σ_i w'_i F_i / Σ_i w'_i²/w_i
 /// (1 when F = w'/w, the optimal observable; events with w = 0 are skipped in the denominator).
@@ -51,7 +52,5 @@ public func binnedFisherInformation(statistic s: [Double], edges: [Double], w: [
     let b = binIndex(s[i], edges: edges)
     W[b] += w[i]; D[b] += wPrime[i]
   }
-  var I = 0.0
-  for b in 0..<W.count where W[b] > 0 { I += D[b] * D[b] / W[b] }
-  return I
+  return fisherInformation(derivatives: [D], yields: W)[0][0]
 }

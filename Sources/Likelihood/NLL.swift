@@ -426,13 +426,8 @@ public final class NLL {
           xhat[j] = 0
           continue
         }
-        let n = data[j], gj = barlowBeestonGlobalObservables[j]
-        // Minimum of ν − n ln ν + ½(x − g)², ν = v + e·x:
-        //   x² + (e + v/e − g)·x + (v − n − g·v/e) = 0, the larger root (g = 0: Combine's nominal).
-        let b = e + v / e - gj, c = v - n - gj * v / e
-        let disc = Swift.max(b * b - 4 * c, 0).squareRoot()
-        let r = -0.5 * (b + (b >= 0 ? disc : -disc))
-        let xh = r != 0 ? Swift.max(r, c / r) : 0
+        let gj = barlowBeestonGlobalObservables[j]
+        let xh = barlowBeestonMinimum(v: v, e: e, n: data[j], g: gj)
         xhat[j] = xh
         nu[j] = v + e * xh
         penalty += 0.5 * (xh - gj) * (xh - gj)
@@ -507,17 +502,10 @@ public final class NLL {
       wBin[i] = (isMasked[i] || (isStatBin[i] && floored[i])) ? 0 : (n > 0 ? 1 - n / nu[i] : 1)
       wErr[i] = 0
     }
-    // Barlow–Beeston-lite bins: F_j(v, e) = min_x [ν − n ln ν + ½(x − g)²], ν = v + e·x. Envelope:
-    // ∂F/∂v = 1 − n/ν, ∂F/∂e = (1 − n/ν)·x̂. When the minimum sits at ν = 0 (n = 0, where x̂ = −v/e
-    // and ν is floored), F = ½(x̂ − g)²: ∂F/∂v = −(x̂ − g)/e, ∂F/∂e = −x̂(x̂ − g)/e.
+    // Barlow–Beeston-lite bins: the envelope derivatives of the profiled bin term.
     for j in bbBins where eTot[j] > 0 && !isMasked[j] {
-      if floored[j] {
-        let d = xhat[j] - barlowBeestonGlobalObservables[j]
-        wBin[j] = -d / eTot[j]
-        wErr[j] = -xhat[j] * d / eTot[j]
-      } else {
-        wErr[j] = wBin[j] * xhat[j]
-      }
+      (wBin[j], wErr[j]) = barlowBeestonGradient(
+        w: wBin[j], xhat: xhat[j], g: barlowBeestonGlobalObservables[j], e: eTot[j], floored: floored[j])
     }
     if let f = scalingFunctions { for k in 0..<f.count { muW[k] = 0 } }
     // Per-process autoMCStats parameters: Gaussian ν_j += x·e·N; Poisson ν_j += (β/n − 1)·N·T_j.

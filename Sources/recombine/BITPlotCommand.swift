@@ -61,13 +61,8 @@ struct BITPlotOptions: ParsableArguments {
         }
         let S = ev.weightStride
         let w0 = ev.weightColumn(0)
-        let wt: [Double] = (0..<ev.count).map { i in
-          var v = ev.weights[i * S]
-          for (j, d) in ev.derivatives.enumerated() {
-            let x = ev.weights[i * S + 1 + j]
-            v += d.count == 1 ? th[d[0]] * x : d[0] == d[1] ? 0.5 * th[d[0]] * th[d[0]] * x : th[d[0]] * th[d[1]] * x
-          }
-          return v
+        let wt: [Double] = ev.weights.withUnsafeBufferPointer { w in
+          (0..<ev.count).map { eventYield(w, row: $0, stride: S, derivatives: ev.derivatives, theta: th) }
         }
         // Range: the 0.5%–99.5% SM-weighted quantiles.
         let q = equalYieldEdges(statistic: s, weights: w0, bins: 200)

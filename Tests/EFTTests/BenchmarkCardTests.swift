@@ -27,9 +27,7 @@ import Testing
     var setup = FitSetup(model: model)
     let data = setup.makeAsimov(model: model, expectSignal: 1)
     let nll = try NLL(model: model, data: data)
-    let specs = model.parameters.indices.map {
-      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0], fixed: setup.fixed[$0], step: model.parameters[$0].step)
-    }
+    let specs = setup.parameterSpecs(model: model)
     let best = Minimizer().minimize(nll, parameters: specs)
     #expect(best.status.isConverged)
     for k in model.pois { #expect(abs(best.x[k]) < 1e-3) }

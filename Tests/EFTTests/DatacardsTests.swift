@@ -167,11 +167,7 @@ import Testing
     setup.fixPOIs(except: targets)
     let data = asimov ? setup.makeAsimov(model: model, expectSignal: expectSignal) : nil
     let nll = try NLL(model: model, data: data)
-    let specs = model.parameters.indices.map { i in
-      ParameterSpec(
-        name: setup.names[i], value: setup.values[i], lower: setup.lower[i], upper: setup.upper[i],
-        fixed: setup.fixed[i], step: model.parameters[i].step)
-    }
+    let specs = setup.parameterSpecs(model: model)
     return Prepared(model: model, nll: nll, specs: specs, targets: targets)
   }
 

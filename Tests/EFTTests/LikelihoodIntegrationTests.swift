@@ -98,9 +98,7 @@ import Testing
     setup.fixPOIs(except: [k])
     let data = setup.makeAsimov(model: model, expectSignal: 1)
     let nll = try NLL(model: model, data: data)
-    let specs = model.parameters.indices.map {
-      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0], fixed: setup.fixed[$0], step: model.parameters[$0].step)
-    }
+    let specs = setup.parameterSpecs(model: model)
     let best = Minimizer().minimize(nll, parameters: specs)
     #expect(best.status.isConverged)
     #expect(abs(best.x[k]) < 1e-3)
@@ -147,8 +145,10 @@ import Testing
     let model = try CompiledModel.compile(try Datacard.parse(text: Self.card), physics: physics)
     let nll = try NLL(model: model)
     let setup = FitSetup(model: model)
-    let specs = model.parameters.indices.map {
-      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0], fixed: setup.fixed[$0], step: 0.5)
+    let specs = setup.parameterSpecs(model: model).map { s -> ParameterSpec in
+      var s = s
+      s.step = 0.5
+      return s
     }
     let best = Minimizer().minimize(nll, parameters: specs)
     let a = model.index(of: "a")!, b = model.index(of: "b")!

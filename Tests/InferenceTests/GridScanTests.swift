@@ -14,10 +14,7 @@ import Testing
     var setup = FitSetup(model: model)
     try setup.setFirstPOIRange(min: -1, max: 2)
     let nll = try NLL(model: model)
-    let specs = model.parameters.indices.map {
-      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0],
-                    fixed: setup.fixed[$0], step: model.parameters[$0].step)
-    }
+    let specs = setup.parameterSpecs(model: model)
     return (model, nll, specs, Minimizer().minimize(nll, parameters: specs))
   }
 
@@ -107,10 +104,7 @@ import Testing
     let model = try CompiledModel.compile(try Datacard.parse(contentsOf: url.path), physics: physics)
     let setup = FitSetup(model: model)
     let nll = try NLL(model: model)
-    let specs = model.parameters.indices.map {
-      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0],
-                    fixed: setup.fixed[$0], step: model.parameters[$0].step)
-    }
+    let specs = setup.parameterSpecs(model: model)
     return (model, nll.data, specs, Minimizer().minimize(nll, parameters: specs), nll)
   }
 

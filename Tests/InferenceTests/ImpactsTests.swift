@@ -18,10 +18,7 @@ import TestSupport
   }
 
   static func specs(_ model: CompiledModel, _ setup: FitSetup) -> [ParameterSpec] {
-    model.parameters.indices.map {
-      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0],
-                    fixed: setup.fixed[$0], step: model.parameters[$0].step)
-    }
+    setup.parameterSpecs(model: model)
   }
 
   /// Counting card: the profile of θ is exactly θ²/2 (r absorbs the yield), so θ̂ = 0 and

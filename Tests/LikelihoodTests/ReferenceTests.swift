@@ -208,10 +208,7 @@ import Testing
     #expect(setup.maskedChannels.count == 1)
     model.maskedChannels = setup.maskedChannels
     let nll = try NLL(model: model)
-    let specs = model.parameters.indices.map {
-      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0], upper: setup.upper[$0],
-                    fixed: setup.fixed[$0], step: model.parameters[$0].step)
-    }
+    let specs = setup.parameterSpecs(model: model)
     let best = Minimizer().minimize(nll, parameters: specs)
     let iv = profileInterval(nll, parameters: specs, best: best, index: model.index(of: "r")!, delta: model.singlesDelta, minimizer: Minimizer())
     print("masked: r = \(iv.best) [\(iv.lower), \(iv.upper)]")

@@ -44,11 +44,7 @@ struct Problem {
     var data: [Double]? = nil
     if let s = asimovSignal { data = setup.makeAsimov(model: model, expectSignal: s) }
     nll = try NLL(model: model, data: data)
-    let m = model
-    specs = m.parameters.indices.map {
-      ParameterSpec(name: setup.names[$0], value: setup.values[$0], lower: setup.lower[$0],
-                    upper: setup.upper[$0], fixed: setup.fixed[$0], step: m.parameters[$0].step)
-    }
+    specs = setup.parameterSpecs(model: model)
   }
 
   init(path: URL, physics: PhysicsModel = DefaultPhysicsModel(), ranges: String? = nil,

@@ -1,4 +1,4 @@
-//===--- Model.swift ------------------------------------------------------===//
+//===--- CompiledModel.swift ----------------------------------------------===//
 // The compiled binned model: flat parameter list, channels, and per-(channel, process) yield terms.
 //===----------------------------------------------------------------------===//
 
@@ -259,14 +259,24 @@ extension CompiledModel {
   /// Not supported yet (clear errors): external (workspace) rateParams and extArgs, gmM, trG, unif,
   /// dFD, dFD2, constr, gmN on a template channel, non-TH1 shape inputs.
   public static func compile(_ card: Datacard, physics: PhysicsModel = DefaultPhysicsModel(), mass: Double = 120) throws -> CompiledModel {
-    var inputs = ShapeInputs()
-    if card.shapes.contains(where: { !$0.isFake }) {
-      do {
-        inputs = try ShapeLoader(card: card, mass: mass).load()
-      } catch let e as DatacardError {
-        throw LikelihoodError(e.description.replacingOccurrences(of: "\n", with: " "))
-      }
+    try compile(card, shapes: try shapeInputs(of: card, mass: mass), physics: physics, mass: mass)
+  }
+
+  /// The templates of `card`'s shape channels, read from its ROOT files with `$MASS` = `mass`
+  /// (`ShapeLoader`, normalisations checked); empty for counting and FAKE-shape cards.
+  public static func shapeInputs(of card: Datacard, mass: Double = 120) throws -> ShapeInputs {
+    guard card.shapes.contains(where: { !$0.isFake }) else { return ShapeInputs() }
+    do {
+      return try ShapeLoader(card: card, mass: mass).load()
+    } catch let e as DatacardError {
+      throw LikelihoodError(e.description.replacingOccurrences(of: "\n", with: " "))
     }
+  }
+
+  /// The compiler proper: `card` with its shape inputs already read (`shapeInputs(of:mass:)`).
+  public static func compile(
+    _ card: Datacard, shapes inputs: ShapeInputs, physics: PhysicsModel = DefaultPhysicsModel(), mass: Double = 120
+  ) throws -> CompiledModel {
     var params: [ModelParameter] = []
     var indexOf: [String: Int] = [:]
     func add(_ p: ModelParameter) throws -> Int {

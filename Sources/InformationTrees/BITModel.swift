@@ -1,4 +1,4 @@
-//===--- Model.swift ------------------------------------------------------===//
+//===--- BITModel.swift ---------------------------------------------------===//
 // A trained Boosted Information Tree ensemble: trees, configuration, JSON I/O, prediction.
 //===----------------------------------------------------------------------===//
 
@@ -200,10 +200,7 @@ public struct BITModel: Codable, Sendable {
   public func ratio(_ r: ArraySlice<Double>, theta: [Double]) -> Double {
     var s = 1.0
     for (j, d) in derivatives.enumerated() {
-      let v = r[r.startIndex + j]
-      if d.count == 1 { s += theta[d[0]] * v } else if d[0] == d[1] { s += 0.5 * theta[d[0]] * theta[d[0]] * v } else {
-        s += theta[d[0]] * theta[d[1]] * v
-      }
+      s += derivativeMonomial(d, theta) * r[r.startIndex + j]
     }
     return s
   }
