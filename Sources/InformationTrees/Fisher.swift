@@ -1,5 +1,6 @@
 //===--- Fisher.swift -----------------------------------------------------===//
-// Fisher information of learned scores, and score binning.
+// Fisher information of learned scores and of categories (binned, unbinned, their summary), and
+// score binning at weighted quantiles. Every matrix is `Likelihood.fisherInformation`.
 //===----------------------------------------------------------------------===//
 
 import Foundation
@@ -53,4 +54,45 @@ public func binnedFisherInformation(statistic s: [Double], edges: [Double], w: [
     W[b] += w[i]; D[b] += wPrime[i]
   }
   return fisherInformation(derivatives: [D], yields: W)[0][0]
+}
+
+extension Categorisation {
+  /// The binned Fisher matrix I_ab = Σ_b W_a W_b / (S_b + B_b) (with `backgrounds`) or / S_b.
+  public func fisherMatrix(backgrounds: Bool) -> [[Double]] {
+    let bins = 0..<count
+    return fisherInformation(
+      derivatives: coefficients.indices.map { a in bins.map { signalSum($0, [a]) ?? 0 } },
+      yields: bins.map { backgrounds ? totalYield($0) : signalYield($0) })
+  }
+}
+
+/// The unbinned signal Fisher matrix Σ_i w_a w_b / w_0 (events with w_0 ≤ 0 skipped).
+public func unbinnedFisherMatrix(_ events: Events) -> [[Double]] {
+  let S = events.weightStride, rows = 0..<events.count
+  let w0 = rows.map { events.weights[$0 * S] }
+  let derivatives = events.coefficients.indices.map { a in
+    events.column(of: [a]).map { c in rows.map { events.weights[$0 * S + c] } } ?? [Double](repeating: 0, count: events.count)
+  }
+  return fisherInformation(derivatives: derivatives, yields: w0)
+}
+
+/// The Fisher information kept by a binning, per coefficient.
+public struct FisherSummary: Sendable, Codable, Equatable {
+  public var coefficient: String
+  /// Σ_i w_a²/w_0 over the signal events.
+  public var unbinned: Double
+  /// Σ_b W_a²/S_b (signal only) and its fraction of `unbinned`.
+  public var binned: Double
+  public var fraction: Double
+  /// Σ_b W_a²/(S_b + B_b), with the backgrounds.
+  public var binnedWithBackgrounds: Double
+}
+
+public func fisherSummary(_ cat: Categorisation, signal: Events) -> [FisherSummary] {
+  let U = unbinnedFisherMatrix(signal)
+  let Bs = cat.fisherMatrix(backgrounds: false), Bb = cat.fisherMatrix(backgrounds: true)
+  return cat.coefficients.indices.map { a in
+    FisherSummary(coefficient: cat.coefficients[a], unbinned: U[a][a], binned: Bs[a][a],
+                  fraction: U[a][a] > 0 ? Bs[a][a] / U[a][a] : 0, binnedWithBackgrounds: Bb[a][a])
+  }
 }
