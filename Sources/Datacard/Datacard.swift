@@ -223,10 +223,18 @@ public struct AutoMCStatsSettings: Sendable, Equatable {
   public var threshold: Double
   /// Whether signal processes enter the n_eff sums.
   public var includeSignal: Bool
-  /// 1 (default): Up/Down renormalised to the nominal, normalisation via AsymPow; 2: used as given.
-  public var histMode: Int
+  /// How shape variations enter (the line's `hist-mode`).
+  public var histMode: HistMode
 
-  public init(threshold: Double, includeSignal: Bool = false, histMode: Int = 1) {
+  /// `hist-mode` of an `autoMCStats` line (CMSHistFunc's morphing of the Up/Down templates).
+  public enum HistMode: Int, Sendable, Equatable {
+    /// 1 (default): Up/Down rescaled to the nominal integral, the normalisation effect by AsymPow.
+    case rescaledVariations = 1
+    /// 2: Up/Down used as given, no AsymPow term.
+    case variationsAsGiven = 2
+  }
+
+  public init(threshold: Double, includeSignal: Bool = false, histMode: HistMode = .rescaledVariations) {
     self.threshold = threshold
     self.includeSignal = includeSignal
     self.histMode = histMode

@@ -416,10 +416,10 @@ struct DatacardParser {
           settings.includeSignal = v != 0
         }
         if f.count >= 5 {
-          guard let v = Int(f[4].text), v == 1 || v == 2 else {
+          guard let v = Int(f[4].text), let mode = AutoMCStatsSettings.HistMode(rawValue: v) else {
             throw fail("expected hist-mode 1 or 2, found '\(f[4].text)'", f[4], line: lineText)
           }
-          settings.histMode = v
+          settings.histMode = mode
         }
         if name.contains("*") {
           if !card.bins.contains(where: { fnmatch(name, $0) }) {

@@ -78,7 +78,7 @@ public enum DatacardWriter {
     for d in card.discretes { out.append("\(d) discrete") }
     for g in card.groups { out.append(([g.name, "group", "="] + g.members).joined(separator: " ")) }
     for a in card.autoMCStats {
-      out.append("\(a.channelPattern) autoMCStats \(formatNumber(a.settings.threshold)) \(a.settings.includeSignal ? 1 : 0) \(a.settings.histMode)")
+      out.append("\(a.channelPattern) autoMCStats \(formatNumber(a.settings.threshold)) \(a.settings.includeSignal ? 1 : 0) \(a.settings.histMode.rawValue)")
     }
     for (old, new) in renames { out.append("nuisance edit rename \(old) \(new)") }
     for f in card.frozen { out.append("nuisance edit freeze \(escapeRegex(f))") }

@@ -17,6 +17,11 @@ public struct ReinterpretationCurve: Sendable {
 }
 
 public enum Reinterpretation {
+  /// χ² = 2·NLL of the channel at the SM (every parameter 0).
+  public static func chiSquaredAtSM(_ channel: GaussianMeasurementChannel) -> Double {
+    GaussianMeasurementNLL(channel: channel).chiSquared([Double](repeating: 0, count: channel.parameterNames.count))
+  }
+
   /// The 1D curves 2ΔNLL(θ_k) of `parameters` (default: all) of a Gaussian measurement, with the
   /// other parameters fixed at 0 or profiled. The range is `range`, or where 2ΔNLL reaches 3.84
   /// around the 1D best fit (`IntervalScan.automaticRange`, scale its HESSE error).

@@ -34,7 +34,7 @@ extension CompiledModel {
     let t0 = float32(t.nominal.values)
     let s0 = t0.reduce(0, +)
     let absolute = stats != nil
-    let histMode = stats?.histMode ?? 1
+    let histMode = stats?.histMode ?? .rescaledVariations
     if absolute {
       term.mode = .absolute
       term.nominal = 1
@@ -60,7 +60,7 @@ extension CompiledModel {
       guard let k = parameterIndex[s.name] else { throw LikelihoodError("shape systematic '\(s.name)' has no parameter") }
       let log = s.type.isLogMorph
       kinds.insert(log)
-      if !(absolute && histMode == 2) {
+      if !(absolute && histMode == .variationsAsGiven) {
         let iu = v.up.integral(), id = v.down.integral()
         guard iu > 0, id > 0, integral > 0 else {
           throw LikelihoodError("\(card.path):\(s.line): '\(s.name)' for \(pc.bin)/\(pc.process): Up/Down integrals \(iu)/\(id) must be positive")
@@ -79,7 +79,7 @@ extension CompiledModel {
       var up = float32(v.up.values), down = float32(v.down.values)
       var base = t0
       if absolute {
-        if histMode == 1 {
+        if histMode == .rescaledVariations {
           let su = up.reduce(0, +), sd = down.reduce(0, +)
           if su > 0 { up = up.map { Double(Float($0 * (s0 / su))) } }
           if sd > 0 { down = down.map { Double(Float($0 * (s0 / sd))) } }

@@ -121,61 +121,16 @@ struct BITBin: ParsableCommand {
         throw BITError("--method must be one of \(CategoryMethod.allCases.map(\.rawValue).joined(separator: ", "))")
       }
       let m = try BITModel.load(model)
-      if feature != nil && (score != nil || theta != nil) { throw BITError("give only one of --feature, --score, --theta") }
-      let stat = feature != nil ? .output(0) : try m.statistic(score: score, theta: theta)
-      let featureIndex = try feature.map { f -> Int in
-        guard let i = m.featureNames.firstIndex(of: f) else { throw BITError("--feature: the model has no feature \(f)") }
-        return i
-      }
-      let statName = feature ?? m.describe(stat)
-      func statistic(_ x: [Double]) -> [Double] {
-        if let f = featureIndex {
-          let F = m.featureNames.count
-          return (0..<(x.count / F)).map { x[$0 * F + f] }
-        }
-        return m.evaluate(stat, features: x, treeLimit: trees)
-      }
-      let coeffs = splitList(coefficients) ?? m.coefficients
-
-      // Signal events with the EFT coefficients' derivative columns.
-      func readSignal(_ path: String) throws -> (Events, [Double]) {
-        let ev = try Events.read(path, columns: EventColumns(coefficients: coeffs, features: m.featureNames, weight: weight))
-        return (ev, statistic(ev.features))
-      }
-      var (sig, sigStat) = try readSignal(events)
-      let rawYield = sig.weightColumn(0).reduce(0, +)
-      guard rawYield > 0 else { throw BITError("\(events): the signal's total SM weight is not positive") }
-      let sigScale = signalYield.map { $0 / rawYield } ?? lumi
-      for k in sig.weights.indices { sig.weights[k] *= sigScale }
-      let edgeSample: (Events, [Double])? = try edgeEvents.map { try readSignal($0) }
-
-      var bgs: [BackgroundSample] = []
-      for spec in backgrounds {
+      var o = CategoryDesignOptions()
+      o.score = score; o.theta = theta; o.feature = feature
+      o.categories = categories; o.method = meth; o.objective = objective
+      o.fineBins = fineBins; o.minEvents = minEvents; o.minYield = minYield
+      o.coefficients = splitList(coefficients); o.weight = weight
+      o.backgrounds = try backgrounds.map { spec in
         guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex else { throw BITError("--background \(spec): expected NAME=FILE") }
-        let name = String(spec[..<eq]), file = String(spec[spec.index(after: eq)...])
-        let table = try Table.read(file)
-        let wName = weight ?? "w_0"
-        guard let w = table.column(wName) else { throw BITError("\(file): no weight column \(wName)") }
-        let cols = try m.featureNames.map { f -> [Double] in
-          guard let c = table.column(f) else { throw BITError("\(file): no feature column \(f)") }
-          return c
-        }
-        let n = table.rowCount, F = cols.count
-        var x = [Double](repeating: 0, count: n * F)
-        for i in 0..<n { for f in 0..<F { x[i * F + f] = cols[f][i] } }
-        bgs.append(BackgroundSample(name: name, statistic: statistic(x),
-                                    weights: w.map { $0 * lumi }))
+        return (String(spec[..<eq]), String(spec[spec.index(after: eq)...]))
       }
-
-      // The objective of the fisher / equal-information methods.
-      let obj = try BinningObjective.implied(
-        by: featureIndex == nil ? stat : nil, model: m, coefficients: coeffs,
-        signalIsQuadratic: sig.derivatives.contains { $0.count == 2 }, named: objective)
-      let opts = CategoryOptions(categories: categories, method: meth, objective: obj, fineBins: fineBins,
-                                 minEvents: minEvents, minYield: minYield)
-      let cat = try categorise(signal: sig, statistic: sigStat, backgrounds: bgs, options: opts, edgeSample: edgeSample)
-
-      // Systematics.
+      o.lumi = lumi; o.signalYield = signalYield; o.edgeEvents = edgeEvents; o.trees = trees
       var systs = try lnN.map { try CategorySystematic(parsing: $0) }
       var mcStatistics = mcStat
       if let cfg = systematicsConfig {
@@ -183,77 +138,47 @@ struct BITBin: ParsableCommand {
         systs += s
         mcStatistics = mcStatistics || mc
       }
-      let cardOpts = CardOptions(signalName: signalName, channelPrefix: channelPrefix, systematics: systs, mcStatistics: mcStatistics)
-      var card = try cat.datacard(options: cardOpts, path: output)
-      card.path = output
-      var rng = cat.defaultRanges()
+      o.card = CardOptions(signalName: signalName, channelPrefix: channelPrefix, systematics: systs, mcStatistics: mcStatistics)
+      o.cardPath = output
       for r in ranges {
         let kv = r.split(separator: "=", maxSplits: 1).map(String.init)
-        guard kv.count == 2, coeffs.contains(kv[0]) else {
-          throw BITError("--range \(r): expected c=lo,hi with c one of the signal coefficients \(coeffs.joined(separator: ","))")
+        let lh = kv.count == 2 ? kv[1].split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) } : []
+        guard kv.count == 2, lh.count == 2, let lo = lh[0], let hi = lh[1], lo.isFinite, hi.isFinite, lo < hi else {
+          throw BITError("--range \(r): expected c=lo,hi (exactly two numbers, lo < hi)")
         }
-        let parts = kv[1].split(separator: ",", omittingEmptySubsequences: false)
-        let lh = parts.map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard lh.count == 2, let lo = lh[0], let hi = lh[1], lo.isFinite, hi.isFinite, lo < hi else {
-          throw BITError("--range \(r): expected exactly two numbers lo,hi with lo < hi after '\(kv[0])='")
-        }
-        rng[kv[0]] = lo...hi
+        o.ranges[kv[0]] = lo...hi
       }
-      let eft = cat.eftParametrisation(options: cardOpts, ranges: rng)
+      let design = try CategoryDesign.make(model: m, events: events, options: o)
+      let cat = design.categorisation
+
       let stem = (output as NSString).deletingPathExtension
       let eftPath = eftOutput ?? stem + "_eft.json"
       let reportPath = report ?? stem + "_report.json"
       let eftRef = relativePath(eftPath, from: output)
-      let poi = obj.coefficient(in: coeffs)
       let header = """
-        Categories of the BIT statistic \(statName) (\(meth.rawValue), \(cat.count) categories) from \((model as NSString).lastPathComponent)
-        EFT: recombine fit \((output as NSString).lastPathComponent) --physics-model eft --eft \(eftRef) -P \(poi) -t -1
+        Categories of the BIT statistic \(design.statisticName) (\(meth.rawValue), \(cat.count) categories) from \((model as NSString).lastPathComponent)
+        EFT: recombine fit \((output as NSString).lastPathComponent) --physics-model eft --eft \(eftRef) -P \(design.poi) -t -1
         """
-      try writeFileAtomicallyMaybeGzipped(Array(DatacardWriter.write(card, header: header).utf8), to: output)
-      try NativeFormat.write(eft, to: eftPath)
-
-      // Report.
-      let fisher = fisherSummary(cat, signal: sig)
-      var rows: [[String: Any]] = []
-      for b in 0..<cat.count {
-        var row: [String: Any] = [
-          "channel": cat.channelName(b, options: cardOpts),
-          "low": b == 0 ? "-inf" : cat.edges[b - 1] as Any, "high": b == cat.count - 1 ? "inf" : cat.edges[b] as Any,
-          "signalEvents": cat.signalCounts[b], "signal": cat.signalYield(b), "background": cat.backgroundYield(b),
-        ]
-        var lin: [String: Double] = [:]
-        for (a, c) in coeffs.enumerated() { if let v = cat.signalSum(b, [a]) { lin[c] = v / cat.signalYield(b) } }
-        row["linear"] = lin
-        var bg: [String: Double] = [:]
-        for (k, n) in cat.backgroundNames.enumerated() { bg[n] = cat.backgroundYields[k][b] }
-        if !bg.isEmpty { row["backgrounds"] = bg }
-        rows.append(row)
-      }
-      var fi: [String: Any] = [:]
-      for f in fisher {
-        fi[f.coefficient] = ["unbinned": f.unbinned, "binned": f.binned, "fraction": f.fraction,
-                             "binnedWithBackgrounds": f.binnedWithBackgrounds]
-      }
-      let rep: [String: Any] = [
-        "model": model, "events": events, "statistic": statName, "method": meth.rawValue,
-        "categories": rows, "edges": cat.edges, "fisher": fi, "datacard": output, "eft": eftPath,
-        "signalScale": sigScale, "lumi": lumi,
-      ]
+      try writeFileAtomicallyMaybeGzipped(Array(DatacardWriter.write(design.card, header: header).utf8), to: output)
+      try NativeFormat.write(design.eft, to: eftPath)
+      var rep = design.report(options: o.card)
+      rep["model"] = model; rep["events"] = events; rep["method"] = meth.rawValue
+      rep["datacard"] = output; rep["eft"] = eftPath; rep["lumi"] = lumi
       let data = try JSONSerialization.data(withJSONObject: rep, options: [.prettyPrinted, .sortedKeys])
       try writeFileAtomicallyMaybeGzipped([UInt8](data), to: reportPath)
 
       // Summary.
-      print("statistic \(statName), \(meth.rawValue), \(cat.count) categories (\(sig.count) signal events)")
+      print("statistic \(design.statisticName), \(meth.rawValue), \(cat.count) categories (\(design.signalEventCount) signal events)")
       func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
       print(["channel", "low", "high", "events", "signal", "background"].enumerated().map { pad($0.element, [8, 14, 14, 8, 12, 12][$0.offset]) }.joined(separator: " "))
       for b in 0..<cat.count {
         let lo = b == 0 ? "-inf" : String(format: "%.6g", cat.edges[b - 1])
         let hi = b == cat.count - 1 ? "inf" : String(format: "%.6g", cat.edges[b])
-        print([pad(cat.channelName(b, options: cardOpts), 8), pad(lo, 14), pad(hi, 14), pad(String(cat.signalCounts[b]), 8),
+        print([pad(cat.channelName(b, options: o.card), 8), pad(lo, 14), pad(hi, 14), pad(String(cat.signalCounts[b]), 8),
                pad(String(format: "%.6g", cat.signalYield(b)), 12), pad(String(format: "%.6g", cat.backgroundYield(b)), 12)].joined(separator: " "))
       }
       print("Fisher information kept by the binning (signal only; with backgrounds):")
-      for f in fisher {
+      for f in design.fisher {
         print("  " + f.coefficient.padding(toLength: max(10, f.coefficient.count), withPad: " ", startingAt: 0)
               + String(format: " unbinned %.6g  binned %.6g  kept %.4f   (with backgrounds %.6g)", f.unbinned, f.binned, f.fraction, f.binnedWithBackgrounds))
       }

@@ -5,11 +5,10 @@
 
 import Maths
 import ArgumentParser
-import Fit
 import Foundation
 import Inference
-import Support
 import Likelihood
+import Support
 
 struct ReinterpretCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -53,10 +52,9 @@ struct ReinterpretCommand: ParsableCommand {
         }
         fixedRange = (a, b)
       }
-      let nll = GaussianMeasurementNLL(channel: channel)
       print("\(channel.name): \(channel.count) measurements, parameters \(channel.parameterNames.joined(separator: ", "))")
       print("others \(profile ? "profiled" : "fixed at 0"); χ² at the SM (all 0): "
-        + String(format: "%.4f", nll.chiSquared([Double](repeating: 0, count: channel.parameterNames.count))))
+        + String(format: "%.4f", Reinterpretation.chiSquaredAtSM(channel)))
       let curves = try Reinterpretation.scan(channel, parameters: parameters, range: fixedRange, points: points, profile: profile)
       var rows: [String] = []
       for c in curves {
