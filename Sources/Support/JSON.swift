@@ -119,57 +119,21 @@ public struct ExactJSONParser {
     guard pos < bytes.count else { throw error("unexpected end") }
     switch bytes[pos] {
     case UInt8(ascii: "{"):
-      pos += 1
       var obj: [String: Any] = [:]
-      skipWhitespace()
-      if pos < bytes.count && bytes[pos] == UInt8(ascii: "}") {
-        pos += 1
-        return obj
+      try elements(close: UInt8(ascii: "}"), in: "object") { p in
+        guard p.pos < p.bytes.count, p.bytes[p.pos] == UInt8(ascii: "\"") else { throw p.error("expected a key") }
+        let k = try p.string()
+        p.skipWhitespace()
+        guard p.pos < p.bytes.count, p.bytes[p.pos] == UInt8(ascii: ":") else { throw p.error("expected ':'") }
+        p.pos += 1
+        p.skipWhitespace()
+        obj[k] = try p.value()
       }
-      while true {
-        skipWhitespace()
-        guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else {
-          throw error("expected a key")
-        }
-        let k = try string()
-        skipWhitespace()
-        guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else {
-          throw error("expected ':'")
-        }
-        pos += 1
-        skipWhitespace()
-        obj[k] = try value()
-        skipWhitespace()
-        guard pos < bytes.count else { throw error("unexpected end in object") }
-        if bytes[pos] == UInt8(ascii: ",") {
-          pos += 1
-          continue
-        }
-        guard bytes[pos] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
-        pos += 1
-        return obj
-      }
+      return obj
     case UInt8(ascii: "["):
-      pos += 1
       var arr: [Any] = []
-      skipWhitespace()
-      if pos < bytes.count && bytes[pos] == UInt8(ascii: "]") {
-        pos += 1
-        return arr
-      }
-      while true {
-        skipWhitespace()
-        arr.append(try value())
-        skipWhitespace()
-        guard pos < bytes.count else { throw error("unexpected end in array") }
-        if bytes[pos] == UInt8(ascii: ",") {
-          pos += 1
-          continue
-        }
-        guard bytes[pos] == UInt8(ascii: "]") else { throw error("expected ',' or ']'") }
-        pos += 1
-        return arr
-      }
+      try elements(close: UInt8(ascii: "]"), in: "array") { p in arr.append(try p.value()) }
+      return arr
     case UInt8(ascii: "\""): return try string()
     case UInt8(ascii: "t"): return try expect("true", true)
     case UInt8(ascii: "f"): return try expect("false", false)
@@ -198,6 +162,30 @@ public struct ExactJSONParser {
         throw error("bad number")
       }
       return d
+    }
+  }
+
+  /// The elements of an object or array after its opening bracket (at `pos`): `element` reads one
+  /// (whitespace before it skipped), separated by `,` and ended by `close`.
+  mutating func elements(close: UInt8, in what: String, _ element: (inout ExactJSONParser) throws -> Void) throws {
+    pos += 1
+    skipWhitespace()
+    if pos < bytes.count && bytes[pos] == close {
+      pos += 1
+      return
+    }
+    while true {
+      skipWhitespace()
+      try element(&self)
+      skipWhitespace()
+      guard pos < bytes.count else { throw error("unexpected end in \(what)") }
+      if bytes[pos] == UInt8(ascii: ",") {
+        pos += 1
+        continue
+      }
+      guard bytes[pos] == close else { throw error("expected ',' or '\(Character(Unicode.Scalar(close)))'") }
+      pos += 1
+      return
     }
   }
 
