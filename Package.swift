@@ -50,7 +50,7 @@ let package = Package(
     .executableTarget(
       name: "recombine",
       dependencies: [
-        "Support", "ROOTIO", "Datacard", "Likelihood", "EFT", "Fit", "Inference", "Batch", "InformationTrees", "Plots",
+        "Support", "Maths", "ROOTIO", "Datacard", "Likelihood", "EFT", "Inference", "Batch", "InformationTrees", "Plots",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -63,8 +63,8 @@ let package = Package(
     .testTarget(name: "DatacardTests", dependencies: ["Datacard", "ROOTIO", "TestSupport"]),
     .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit", "TestSupport"]),
     .testTarget(name: "FitTests", dependencies: ["Fit", "Maths", "TestSupport"]),
-    .testTarget(name: "InferenceTests", dependencies: ["Inference", "Maths", "Fit", "Likelihood", "Datacard", "ROOTIO", "Support", "TestSupport"]),
-    .testTarget(name: "BatchTests", dependencies: ["Batch", "Inference", "Support", "TestSupport"]),
+    .testTarget(name: "InferenceTests", dependencies: ["Inference", "Maths", "Fit", "Likelihood", "Datacard", "ROOTIO", "TestSupport"]),
+    .testTarget(name: "BatchTests", dependencies: ["Batch", "Inference", "Support"]),
     // The command line: argument parsing, exit statuses, output files, the Examples/ workflows.
     .testTarget(name: "CommandLineTests", dependencies: ["Batch", "Datacard", "EFT", "Inference", "Support", "TestSupport"]),
     .testTarget(name: "EFTTests", dependencies: ["EFT", "Likelihood", "Datacard", "Fit", "Inference", "Support", "TestSupport"], exclude: ["Fixtures"]),

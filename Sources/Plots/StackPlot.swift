@@ -64,6 +64,25 @@ public struct StackPlotInput: Sendable {
 
   public var bins: Int { max(0, edges.count - 1) }
 
+  /// Whether every bin has the width of the first (to 1e-6 relative).
+  public var hasUniformBins: Bool {
+    let widths = (0..<bins).map { edges[$0 + 1] - edges[$0] }
+    return widths.allSatisfy { abs($0 - widths[0]) <= 1e-6 * abs(widths[0]) }
+  }
+
+  /// Every yield, error and count multiplied by 1/width of its bin, `dividedByBinWidth` set.
+  public mutating func divideByBinWidth() {
+    let scale = (0..<bins).map { 1 / (edges[$0 + 1] - edges[$0]) }
+    func scaled(_ v: [Double]) -> [Double] { zip(v, scale).map { $0 * $1 } }
+    for k in components.indices { components[k].values = scaled(components[k].values) }
+    total = scaled(total)
+    totalError = scaled(totalError)
+    data = data.map(scaled)
+    dataErrorLow = dataErrorLow.map(scaled)
+    dataErrorHigh = dataErrorHigh.map(scaled)
+    dividedByBinWidth = true
+  }
+
   /// Whether the ratio panel is drawn: requested and there is data.
   public var showsRatio: Bool { ratio && data != nil }
 
