@@ -133,16 +133,18 @@ extension Grid2D {
     var next: [Edge: (Edge, Point2D)] = [:]  // start edge → (end edge, end point)
     var startPoint: [Edge: Point2D] = [:]
     var hasPredecessor = Set<Edge>()
+    var order: [Edge] = []  // start edges in grid order: the lines come out the same on every run
     for i in 0..<(x.count - 1) { for j in 0..<(y.count - 1) {
       guard let c = cell(i, j, level) else { continue }
       for (e0, p0, e1, p1) in c.segments {
+        if next[e0] == nil { order.append(e0) }
         next[e0] = (e1, p1); startPoint[e0] = p0; hasPredecessor.insert(e1)
       }
     } }
     var lines: [ContourLine] = []
     var visited = Set<Edge>()
     // Open lines first (their start has no predecessor), then the remaining closed loops.
-    let starts = next.keys.filter { !hasPredecessor.contains($0) } + next.keys.filter { hasPredecessor.contains($0) }
+    let starts = order.filter { !hasPredecessor.contains($0) } + order.filter { hasPredecessor.contains($0) }
     for s in starts where !visited.contains(s) {
       var pts = [startPoint[s]!]
       var e = s

@@ -57,4 +57,32 @@ import TestSupport
     let algo = try Recombine.run(bin, ["fit", Self.card.path, "--algo", "grid"], in: here)
     #expect(algo.status == 1 && algo.stderr.hasPrefix("error: --algo grid is not supported by 'fit'"))
   }
+
+  /// The same 2D scan gives the same figure and polygons on every run (the contour lines used to
+  /// start at edges in hash order, which changes from process to process).
+  @Test func contourOutputIsReproducible() throws {
+    let bin = try #require(Recombine.binary, "recombine not built beside the tests")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cli-contour-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // Two separated minima: several closed lines per level.
+    var csv = "mh,iToy,quantileExpected,a,b,deltaNLL\n125,0,-1,-1.5,0,0\n"
+    for i in 0..<31 { for j in 0..<25 {
+      let a = -3 + 6 * Double(i) / 30, b = -2 + 4 * Double(j) / 24
+      let d = 0.5 * min((a + 1.5) * (a + 1.5) + b * b, (a - 1.5) * (a - 1.5) + 2 * b * b + 0.2) * 4
+      csv += "125,0,0.5,\(a),\(b),\(d)\n"
+    } }
+    try csv.write(toFile: dir + "/scan.csv", atomically: true, encoding: .utf8)
+    var outputs: [Data] = []
+    for k in 0..<3 {
+      let r = try Recombine.run(bin, ["plot", "contour", "scan.csv", "-o", "c\(k).svg", "--contours", "c\(k).json"], in: dir)
+      #expect(r.status == 0, Comment(rawValue: r.stderr))
+      outputs.append(try Data(contentsOf: URL(fileURLWithPath: dir + "/c\(k).svg")) + Data(contentsOf: URL(fileURLWithPath: dir + "/c\(k).json")))
+    }
+    #expect(outputs[0] == outputs[1] && outputs[0] == outputs[2])
+    // Two minima: at 2ΔNLL = 2.30 two closed lines.
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/c0.json"))) as? [[String: Any]])
+    let lines68 = try #require(json.first?["lines"] as? [[String: Any]])
+    #expect(lines68.count == 2 && lines68.allSatisfy { $0["isClosed"] as? Bool == true })
+  }
 }
