@@ -171,38 +171,37 @@ public enum CombineInterferenceFormat {
 
     mutating func skip() { while pos < text.count && text[pos].isWhitespace { pos += 1 } }
 
-    mutating func sum() throws -> Affine {
-      var v = try product()
+    /// A left-associative chain `operand (op operand)*` with `op` one of `ops`.
+    mutating func chain(
+      _ ops: Set<Character>, _ operand: (inout LinearFormula) throws -> Affine, _ combine: (Affine, Character, Affine) throws -> Affine
+    ) throws -> Affine {
+      var v = try operand(&self)
       while true {
         skip()
-        guard pos < text.count, text[pos] == "+" || text[pos] == "-" else { return v }
-        let minus = text[pos] == "-"
+        guard pos < text.count, ops.contains(text[pos]) else { return v }
+        let op = text[pos]
         pos += 1
-        let r = try product()
-        v = v + (minus ? r.scaled(-1) : r)
+        v = try combine(v, op, try operand(&self))
       }
     }
 
+    mutating func sum() throws -> Affine {
+      try chain(["+", "-"], { try $0.product() }) { v, op, r in v + (op == "-" ? r.scaled(-1) : r) }
+    }
+
     mutating func product() throws -> Affine {
-      var v = try factor()
-      while true {
-        skip()
-        guard pos < text.count, text[pos] == "*" || text[pos] == "/" else { return v }
-        let divide = text[pos] == "/"
-        pos += 1
-        let r = try factor()
-        if divide {
+      try chain(["*", "/"], { try $0.factor() }) { v, op, r in
+        if op == "/" {
           guard r.isConstant, r.constant != 0 else {
             throw EFTError("non-linear or zero division in expr formula")
           }
-          v = v.scaled(1 / r.constant)
+          return v.scaled(1 / r.constant)
         } else if r.isConstant {
-          v = v.scaled(r.constant)
+          return v.scaled(r.constant)
         } else if v.isConstant {
-          v = r.scaled(v.constant)
-        } else {
-          throw EFTError("non-linear product in expr formula")
+          return r.scaled(v.constant)
         }
+        throw EFTError("non-linear product in expr formula")
       }
     }
 
