@@ -36,11 +36,10 @@ test: deps build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 
-## demo: dependencies, release build, then the main job as far as it exists.
+## demo: dependencies, release build, then the main job end to end on the repository's own inputs.
 demo: deps build
-	@mkdir -p $(DEMO_OUT)
 	@rm -rf $(DEMO_OUT) && mkdir -p $(DEMO_OUT)
-	@bash Examples/demo.sh $(BIN) $(SHARED) $(DEMO_OUT)
+	@bash Examples/demo.sh $(BIN) $(DEMO_OUT)
 
 ## bench: release benchmarks (ratios and throughputs measured in one process).
 bench: deps

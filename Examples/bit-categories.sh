@@ -3,13 +3,16 @@
 # second-order polynomials in cHW, cHWtil, cHQ3), train a multi-coefficient BIT, cut its cHW score
 # into 8 categories that keep the most Fisher information, write a counting datacard with its EFT
 # parametrisation, and scan cHW on the Asimov dataset — against 8 bins of pT(Z) for comparison.
+# The parton densities: the reference's tables when the shared folder (../shared by default) has
+# them, else Recombine's built-in ones (an empty shared folder argument asks for those).
 # Usage: Examples/bit-categories.sh [recombine binary] [shared folder] [output folder]
 set -euo pipefail
-BIN=${1:-.build/release/recombine}; SHARED=${2:-../shared}; OUT=${3:-example-output/bit}
+BIN=${1:-.build/release/recombine}; SHARED=${2-../shared}; OUT=${3:-example-output/bit}
 mkdir -p "$OUT"
-PDF="$SHARED/reference/bit/zh-pdf-tables"
-"$BIN" bit generate zh -n 20000 --seed 1 --pdf-dir "$PDF" -o "$OUT/train.npz"
-"$BIN" bit generate zh -n 40000 --seed 2 --pdf-dir "$PDF" -o "$OUT/bin.npz"
+PDF=()
+if [ -n "$SHARED" ] && [ -f "$SHARED/reference/bit/zh-pdf-tables/pdf_u.txt" ]; then PDF=(--pdf-dir "$SHARED/reference/bit/zh-pdf-tables"); fi
+"$BIN" bit generate zh -n 20000 --seed 1 "${PDF[@]}" -o "$OUT/train.npz"
+"$BIN" bit generate zh -n 40000 --seed 2 "${PDF[@]}" -o "$OUT/bin.npz"
 "$BIN" bit train "$OUT/train.npz" --coefficients cHQ3,cHW,cHWtil --quadratic --trees 30 --depth 4 \
   --learning-rate 0.2 --min-size 50 -o "$OUT/model.json"
 "$BIN" bit bin "$OUT/model.json" "$OUT/bin.npz" --score t_cHW -n 8 --method fisher --signal-yield 2000 --lnN lumi=1.025 -o "$OUT/bit.txt"

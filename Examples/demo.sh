@@ -1,36 +1,29 @@
 #!/usr/bin/env bash
 # `make demo`: Recombine's main job end to end, printing progress as it goes.
-#  0. Combine's long exercise: combine, fit and scan r (agreement with Combine: r = 0.540 -0.440/+0.466).
 #  1. The example analyses in Datacards/: validate H->4l, ttH multilepton, ZH with BIT categories and
 #     the combinations.
 #  2. combine-cards of the two channels (shared nuisances correlate by name).
 #  3. Signal strengths on the SM pseudo-data: H->4l mu, ttH mu, combined mu; the fit diagnostics of
-#     H->4l (pulls, pre-/post-fit yields and m4l distributions).
+#     H->4l (pulls, pre-/post-fit yields and m4l distributions) and the impacts on its mu.
 #  4. EFT fits (CMS STXStoSMEFT parametrisation) on the SM pseudo-data: 1D scans of c_HG, c_HW, c_tG,
 #     c_H□, c_tH with the other WCs at 0, per channel and combined, overlaid; c_HG and c_HW with the
 #     other one profiled; c_HW with the ZH BIT channel (Asimov); the c_HG - c_HW plane and (with ZH,
 #     Asimov) the c_HW - c_HWB plane; each of the five WCs with the other four profiled.
 #  5. The ATLAS H->4l STXS reinterpretation: 95% intervals one WC at a time.
-#  6. BIT categories for the ZH toy against pT(Z) bins.
+#  6. BIT categories for the ZH toy (Recombine's built-in parton densities) against pT(Z) bins.
+# Everything runs on the repository's own Datacards/ and on inputs it generates: nothing beside the
+# checkout is needed (the Combine long exercise, which needs ../shared, is Examples/longexercise.sh).
 #  7. A summary table (Markdown and JSON) of every 1D result.
-# Usage: Examples/demo.sh BIN SHARED OUTDIR
+# Usage: Examples/demo.sh BIN OUTDIR
 set -euo pipefail
 BIN=${1:-.build/release/recombine}
-SHARED=${2:-../shared}
-OUT=${3:-demo-output}
+OUT=${2:-demo-output}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-SHARED=$(cd "$SHARED" && pwd)
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 T0=$(date +%s%N)
 step() { local ms=$(( ($(date +%s%N) - T0) / 1000000 )); printf '\n== %s  (%d.%d s)\n' "$1" $((ms / 1000)) $((ms % 1000 / 100)); }
-
-step "0. Combine long exercise (reference: r = 0.540 -0.440/+0.466)"
-bash "$ROOT/Examples/longexercise.sh" "$BIN" "$SHARED" "$OUT/longexercise" | grep -E '^ +r :'
-"$BIN" limit "$OUT/longexercise/part3_combined.txt" -m 200 | grep -E 'Observed' | sed 's/$/   (Combine: 1.3569)/'
-"$BIN" impacts "$OUT/longexercise/part3_combined.txt" -m 200 --rMin -1 --rMax 2 -o "$OUT/longexercise/impacts.json" \
-  --plot "$OUT/impacts_longexercise.png" | sed -n '1,4p'
 
 cd "$ROOT/Datacards"
 step "1. validate the example datacards"
@@ -52,6 +45,9 @@ step "3. signal strengths on the SM pseudo-data"
 "$BIN" fit-diagnostics hzz4l/hzz4l.txt --setParameterRanges r=0,3 --json "$OUT/fitdiagnostics_hzz4l.json" \
   --plots "$OUT/fitdiagnostics_hzz4l" --x-title "m_{4ℓ} (GeV)" --right-label "138 fb^{−1} (13 TeV)" \
   | grep -E '^(Best fit|Untagged_2e2mu +(total  |data))' | sed 's/^/  fit-diagnostics: /'
+# Impacts of every nuisance on the H->4l signal strength (combineTool.py -M Impacts, plotImpacts.py).
+"$BIN" impacts hzz4l/hzz4l.txt --setParameterRanges r=0,3 -o "$OUT/impacts_hzz4l.json" --plot "$OUT/impacts_hzz4l.png" \
+  --max 20 2>/dev/null | sed -n '2,5p' | sed 's/^/  impacts: /'
 
 step "4. EFT fits on the SM pseudo-data"
 OTHERS=chbXE2,chwbXE2,chdd,chl3,cll1,chj3XE1,ctwreXE1,ctgreXE1,chbox,cthre
@@ -112,10 +108,10 @@ step "5. ATLAS H->4l STXS reinterpretation (95% CL, one WC at a time; published:
   | grep -E '^c|95%' | grep -v 'local minima' | head -12
 
 step "6. BIT categories for the ZH toy against pT(Z) bins"
-bash "$ROOT/Examples/bit-categories.sh" "$BIN" "$SHARED" "$OUT/bit" 2>/dev/null | grep -E 'cHW :|BIT categories:|p_T' | head -6
+bash "$ROOT/Examples/bit-categories.sh" "$BIN" "" "$OUT/bit" 2>/dev/null | grep -E 'cHW :|BIT categories:|p_T' | head -6
 
 step "7. summary"
-SCANS=("$OUT/longexercise/scan.csv:long exercise r (Combine's data)")
+SCANS=()
 for wc in chgXE3 chwXE2 ctgreXE1 chbox cthre; do
   for n in hzz4l tth combined; do SCANS+=("$OUT/scan_${wc}_${n}.csv:$wc, $n"); done
 done

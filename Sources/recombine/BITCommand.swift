@@ -47,7 +47,7 @@ struct BITGenerate: ParsableCommand {
   var seed: UInt64 = 1
 
   @Option(name: .customLong("pdf-dir"),
-          help: "Directory of the ZH PDF tables pdf_<q>.txt (default: $RECOMBINE_BIT_PDF_DIR or ../shared/reference/bit/zh-pdf-tables).")
+          help: "Directory of the ZH PDF tables pdf_<q>.txt (default: $RECOMBINE_BIT_PDF_DIR; without either, Recombine's built-in parton densities).")
   var pdfDir: String?
 
   @Option(name: .short, help: "Output file: .csv, .csv.gz or .npz.")
@@ -59,12 +59,15 @@ struct BITGenerate: ParsableCommand {
       let events: Events
       switch model {
       case "zh":
-        let candidates = [pdfDir, ProcessInfo.processInfo.environment["RECOMBINE_BIT_PDF_DIR"],
-                          "../shared/reference/bit/zh-pdf-tables", "shared/reference/bit/zh-pdf-tables"].compactMap { $0 }
-        guard let dir = candidates.first(where: { FileManager.default.fileExists(atPath: $0 + "/pdf_u.txt") }) else {
-          throw BITError("ZH PDF tables not found (give --pdf-dir DIR with pdf_u.txt, pdf_ubar.txt, …)")
+        if let dir = pdfDir ?? ProcessInfo.processInfo.environment["RECOMBINE_BIT_PDF_DIR"] {
+          guard FileManager.default.fileExists(atPath: dir + "/pdf_u.txt") else {
+            throw BITError("\(dir): no ZH PDF tables (pdf_u.txt, pdf_ubar.txt, …) there")
+          }
+          events = try ZHToy(pdfDirectory: dir).generate(count: n, seed: seed)
+        } else {
+          printError("bit generate zh: Recombine's built-in parton densities (--pdf-dir DIR for tables)")
+          events = ZHToy().generate(count: n, seed: seed)
         }
-        events = try ZHToy(pdfDirectory: dir).generate(count: n, seed: seed)
       default:
         guard let toy = ClosureToy(rawValue: model) else {
           throw BITError("unknown model '\(model)' (zh, exponential, power-law)")

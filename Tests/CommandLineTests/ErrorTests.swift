@@ -11,7 +11,7 @@ import TestSupport
     return (r.status, r.stderr)
   }
 
-  @Test func errors() throws {
+  @Test(.needsReference) func errors() throws {
     let card = TestPaths.reference.appendingPathComponent("combine/counting_realistic/card/realistic-counting-experiment.txt").path
     let (status, err) = try run(["fit", card, "--setParameters", "r=25"])
     #expect(status == 1)

@@ -11,7 +11,7 @@ import TestSupport
 @Suite struct OutputTests {
   static let card = TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card/part3_combined.txt")
 
-  @Test func fitWritesTheLibrarysLimitTreeAndFitResult() throws {
+  @Test(.needsReference) func fitWritesTheLibrarysLimitTreeAndFitResult() throws {
     let bin = try #require(Recombine.binary, "recombine not built beside the tests")
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cli-out-\(getpid())").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -8,7 +8,7 @@ import TestSupport
   /// The real thing, with the built `recombine`: a scan split into chunks run one after another
   /// (`--job-mode interactive`) and merged equals the same scan in one go; `merge-scans` finds a
   /// deleted chunk; `--job-mode slurm --dry-run` writes the array script and prints `sbatch`.
-  @Test func splitScanEqualsFullScan() throws {
+  @Test(.needsReference) func splitScanEqualsFullScan() throws {
     let bin = try #require(Recombine.binary, "recombine executable not found next to the tests")
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-jobs-\(getpid())-scan").path
     defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -1,14 +1,15 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Datacard
 
 @Suite struct WriterTests {
   /// Every corpus card that parses re-parses to the same tree after writing.
-  @Test func corpusRoundTrip() throws {
+  @Test(.needsReference) func corpusRoundTrip() throws {
     var failures: [String] = []
     var checked = 0
-    for e in Corpus.entries {
+    for e in try Corpus.entries() {
       let path = Corpus.root.appendingPathComponent(e.path).path
       guard let card = try? Datacard.parse(contentsOf: path) else { continue }
       let text = DatacardWriter.write(card)
@@ -61,7 +62,7 @@ import Testing
   static let dir = TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card")
 
   /// combine-cards on the three long-exercise cards gives the model of Combine's part3_combined.txt.
-  @Test func longExercisePart3() throws {
+  @Test(.needsReference) func longExercisePart3() throws {
     let ours = try combineCards([
       ("signal_region", Self.dir.appendingPathComponent("datacard_part3.txt").path),
       ("ttbar_cr", Self.dir.appendingPathComponent("datacard_part3_ttbar_cr.txt").path),
@@ -186,7 +187,7 @@ extension CombineCardsTests {
   /// Every reference case validates with its ROOT files: every histogram read, rates equal to the
   /// template integrals (rate −1 or the card's numbers, checked to Combine's 1%), observations
   /// equal to data_obs (0.5%), no errors.
-  @Test func referenceCardsValidate() throws {
+  @Test(.needsReference) func referenceCardsValidate() throws {
     let root = TestPaths.reference.appendingPathComponent("combine")
     let cases = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
     var checked = 0
@@ -208,7 +209,7 @@ extension CombineCardsTests {
 
   /// A wrong rate (2% off the template integral) and an observation that disagrees with data_obs
   /// are errors, as in text2workspace.
-  @Test func inconsistentRatesAreErrors() throws {
+  @Test(.needsReference) func inconsistentRatesAreErrors() throws {
     let dir = TestPaths.reference.appendingPathComponent("combine/shapes_simple_TH1/card")
     var text = try String(contentsOf: dir.appendingPathComponent("simple-shapes-TH1.txt"), encoding: .utf8)
     text = text.replacingOccurrences(of: "rate            10         100", with: "rate            10.2       100")
@@ -220,7 +221,7 @@ extension CombineCardsTests {
   }
 
   /// A missing histogram names the file, the card line and the object.
-  @Test func missingHistogramIsLocated() throws {
+  @Test(.needsReference) func missingHistogramIsLocated() throws {
     let dir = TestPaths.reference.appendingPathComponent("combine/shapes_simple_TH1/card")
     var text = try String(contentsOf: dir.appendingPathComponent("simple-shapes-TH1.txt"), encoding: .utf8)
     text = text.replacingOccurrences(of: "sigma  shape", with: "sigmaX shape")

@@ -1,6 +1,7 @@
 import Datacard
 import Foundation
 import Testing
+import TestSupport
 import Support
 
 @testable import EFT
@@ -96,7 +97,7 @@ func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double]
   p.coefficients.map { w in (c[w.name] ?? 0) * (exponents ? pow(10, Double(w.exponent)) : 1) }
 }
 
-@Test func stxsToSMEFTH4lMatchesHandPolynomial() throws {
+@Test(.needsReference) func stxsToSMEFTH4lMatchesHandPolynomial() throws {
   let r = try STXStoSMEFT.read(
     directory: stxsDir,
     processes: ["ggH_0J_PTH_0_10_hzz": STXStoSMEFT.defaultMapping(process: "ggH_0J_PTH_0_10_hzz")!])
@@ -163,7 +164,7 @@ func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double]
   #expect(abs(at(ratio, 2) - 0.51) < 0.005 && abs(at(expd, 2) - -1.38) < 0.005)
 }
 
-@Test func stxsGradientMatchesFiniteDifferences() throws {
+@Test(.needsReference) func stxsGradientMatchesFiniteDifferences() throws {
   let p = try STXStoSMEFT.read(
     directory: stxsDir, processes: ["ttH_hgg": .init(production: "TTH_PTH_60_120", decay: "gamgam")]
   ).parametrisation
@@ -183,7 +184,7 @@ func poiVector(_ model: EFTModel, _ p: EFTParametrisation, _ c: [String: Double]
   }
 }
 
-@Test func atlasH4lParametrisationMatchesHandPolynomial() throws {
+@Test(.needsReference) func atlasH4lParametrisationMatchesHandPolynomial() throws {
   let text = try String(
     contentsOf: eftData.appendingPathComponent("atlas-h4l-smeft/smeft-param-CPeven.txt"),
     encoding: .utf8)
@@ -384,7 +385,7 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
   return n
 }
 
-@Test func aacTemplatesReproduceTemplateFormula() throws {
+@Test(.needsReference) func aacTemplatesReproduceTemplateFormula() throws {
   let card = try Datacard.parse(
     contentsOf: eftData.appendingPathComponent("aac-cards/datacard3op.txt").path)
   let p = try AACTemplates.convert(datacard: card)
@@ -438,7 +439,7 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
   for (a, b) in zip(f1.packed, f2.packed) { #expect(close(a, b, 1e-12)) }
 }
 
-@Test func topEFTTemplateNaming() throws {
+@Test(.needsReference) func topEFTTemplateNaming() throws {
   // TopEFT: <proc>_sm, <proc>_lin_X (= SM+Lin+Quad), <proc>_quad_X, <proc>_quad_mixed_X_Y.
   let y: [String: [Double]] = [
     "ttH_sm": [10, 20], "ttH_lin_ctG": [13, 21], "ttH_quad_ctG": [1, 0.5], "ttH_lin_ctp": [9, 19],
@@ -476,7 +477,7 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
   #expect(templates.count == 136)
 }
 
-@Test func nativeFormatRoundTrips() throws {
+@Test(.needsReference) func nativeFormatRoundTrips() throws {
   var all: [(String, EFTParametrisation)] = []
   all.append(
     (
@@ -579,7 +580,7 @@ func aacYield(_ rates: [String: Double], ops: [String], c: [String: Double]) -> 
   #expect(throws: EFTError.self) { try broken.compile() }
 }
 
-@Test func bulkEvaluationExpandedExportAndNegativeWarning() throws {
+@Test(.needsReference) func bulkEvaluationExpandedExportAndNegativeWarning() throws {
   let mapping: [String: STXStoSMEFT.ProcessMapping] = [
     "ggH_hzz": .init(production: "GG2H", decay: "ZZ"),
     "ttH_hgg": .init(production: "TTH", decay: "gamgam"),

@@ -5,6 +5,7 @@ import Foundation
 import Inference
 import Likelihood
 import Testing
+import TestSupport
 
 /// An EFT model inside the likelihood: a two-category H→4ℓ-like counting card whose signals are
 /// STXS processes, parametrised by the real CMS STXStoSMEFT files.
@@ -51,7 +52,7 @@ import Testing
     return (try CompiledModel.compile(card, physics: EFTPhysicsModel(model: eft)), eft)
   }
 
-  @Test(arguments: ["quadratic", "linear"])
+  @Test(.needsReference, arguments: ["quadratic", "linear"])
   func yieldsEqualHandPolynomials(_ truncation: String) throws {
     let (model, eft) = try compile(truncation: truncation)
     let lin = truncation == "linear"
@@ -77,7 +78,7 @@ import Testing
     }
   }
 
-  @Test(arguments: ["quadratic", "linear", "expanded"])
+  @Test(.needsReference, arguments: ["quadratic", "linear", "expanded"])
   func gradientMatchesFiniteDifferences(_ truncation: String) throws {
     let (model, _) = try compile(truncation: truncation)
     let nll = try NLL(model: model)
@@ -91,7 +92,7 @@ import Testing
 
   /// On the Asimov dataset at the SM the best fit of c_HG (other WCs fixed at 0) is 0, and the
   /// profiled scan has its minimum there.
-  @Test func asimovFitReturnsTheSM() throws {
+  @Test(.needsReference) func asimovFitReturnsTheSM() throws {
     let (model, _) = try compile()
     var setup = FitSetup(model: model)
     let k = model.index(of: "chgXE3")!

@@ -4,6 +4,7 @@ import Foundation
 import Inference
 import Likelihood
 import Testing
+import TestSupport
 
 /// AsymptoticLimits and Significance against Combine v10.6.0 (shared/reference/combine/*/expected).
 @Suite struct AsymptoticLimitsTests {
@@ -40,7 +41,7 @@ import Testing
     }
   }
 
-  @Test(arguments: cases.map(\.name))
+  @Test(.needsReference, arguments: cases.map(\.name))
   func limitsMatchCombine(_ name: String) throws {
     let card = Self.cases.first { $0.name == name }!.card
     let (model, data, specs, poi) = try Self.setUp(name, card: card)
@@ -61,7 +62,7 @@ import Testing
     }
   }
 
-  @Test(arguments: cases.map(\.name))
+  @Test(.needsReference, arguments: cases.map(\.name))
   func significanceMatchesCombine(_ name: String) throws {
     let card = Self.cases.first { $0.name == name }!.card
     for (file, signal) in [("signif_obs.csv", nil), ("signif_asimov.csv", 1.0 as Double?)] {
@@ -79,7 +80,7 @@ import Testing
 
   /// The long exercise's three-region combination (autoMCStats, rateParams): Combine prints
   /// "Observed Limit: r < 1.3569" with -m 200.
-  @Test func longExerciseObservedLimit() throws {
+  @Test(.needsReference) func longExerciseObservedLimit() throws {
     let (model, data, specs, poi) = try Self.setUp("longexercise_part3_combined", card: "part3_combined.txt", mass: 200)
     var o = AsymptoticLimitsOptions()
     o.run = .observed
@@ -103,7 +104,7 @@ import Testing
 
   /// --newExpected 0: the median is the same crossing, the other quantiles follow the closed form
   /// μ_N = σ(Φ⁻¹(1 − α·q_N) + N), σ = median/Φ⁻¹(1 − α/2).
-  @Test func closedFormExpected() throws {
+  @Test(.needsReference) func closedFormExpected() throws {
     let (model, data, specs, poi) = try Self.setUp("counting_realistic", card: "realistic-counting-experiment.txt")
     var o = AsymptoticLimitsOptions()
     o.run = .expected
@@ -122,7 +123,7 @@ import Testing
   /// --run blind: the a-priori Asimov (no fit to the n = 0 data, gmN at N+1, nominal global
   /// observables) gives larger expected limits than the a-posteriori one here (the fit pulls the
   /// background down), and no observed limit.
-  @Test func blindExpected() throws {
+  @Test(.needsReference) func blindExpected() throws {
     let (model, data, specs, poi) = try Self.setUp("counting_realistic", card: "realistic-counting-experiment.txt")
     var o = AsymptoticLimitsOptions()
     o.run = .blind
@@ -135,7 +136,7 @@ import Testing
   }
 
   /// --uncapped: a deficit gives a negative significance when the POI may go below 0.
-  @Test func uncappedSignificance() throws {
+  @Test(.needsReference) func uncappedSignificance() throws {
     var (model, data, specs, poi) = try Self.setUp("counting_part1", card: "datacard_part1.txt")
     _ = model
     specs[poi].lower = -10

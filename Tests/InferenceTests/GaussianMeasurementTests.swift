@@ -4,6 +4,7 @@ import Foundation
 import Inference
 import Likelihood
 import Testing
+import TestSupport
 
 /// The Gaussian-measurement (reinterpretation) channel: the likelihood against closed forms, its
 /// gradient against finite differences, the multi-piece interval finder, and the ATLAS H→4ℓ

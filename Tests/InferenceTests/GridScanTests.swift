@@ -4,6 +4,7 @@ import Foundation
 import Inference
 import Likelihood
 import Testing
+import TestSupport
 
 @Suite struct GridScanTests {
   static let card = TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card/part3_combined.txt")
@@ -33,7 +34,7 @@ import Testing
 
   /// The 30-point scan of Combine's tutorial (scan_grid30.csv), on 2 threads and on 1: the same
   /// numbers, within 2e-4 of Combine's deltaNLL.
-  @Test func parallelScanMatchesCombine() throws {
+  @Test(.needsReference) func parallelScanMatchesCombine() throws {
     let (model, nll, specs, best) = try Self.setUp()
     let r = model.index(of: "r")!
     var o = GridScanOptions()
@@ -54,7 +55,7 @@ import Testing
 
   /// A scan stopped part-way resumes from its checkpoint: finished points are taken from the file
   /// (a marked value survives), a line cut short by the kill is recomputed.
-  @Test func killedScanResumes() throws {
+  @Test(.needsReference) func killedScanResumes() throws {
     let (model, nll, specs, best) = try Self.setUp()
     let r = model.index(of: "r")!
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("rc-scan-\(getpid()).partial").path
@@ -118,7 +119,7 @@ import Testing
     return Minimizer().minimize(nll, parameters: s).fval
   }
 
-  @Test func grid20x20() throws {
+  @Test(.needsReference) func grid20x20() throws {
     let (model, data, specs, best, nll) = try Self.setUp()
     let g = model.index(of: "r_ggH")!, q = model.index(of: "r_qqH")!
     var o = GridScanOptions()
@@ -134,7 +135,7 @@ import Testing
     #expect(worst < 1e-6, "max |Δ deltaNLL| = \(worst)")
   }
 
-  @Test func profiledOtherPOI() throws {
+  @Test(.needsReference) func profiledOtherPOI() throws {
     let (model, data, specs, best, nll) = try Self.setUp()
     let g = model.index(of: "r_ggH")!
     var o = GridScanOptions()

@@ -119,7 +119,7 @@ import TestSupport
   /// impact, the impacts are finite, the largest positive, and their quadrature sum does not
   /// exceed the total uncertainty of r by much (impacts double count correlated effects, but not
   /// wildly); the result survives a JSON round trip.
-  @Test func longExercise() throws {
+  @Test(.needsReference) func longExercise() throws {
     let card = TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card/part3_combined.txt")
     let model = try CompiledModel.compile(try Datacard.parse(contentsOf: card.path), mass: 200)
     var setup = FitSetup(model: model)

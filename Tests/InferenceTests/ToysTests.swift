@@ -4,6 +4,7 @@ import Foundation
 import Inference
 import Likelihood
 import Testing
+import TestSupport
 
 /// Toy generation (Combine's -t N) against the moments of the generating distributions, and the
 /// frequentist coverage of the fitted intervals.
@@ -126,7 +127,7 @@ import Testing
   /// Frequentist toys of a card with autoMCStats: each Barlow–Beeston-lite global observable is
   /// drawn from N(x̂_j, 1) around the data's x̂_j (long exercise, 4000 toys: mean to 4 standard
   /// errors, variance to 10%), and the prior mode leaves them at 0.
-  @Test func frequentistToysDrawBarlowBeestonGlobals() throws {
+  @Test(.needsReference) func frequentistToysDrawBarlowBeestonGlobals() throws {
     let dir = TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card")
     let model = try CompiledModel.compile(try Datacard.parse(contentsOf: dir.appendingPathComponent("part3_combined.txt").path),
                                           physics: DefaultPhysicsModel(), mass: 200)

@@ -3,6 +3,7 @@ import EFT
 import Foundation
 import Likelihood
 import Testing
+import TestSupport
 
 @testable import InformationTrees
 
@@ -173,7 +174,7 @@ import Testing
   /// End to end: ZH toy → multi-BIT → 8 categories → datacard + EFT file (written and read back)
   /// → likelihood on the Asimov SM dataset → 68 % interval of c_HW (other coefficients fixed at 0,
   /// as `recombine scan -P cHW` does). It is narrower than with 8 equal-yield bins in p_T(Z).
-  @Test func zhCategoriesBeatPTBins() throws {
+  @Test(.needsReference) func zhCategoriesBeatPTBins() throws {
     let zh = try ZHToy(pdfDirectory: BITReference.path("zh-pdf-tables"))
     let train = zh.generate(count: 20_000, seed: 101)
     let test = zh.generate(count: 40_000, seed: 202)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import InformationTrees
 
@@ -8,7 +9,7 @@ import Testing
   /// 20 trees, max_depth 4, min_size 15): the loss reduction L0 − L (§3.2) agrees within 1% after
   /// every tree. (The small
   /// residual L/L0 ≈ 0.0045 itself differs by ≈ 6% at 2k events, ≈ 1.4% at 50k.)
-  @Test func zhHistogramLossCloseToExact() throws {
+  @Test(.needsReference) func zhHistogramLossCloseToExact() throws {
     let (exact, _, _) = try ReferenceTests.trainZHReference(mode: .exact, trees: 20, maxDepth: 4)
     let (hist, _, _) = try ReferenceTests.trainZHReference(mode: .histogram, trees: 20, maxDepth: 4)
     let le = exact.history.last!.loss, lh = hist.history.last!.loss
@@ -23,7 +24,7 @@ import Testing
 
   /// Single-coefficient BIT on the reference power-law sample: the reference's loss
   /// L(D,b) = −Σ w'F agrees within 1% after 20 trees.
-  @Test func powerLawHistogramLossCloseToExact() throws {
+  @Test(.needsReference) func powerLawHistogramLossCloseToExact() throws {
     let events = try Events.read(
       BITReference.path("powerlaw_20k.csv.gz"),
       columns: EventColumns(features: ["x"], weight: "w", derivatives: ["d"]))
@@ -42,7 +43,7 @@ import Testing
   }
 
   /// Results do not depend on the number of threads.
-  @Test func deterministicAcrossThreadCounts() throws {
+  @Test(.needsReference) func deterministicAcrossThreadCounts() throws {
     let zh = try ZHToy(pdfDirectory: BITReference.path("zh-pdf-tables"))
     let events = zh.generate(count: 30_000, seed: 3)
     var config = BITConfig(trees: 5, maxDepth: 4, minSize: 15, threads: 1)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import InformationTrees
 
@@ -45,7 +46,7 @@ import Testing
     }
   }
 
-  @Test func modelJSONRoundTrip() throws {
+  @Test(.needsReference) func modelJSONRoundTrip() throws {
     let (model, events, _) = try ReferenceTests.trainZHReference(mode: .histogram, trees: 3)
     let p = tempPath("model.json")
     try model.save(p)

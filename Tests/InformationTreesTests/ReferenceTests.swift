@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import InformationTrees
 
@@ -48,7 +49,7 @@ func compareTree(_ t: InformationTree, _ node: Int, _ ref: [String: Any], path: 
 }
 
 @Suite struct ReferenceTests {
-  @Test func singleCoefficientBITMatchesReference() throws {
+  @Test(.needsReference) func singleCoefficientBITMatchesReference() throws {
     let ref = try BITReference.json("bit1d_powerlaw_expected.json")
     let cfg = ref["config"] as! [String: Any]
     let events = try Events.read(
@@ -104,7 +105,7 @@ func compareTree(_ t: InformationTree, _ node: Int, _ ref: [String: Any], path: 
     return (try trainBIT(events, config: config, basePoints: bps), events, ref)
   }
 
-  @Test func multiCoefficientBITMatchesReference() throws {
+  @Test(.needsReference) func multiCoefficientBITMatchesReference() throws {
     let (model, events, ref) = try Self.trainZHReference(mode: .exact)
     let refTrees = ref["trees"] as! [[String: Any]]
     #expect(model.trees.count == refTrees.count)

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import InformationTrees
 
 @Suite struct ToyTests {
   /// The ZH generator's PDF lookups and weights equal the reference's for the events in zh_2k.
-  @Test func zhWeightsMatchReference() throws {
+  @Test(.needsReference) func zhWeightsMatchReference() throws {
     let zh = try ZHToy(pdfDirectory: BITReference.path("zh-pdf-tables"))
     let table = try Table.readCSV(BITReference.path("zh_2k.csv.gz"))
     let events = try Events(table: table, columns: EventColumns(
@@ -52,7 +53,7 @@ import Testing
     #expect(worstEvent < 1e-9)
   }
 
-  @Test func zhGeneratorIsDeterministicAndPositive() throws {
+  @Test(.needsReference) func zhGeneratorIsDeterministicAndPositive() throws {
     let zh = try ZHToy(pdfDirectory: BITReference.path("zh-pdf-tables"))
     let a = zh.generate(count: 500, seed: 7), b = zh.generate(count: 500, seed: 7)
     #expect(a.features == b.features && a.weights == b.weights)
@@ -80,5 +81,59 @@ import Testing
     // Σw'F/Σw'² = 1 for the exact score; an over- or under-scaled score misses it either way.
     #expect(abs(frac - 1) < 1e-3)
     #expect(binned / unbinned >= 0.98)
+  }
+}
+
+/// The ZH toy's built-in parton densities (used without the reference's tables).
+@Suite struct BuiltinPDFTests {
+  /// ∫₀¹ f(x) dx by the trapezoid rule on a grid log-spaced from 1e-9 (midpoint in ln x).
+  static func integral(_ f: (Double) -> Double) -> Double {
+    let n = 200_000
+    var s = 0.0
+    for k in 0..<n {
+      let l0 = log(1e-9) * (1 - Double(k) / Double(n)), l1 = log(1e-9) * (1 - Double(k + 1) / Double(n))
+      let x = exp(0.5 * (l0 + l1))
+      s += f(x) * x * (l1 - l0)  // dx = x d(ln x)
+    }
+    return s
+  }
+
+  /// The valence number sum rules, which the fitted shapes were not made to satisfy:
+  /// ∫(u − ū) dx = 2 and ∫(d − d̄) dx = 1.
+  @Test func valenceSumRules() {
+    let q = BuiltinPDF.quarks, a = BuiltinPDF.antiquarks
+    let uv = Self.integral { BuiltinPDF.density(q[1], $0) - BuiltinPDF.density(a[1], $0) }
+    let dv = Self.integral { BuiltinPDF.density(q[0], $0) - BuiltinPDF.density(a[0], $0) }
+    #expect(abs(uv - 2) < 0.01, "∫u_v = \(uv)")
+    #expect(abs(dv - 1) < 0.01, "∫d_v = \(dv)")
+    // Strange, charm and bottom have no valence part.
+    for k in 2..<5 { #expect(Self.integral { BuiltinPDF.density(q[k], $0) - BuiltinPDF.density(a[k], $0) } == 0) }
+  }
+
+  /// Where the reference's tables are: the built-in densities follow them, the valence-dominated
+  /// u and d within 5% for 10⁻³ < x < 0.5, every sea density within 10% for 10⁻⁴ < x < 0.1.
+  @Test(.needsReference) func builtinFollowsTheReferenceTables() throws {
+    let tables = try ZHToy(pdfDirectory: BITReference.path("zh-pdf-tables"))
+    let builtin = ZHToy()
+    for x in stride(from: -3.0, through: log10(0.5), by: 0.1).map({ pow(10, $0) }) {
+      for q in 0..<2 {
+        let r = builtin.quark[q].value(x) / tables.quark[q].value(x)
+        #expect(abs(r - 1) < 0.05, "quark \(q) at x = \(x): ratio \(r)")
+      }
+    }
+    for x in stride(from: -4.0, through: -1.0, by: 0.1).map({ pow(10, $0) }) {
+      for q in 0..<5 {
+        let r = builtin.antiquark[q].value(x) / tables.antiquark[q].value(x)
+        #expect(abs(r - 1) < 0.10, "antiquark \(q) at x = \(x): ratio \(r)")
+      }
+    }
+  }
+
+  /// `bit generate zh` needs no tables: events with finite, positive SM weights.
+  @Test func toyRunsWithoutTables() {
+    let ev = ZHToy().generate(count: 500, seed: 3)
+    #expect(ev.count == 500)
+    let w0 = ev.weightColumn(0)
+    #expect(w0.allSatisfy { $0.isFinite && $0 >= 0 } && w0.contains { $0 > 0 })
   }
 }

@@ -3,6 +3,7 @@ import Fit
 import Foundation
 import Likelihood
 import Testing
+import TestSupport
 
 typealias RNG = SplitMix64
 
@@ -35,7 +36,7 @@ extension SplitMix64 {
     return s
   }
 
-  @Test func gradientMatchesFiniteDifferences() throws {
+  @Test(.needsReference) func gradientMatchesFiniteDifferences() throws {
     var rng = RNG(state: 42)
     var worst = 0.0
     for _ in 0..<20 {
@@ -192,7 +193,7 @@ extension SplitMix64 {
 
   /// The 3-channel counting card: Combine's observed significance is 0 (`signif_obs.csv`), i.e.
   /// its best fit of r is ≤ 0; ours (r free below 0) is too, inside its interval.
-  @Test func multichannelBestFitIsNotPositive() throws {
+  @Test(.needsReference) func multichannelBestFitIsNotPositive() throws {
     let ref = try String(contentsOf: TestPaths.reference.appendingPathComponent("combine/counting_multichannel/expected/signif_obs.csv"), encoding: .utf8)
     let z = try #require(Double(ref.split(whereSeparator: \.isNewline)[1].split(separator: ",")[0]))
     #expect(z == 0)

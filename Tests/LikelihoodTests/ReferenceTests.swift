@@ -3,6 +3,7 @@ import Fit
 import Foundation
 import Likelihood
 import Testing
+import TestSupport
 
 /// Agreement with CMS Combine v10.6.0 on the counting and template reference cases
 /// (`shared/reference/combine/<case>/expected`, commands in its summary.json).
@@ -37,7 +38,7 @@ import Testing
     return nil
   }
 
-  @Test(arguments: cases, [false, true])
+  @Test(.needsReference, arguments: cases, [false, true])
   func singles(_ c: Case, asimov: Bool) throws {
     let p = try problem(c, asimov: asimov)
     let best = p.fit()
@@ -62,7 +63,7 @@ import Testing
     #expect(abs(iv.upper - refHi) < 2e-3)
   }
 
-  @Test(arguments: cases, [false, true])
+  @Test(.needsReference, arguments: cases, [false, true])
   func scan(_ c: Case, asimov: Bool) throws {
     let p = try problem(c, asimov: asimov)
     let best = p.fit()
@@ -77,7 +78,7 @@ import Testing
     print("\(c.name) \(asimov ? "asimov" : "obs") scan: max |ΔdeltaNLL| = \(worst) over \(rows.count - 1) points")
   }
 
-  @Test(arguments: cases, [false, true])
+  @Test(.needsReference, arguments: cases, [false, true])
   func postFitParameters(_ c: Case, asimov: Bool) throws {
     let p = try problem(c, asimov: asimov)
     let best = p.fit()
@@ -120,7 +121,7 @@ import Testing
   /// multiSignalModel maps. Best fits from Combine's `counting_datacard` test (+0.882, +4.683);
   /// intervals: the spec's 2ΔNLL = 0.98895 crossings (−0.744/+0.790, −2.731/+3.445), since this is
   /// a pure counting card (Combine's published −0.749/+0.795 are for the FAKE-shapes version, level ½).
-  @Test(arguments: ["floating", "maps"])
+  @Test(.needsReference, arguments: ["floating", "maps"])
   func toyHgg(_ flavour: String) throws {
     let url = TestPaths.reference.appendingPathComponent("corpus/data/tutorials/multiDim/toy-hgg-125.txt")
     let physics: PhysicsModel = flavour == "floating"
@@ -150,7 +151,7 @@ import Testing
   }
 
   /// `combine -M MultiDimFit -m 200 --rMin -1 --rMax 2 --algo singles` → r : +0.540 −0.440/+0.466.
-  @Test func longExerciseSingles() throws {
+  @Test(.needsReference) func longExerciseSingles() throws {
     let p = try longExerciseProblem()
     let best = p.fit()
     #expect(best.status.isConverged)
@@ -162,7 +163,7 @@ import Testing
   }
 
   /// The 30-point grid of Combine (scan_grid30.csv: row 0 the best fit, then r = −0.95 … 1.95).
-  @Test func longExerciseScan() throws {
+  @Test(.needsReference) func longExerciseScan() throws {
     let p = try longExerciseProblem()
     let best = p.fit()
     let text = try String(contentsOf: Self.longExercise.appendingPathComponent("expected/scan_grid30.csv"), encoding: .utf8)
@@ -181,7 +182,7 @@ import Testing
   /// Combine's CI test `cmshistfunc`: r : +0.619 −0.601/+0.608 (`--mass 200`, r ∈ [−5, 5]).
   /// Combine's Migrad stops ~1e-5 in NLL above the minimum (0.6185+ printed as 0.619, §4.2); the
   /// true minimum is at 0.6181, and the interval ends are crossings, which agree to 1e-3.
-  @Test func ciTemplateShapeInterp() throws {
+  @Test(.needsReference) func ciTemplateShapeInterp() throws {
     let card = try Datacard.parse(contentsOf: TestPaths.reference.appendingPathComponent("combine/ci_template_shapeInterp/card/template-analysis_shapeInterp.txt").path)
     let p = try Problem(card: card, mass: 200, ranges: "r=-5,5")
     let best = p.fit()
@@ -198,7 +199,7 @@ import Testing
   /// Combine's CI test `cmshistfunc_channel_masks` (htt_multiple_regions.txt, -m 125,
   /// --setParameters mask_htt_tt_2_8TeV=1): r : +0.943 −0.790/+0.917. The interval ends are
   /// crossings (0.153, 1.860) and agree to 2e-3; the best fit sits within Migrad's tolerance.
-  @Test func maskedChannelMatchesCombine() throws {
+  @Test(.needsReference) func maskedChannelMatchesCombine() throws {
     let url = TestPaths.reference.appendingPathComponent("corpus/data/ci/htt_multiple_regions.txt")
     let card = try Datacard.parse(contentsOf: url.path)
     var model = try CompiledModel.compile(card, mass: 125)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 import Datacard
 import Fit
@@ -17,7 +18,7 @@ let shapeCards: [(path: String, mass: Double)] = [
   /// The analytic gradient of shape models (normalised and absolute templates, shape morphs
   /// inside and outside the smooth region, scaled columns, AsymPow normalisation, analytic
   /// Barlow–Beeston-lite) equals central finite differences at random points.
-  @Test(arguments: shapeCards.map(\.path))
+  @Test(.needsReference, arguments: shapeCards.map(\.path))
   func gradientMatchesFiniteDifferences(_ path: String) throws {
     let mass = shapeCards.first { $0.path == path }!.mass
     let card = try Datacard.parse(contentsOf: TestPaths.reference.appendingPathComponent("combine/" + path).path)
@@ -52,7 +53,7 @@ extension ShapeModelTests {
   /// With a high autoMCStats threshold every bin gets per-process parameters, Poisson (n ≤
   /// threshold) or Gaussian: their gradient also matches finite differences, and at the initial
   /// values (β = n, x = 0) the yields equal the nominal ones.
-  @Test(arguments: [10.0, 1000.0])
+  @Test(.needsReference, arguments: [10.0, 1000.0])
   func perProcessStatistics(_ threshold: Double) throws {
     let url = TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card/part3_combined.txt")
     let text = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "autoMCStats 0 0 1", with: "autoMCStats \(formatNumber(threshold)) 0 1")
@@ -87,7 +88,7 @@ extension ShapeModelTests {
   /// F(x) = ν − n ln ν + ½(x − g)², ν = v + e·x (checked against F itself: F′(x̂) = 0 by central
   /// differences and F(x̂ ± 10⁻³) > F(x̂)), in every BB-lite bin of the long exercise with data
   /// (empty bins: the closed-form minimum max(g − e, −v/e)).
-  @Test func barlowBeestonWithGlobalObservable() throws {
+  @Test(.needsReference) func barlowBeestonWithGlobalObservable() throws {
     let card = try Datacard.parse(contentsOf: TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card/part3_combined.txt").path)
     let model = try CompiledModel.compile(card, mass: 200)
     let nll = try NLL(model: model)

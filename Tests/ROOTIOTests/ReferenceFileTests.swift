@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ROOTIO
 
 /// The C++-ROOT-written files under reference/, checked against numbers computed independently by uproot
@@ -13,7 +14,7 @@ import Testing
     return sameValue(a, b) || abs(a - b) <= 1e-12 * max(scale, abs(b)) + 1e-300
   }
 
-  @Test func everyReferenceHistogramMatchesUproot() throws {
+  @Test(.needsReference) func everyReferenceHistogramMatchesUproot() throws {
     let summary = try #require(try TestPaths.json("reference_summary.json") as? [[String: Any]])
     let files = TestPaths.referenceROOTFiles()
     #expect(files.count == 9)
@@ -48,7 +49,7 @@ import Testing
 
   /// reference/combine/shapes_simple_TH1/card/simple-shapes-TH1.txt says `observation 85` and
   /// `rate 10 100` for signal and background, with shapes from simple-shapes-TH1_input.root.
-  @Test func integralsMatchTheDatacardRates() throws {
+  @Test(.needsReference) func integralsMatchTheDatacardRates() throws {
     let file = try ROOTFile(path: TestPaths.reference
       .appendingPathComponent("combine/shapes_simple_TH1/card/simple-shapes-TH1_input.root").path)
     for (name, rate) in [("signal", 10.0), ("background", 100.0), ("data_obs", 85.0)] {
@@ -60,7 +61,7 @@ import Testing
     #expect(try file.className(of: "nothing") == nil)
   }
 
-  @Test func subdirectoriesOfAReferenceFile() throws {
+  @Test(.needsReference) func subdirectoriesOfAReferenceFile() throws {
     let file = try ROOTFile(path: TestPaths.reference
       .appendingPathComponent("corpus/data/ci/htt_multiple_regions.input.root").path)
     let top = try file.keys()

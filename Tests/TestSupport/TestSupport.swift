@@ -3,13 +3,30 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Testing
 
-/// Paths used by tests: the package root and the shared reference folder beside it.
+/// Paths used by tests: the package root and the shared reference folder beside it
+/// (`RECOMBINE_SHARED` overrides where that folder is looked for).
 public enum TestPaths {
   public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  public static let shared: URL = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+  public static let shared: URL = ProcessInfo.processInfo.environment["RECOMBINE_SHARED"].map { URL(fileURLWithPath: $0) }
+    ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
   public static let reference: URL = shared.appendingPathComponent("reference")
+
+  /// Whether ../shared/reference (Combine's reference numbers and the corpus) is there.
+  public static let hasReference = FileManager.default.fileExists(atPath: reference.path)
+
+  /// CI (`CI=true`) always has ../shared: there a missing reference is a failure, not a skip.
+  public static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+}
+
+extension Trait where Self == ConditionTrait {
+  /// For tests that compare with Combine's reference numbers in ../shared/reference: skipped, by
+  /// name and with this reason, on a clone without it; run (and so failing) in CI, where it must be.
+  public static var needsReference: Self {
+    .enabled(if: TestPaths.hasReference || TestPaths.isCI, "../shared/reference (Combine's reference numbers) is not beside this checkout")
+  }
 }
 
 /// SplitMix64: a small deterministic generator for reproducible random tests.
