@@ -47,8 +47,9 @@ public struct DatacardError: RecombineError, Sendable, Equatable {
     return s
   }
 
-  /// The first line of `description` (it carries its own `error:` after the location).
-  public var summary: String { String(description.split(separator: "\n").first ?? "") }
+  /// `description` as it is: it carries its own `error:` after the location (no second prefix),
+  /// then the offending text.
+  public var summary: String { description }
 }
 
 /// A warning attached to a datacard (accepted, but a Combine user should look at it).

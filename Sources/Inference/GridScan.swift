@@ -125,7 +125,7 @@ public enum GridScan {
     if let cp = options.checkpoint {
       done = readCheckpoint(cp, fingerprint: fingerprint, dimension: model.parameters.count, axes: axes.count)
       if done.isEmpty {
-        try ("# recombine scan checkpoint " + fingerprint + "\n").write(toFile: cp, atomically: true, encoding: .utf8)
+        try writeFileAtomically("# recombine scan checkpoint " + fingerprint + "\n", to: cp)
       }
       log = FileHandle(forWritingAtPath: cp)
       _ = try? log?.seekToEnd()
@@ -164,6 +164,12 @@ public enum GridScan {
       }
     }
     try? log?.close()
+    if let e = state.writeError, let cp = options.checkpoint {
+      // Foundation wraps the POSIX error (ENOSPC, EFBIG, …): name that.
+      let posix = ((e as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }
+      let why = posix.map { String(cString: strerror(Int32($0))) } ?? e.localizedDescription
+      throw LikelihoodError("cannot append to the scan checkpoint \(cp): \(why) (the points written so far are kept)")
+    }
     return state.results.values.sorted { $0.index < $1.index }
   }
 
@@ -195,12 +201,16 @@ final class ScanState: @unchecked Sendable {
     self.log = log
   }
 
+  /// The first failure to append to the checkpoint (a full disk, …): the scan goes on, and fails
+  /// at its end with this error.
+  private(set) var writeError: Error?
+
   func record(_ p: ScanPoint) {
     lock.withLock {
       results[p.index] = p
-      if let log {
+      if let log, writeError == nil {
         let fields = [String(p.index), String(p.deltaNLL)] + p.values.map { String($0) } + p.parameters.map { String($0) }
-        log.write((fields.joined(separator: ",") + "\n").data(using: .utf8)!)
+        do { try log.write(contentsOf: Data((fields.joined(separator: ",") + "\n").utf8)) } catch { writeError = error }
       }
     }
   }

@@ -263,14 +263,11 @@ extension CompiledModel {
   }
 
   /// The templates of `card`'s shape channels, read from its ROOT files with `$MASS` = `mass`
-  /// (`ShapeLoader`, normalisations checked); empty for counting and FAKE-shape cards.
+  /// (`ShapeLoader`, normalisations checked); empty for counting and FAKE-shape cards. Errors are
+  /// `DatacardError`s naming the card's file and line.
   public static func shapeInputs(of card: Datacard, mass: Double = 120) throws -> ShapeInputs {
     guard card.shapes.contains(where: { !$0.isFake }) else { return ShapeInputs() }
-    do {
-      return try ShapeLoader(card: card, mass: mass).load()
-    } catch let e as DatacardError {
-      throw LikelihoodError(e.description.replacingOccurrences(of: "\n", with: " "))
-    }
+    return try ShapeLoader(card: card, mass: mass).load()
   }
 
   /// The compiler proper: `card` with its shape inputs already read (`shapeInputs(of:mass:)`).

@@ -31,4 +31,77 @@ import TestSupport
     let (s7, e7) = try run(["fit", card, "-t", "-2"])
     #expect(s7 == 1 && e7.contains("use -1"))
   }
+
+  /// A datacard error is printed as the compiler-style diagnostic it is, with one `error:` (after
+  /// the location), for a syntax error and for a shape file that is not there.
+  @Test func datacardErrorsHaveOnePrefix() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cli-err-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let bad = dir + "/bad.txt"
+    try "imax 1 jmax 0 kmax 0\nbin a\nobservation 3\nbin a\nprocess s\nprocess 0\nrate abc\n".write(toFile: bad, atomically: true, encoding: .utf8)
+    let (s1, e1) = try run(["fit", bad])
+    #expect(s1 == 1)
+    #expect(e1.hasPrefix("\(bad):7:"), "\(e1)")
+    #expect(e1.components(separatedBy: "error:").count == 2, "\(e1)")
+    let shapes = dir + "/shapes.txt"
+    try "imax 1 jmax 0 kmax 0\nshapes * * missing.root $PROCESS\nbin a\nobservation 3\nbin a\nprocess s\nprocess 0\nrate -1\n"
+      .write(toFile: shapes, atomically: true, encoding: .utf8)
+    let (s2, e2) = try run(["fit", shapes])
+    #expect(s2 == 1)
+    #expect(e2.hasPrefix(shapes) && e2.contains("missing.root"), "\(e2)")
+    #expect(e2.components(separatedBy: "error:").count == 2, "\(e2)")
+  }
+
+  /// A full disk on standard output is exit status 1 with a message, not 0 with a truncated table;
+  /// a closed or full standard error does not crash the tool (it used to die with SIGILL, 132).
+  @Test func unwritableOutputStreams() throws {
+    let bin = try #require(Recombine.binary, "recombine not built beside the tests")
+    let card = TestPaths.packageRoot.appendingPathComponent("Datacards/hzz4l/hzz4l.txt").path
+    func shell(_ command: String) throws -> (Int32, String) {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: "/bin/sh")
+      p.arguments = ["-c", command]
+      let err = Pipe()
+      p.standardError = err
+      p.standardOutput = FileHandle.nullDevice
+      try p.run()
+      let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      p.waitUntilExit()
+      return (p.terminationStatus, text)
+    }
+    let full = try shell("'\(bin)' validate '\(card)' > /dev/full")
+    #expect(full.0 == 1 && full.1.contains("cannot write the standard output"), "\(full)")
+    #expect(try shell("'\(bin)' validate '\(card)' > /dev/null 2>/dev/full").0 == 0)
+    #expect(try shell("'\(bin)' validate '\(card)' > /dev/null 2>&-").0 == 0)
+    #expect(try shell("'\(bin)' fit /nonexistent/card.txt 2>&-").0 == 1)
+  }
+
+  /// A scan whose checkpoint cannot grow (a file-size limit standing in for a full disk) stops with
+  /// exit status 1 and a message naming the checkpoint and the reason, keeping what was written;
+  /// it used to crash (SIGILL) on the first failed append.
+  @Test func scanCheckpointOnAFullDisk() throws {
+    let bin = try #require(Recombine.binary, "recombine not built beside the tests")
+    let card = TestPaths.packageRoot.appendingPathComponent("Datacards/hzz4l/hzz4l.txt").path
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cli-full-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    // 16 blocks of 512 bytes; SIGXFSZ ignored, so that writes past the limit fail with EFBIG.
+    p.arguments = ["-c", "trap '' XFSZ; ulimit -f 16; exec '\(bin)' scan '\(card)' --setParameterRanges r=0,3 --points 100 --threads 1 --csv out.csv"]
+    p.currentDirectoryURL = URL(fileURLWithPath: dir)
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 1, Comment(rawValue: text))
+    #expect(text.contains("cannot append to the scan checkpoint out.csv.partial: File too large"), Comment(rawValue: text))
+    let kept = try String(contentsOfFile: dir + "/out.csv.partial", encoding: .utf8)
+    #expect(kept.hasPrefix("# recombine scan checkpoint") && kept.split(separator: "\n").count > 10)
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out.csv"))
+  }
 }
+
