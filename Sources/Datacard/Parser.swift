@@ -147,7 +147,11 @@ struct DatacardParser {
   // MARK: Header
 
   mutating func parse(_ text: String) throws -> Datacard {
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    // Lines as Python reads a text file (universal newlines): "\r\n" and a lone "\r" end a line
+    // too. (Swift holds "\r\n" as one Character, which splitting on "\n" would not split.)
+    let normalised = text.unicodeScalars.contains("\r")
+      ? text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n") : text
+    let lines = normalised.split(separator: "\n", omittingEmptySubsequences: false)
     var nbins = -1, nprocesses = -1, nuisances = -1
     var binline: [Token] = []
     var processline: [Token] = []
@@ -199,6 +203,8 @@ struct DatacardParser {
           guard let v = parseDouble(Substring(t.text)), v.isFinite else {
             throw fail("expected a finite number in the observation line, found '\(t.text)'", t, line: lineText)
           }
+          // −1: the data_obs histogram's integral (shape cards).
+          guard v >= 0 || v == -1 else { throw fail("an observed count cannot be negative, found '\(t.text)'", t, line: lineText) }
           values.append(v)
         }
         if nbins == -1 { nbins = values.count }
@@ -304,6 +310,9 @@ struct DatacardParser {
           guard let r = parseDouble(Substring(t.text)), r.isFinite else {
             throw fail("expected a finite number in the rate line, found '\(t.text)'", t, line: lineText)
           }
+          if r < 0 && r != -1 {
+            warn("negative rate \(t.text) for \(k.process) in bin \(k.bin): its expected yield is negative (bins are floored at 1e-9 in the fit)", column: t.column)
+          }
           card.columns.append(ProcessColumn(bin: k.bin, process: k.process, id: k.id, rate: r))
         }
         sawRate = true
@@ -342,6 +351,10 @@ struct DatacardParser {
       var content = rawLine
       if let hash = content.firstIndex(of: "#") { content = content[..<hash] }
       var f = tokenize(content)
+      if f.count == 1 {
+        throw fail("systematics line '\(f[0].text)' has only a name: expected its type (lnN, shape, param, …) and values", f[0],
+                   line: String(content).trimmingCharacters(in: .whitespaces))
+      }
       guard f.count > 1 else { continue }
       // A token made only of dashes means 0 (no effect).
       for i in 1..<f.count where f[i].text.allSatisfy({ $0 == "-" }) { f[i].text = "0" }
@@ -407,8 +420,8 @@ struct DatacardParser {
         }
       case "autoMCStats":
         guard f.count <= 5 else { throw fail("syntax: 'channel autoMCStats threshold [include-signal = 0] [hist-mode = 1]'", f[5], line: lineText) }
-        guard f.count >= 3, let thr = parseDouble(Substring(f[2].text)) else {
-          throw fail("expected a numeric threshold after autoMCStats", f.count >= 3 ? f[2] : f[1], line: lineText)
+        guard f.count >= 3, let thr = parseDouble(Substring(f[2].text)), thr.isFinite else {
+          throw fail("expected a finite numeric threshold after autoMCStats", f.count >= 3 ? f[2] : f[1], line: lineText)
         }
         var settings = AutoMCStatsSettings(threshold: thr)
         if f.count >= 4 {
@@ -457,7 +470,11 @@ struct DatacardParser {
     guard numbers.count >= card.columns.count else {
       throw fail("malformed systematics line '\(name)': \(numbers.count) values, while the bin and process lines have \(card.columns.count)", f[0], line: lineText)
     }
-    // Extra trailing tokens are ignored, as in Combine (cards often end lines with prose).
+    // Extra trailing tokens are ignored, as in Combine (cards often end lines with prose), with a warning.
+    if numbers.count > card.columns.count {
+      warn("systematic '\(name)': \(numbers.count - card.columns.count) value(s) past the last column are ignored",
+           column: numbers[card.columns.count].column)
+    }
     var effects: [Effect] = []
     effects.reserveCapacity(card.columns.count)
     for (ci, t) in numbers.prefix(card.columns.count).enumerated() {

@@ -72,6 +72,8 @@ public struct ShapeInputs: Sendable {
   public var fakeChannels: Set<String> = []
   /// For `shape?` systematics: the (systematic, column) pairs that fell back to lnN (no Up template).
   public var lnNFallbacks: Set<[Int]> = []
+  /// What a user should know about the inputs (e.g. an empty nominal template), with the card line.
+  public var warnings: [(message: String, line: Int)] = []
 
   public init() {}
 }
@@ -140,9 +142,14 @@ public final class ShapeLoader {
     }
   }
 
-  /// Reads a histogram, turning reader errors into datacard errors at the shapes line.
+  /// Reads a histogram, turning reader errors into datacard errors at the shapes line. A bin
+  /// content that is NaN or infinite is an error naming the file, the histogram and the bin.
   public func histogram(_ s: ShapeSource, what: String) throws -> Histogram {
-    try reading(s, what) { try $0.histogram(s.object) }
+    let h = try reading(s, what) { try $0.histogram(s.object) }
+    if let k = h.values.firstIndex(where: { !$0.isFinite }) {
+      throw error("\(what): bin \(k + 1) of '\(s.object)' in '\(s.file)' is \(h.values[k]): expected a finite number", line: s.line, text: s.object)
+    }
+    return h
   }
 
   /// Whether an object exists (for `shape?`). Only a missing object counts as absent: a file or
@@ -164,6 +171,10 @@ public final class ShapeLoader {
     for (ci, col) in card.columns.enumerated() where col.rate != 0 && !inputs.fakeChannels.contains(col.bin) {
       guard let src = try source(channel: col.bin, process: col.process) else { continue }
       let nominal = try histogram(src, what: "the template of \(col.bin)/\(col.process)")
+      if nominal.values.allSatisfy({ $0 == 0 }) {
+        inputs.warnings.append(("the nominal template of \(col.process) in channel \(col.bin) ('\(src.object)' in '\(src.file)') is empty: "
+                                + "the process contributes nothing (its yield is 0, as in Combine)", src.line))
+      }
       var t = ColumnTemplates(nominal: nominal, source: src)
       for (si, s) in card.systematics.enumerated() where s.type.isShape {
         guard case let e = s.effects[ci], !e.isNone else { continue }

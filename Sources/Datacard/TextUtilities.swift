@@ -28,8 +28,11 @@ public func formatNumber(_ v: Double) -> String {
 }
 
 /// Parses a number the way Python's `float()` does for datacard tokens (`1`, `1.`, `.5`, `1e-3`,
-/// `inf`, `nan`); returns nil for anything else.
+/// `inf`, `nan`); returns nil for anything else — hexadecimal (`0x10`, which Swift's `Double`
+/// would read as 16) and tokens holding a NUL or another control character (Swift's `Double`
+/// stops at a NUL: `1.\0\011` would read as 1.0).
 func parseDouble(_ token: Substring) -> Double? {
+  guard !token.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "x" || $0 == "X" }) else { return nil }
   if let v = Double(token) { return v }
   // Python accepts "1_000" in float(); Swift does not. Also accept a leading '+'.
   if token.hasPrefix("+"), let v = Double(token.dropFirst()) { return v }

@@ -98,6 +98,7 @@ public enum Validator {
         let inputs = try loader.load(checkingNormalisations: false)
         histogramsRead = inputs.templates.values.reduce(0) { $0 + 1 + 2 * $1.variations.count } + inputs.data.count
         for (check, e) in loader.normalisationErrors(inputs) { err(check, e.message, e.location?.line) }
+        for w in inputs.warnings { warn("emptyTemplate", w.message, w.line) }
         checkShapes(card, inputs, options, warn: warn, err: err)
       } catch let e as DatacardError {
         err("shapes", e.message + (e.text.isEmpty ? "" : " (\(e.text))"), e.location?.line)

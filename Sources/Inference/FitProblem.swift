@@ -80,6 +80,7 @@ public struct FitProblem {
     if let s = o.freezeNuisanceGroups { try setup.freezeGroups(s) }
     compiled.maskedChannels = setup.maskedChannels
     model = compiled
+    notes += compiled.warnings
     // Without -P the targets are the POIs that float; a frozen -P parameter is an error.
     if o.pois.isEmpty { targets = targets.filter { !setup.fixed[$0] } }
     guard !targets.isEmpty else { throw LikelihoodError("every POI is frozen: nothing to fit") }

@@ -66,9 +66,12 @@ public struct Table: Sendable {
           let ok: Bool = field.withUnsafeMutableBufferPointer { f -> Bool in
             var end: UnsafeMutablePointer<CChar>? = nil
             v = strtod(f.baseAddress!, &end)
+            // The whole field must be the number (a NUL inside it would end strtod's string early),
+            // and no hexadecimal (strtod reads 0x10 as 16; Python's float() refuses it).
+            let stop = f.baseAddress! + len
             var e = end!
-            while e.pointee == 32 || e.pointee == 9 { e += 1 }
-            return len > 0 && e.pointee == 0
+            while e < stop && (e.pointee == 32 || e.pointee == 9) { e += 1 }
+            return len > 0 && e == stop && !f[0..<len].contains { $0 == 120 || $0 == 88 }
           }
           if !ok || !v.isFinite {
             var text = String(decoding: field[0..<len].map { UInt8(bitPattern: $0) }, as: UTF8.self)

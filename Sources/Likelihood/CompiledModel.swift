@@ -197,6 +197,8 @@ public struct CompiledModel: Sendable {
   /// Nuisance groups (`group` lines, and `autoMCStats` for the bin-wise parameters), members as
   /// parameter indices.
   public var groups: [String: [Int]] = [:]
+  /// What a user should know about the inputs, with file and line (e.g. an empty nominal template).
+  public var warnings: [String] = []
   public var binCount: Int { channels.reduce(0) { $0 + $1.binCount } }
 
   /// ΔNLL defining a 68% `singles` interval, as Combine applies it for this card.
@@ -570,6 +572,7 @@ extension CompiledModel {
       observed: observed, isPureCounting: !card.hasShapes)
     model.formulas = formulaSpecs
     model.scalings = physics.scalingFunctions
+    model.warnings = inputs.warnings.map { "warning: \(card.path):\($0.line): \($0.message)" }
     try model.setUpAutoMCStats(card)
     for g in card.groups { model.groups[g.name] = g.members.compactMap { name in model.parameters.firstIndex { $0.name == name } } }
     let stats = model.parameters.indices.filter { model.parameters[$0].kind == "autoMCStats" }
