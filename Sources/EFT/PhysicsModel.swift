@@ -89,7 +89,26 @@ extension EFTParametrisation {
   public static func read(path: String, stxsProcesses: [String: STXStoSMEFT.ProcessMapping] = [:]) throws -> EFTParametrisation {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw EFTError("\(path): no such file or directory") }
-    if isDir.boolValue { return try STXStoSMEFT.read(directory: path, processes: stxsProcesses).parametrisation }
+    if isDir.boolValue { return try checkedRanges(STXStoSMEFT.read(directory: path, processes: stxsProcesses).parametrisation, path) }
+    return try checkedRanges(readFile(path: path), path)
+  }
+
+  /// Every coefficient's range must be a range: finite-or-infinite bounds with minimum < maximum
+  /// and the start value inside (a file with `"min": 1e308`, or `chg[0,5,-5]`, is an error here,
+  /// naming the file and the coefficient, not a failure deep in the minimiser).
+  static func checkedRanges(_ p: EFTParametrisation, _ path: String) throws -> EFTParametrisation {
+    for c in p.coefficients {
+      guard !c.minimum.isNaN, !c.maximum.isNaN, c.minimum < c.maximum else {
+        throw EFTError("\(path): coefficient '\(c.name)': minimum \(c.minimum) is not below maximum \(c.maximum)")
+      }
+      guard c.value.isFinite, c.value >= c.minimum, c.value <= c.maximum else {
+        throw EFTError("\(path): coefficient '\(c.name)': value \(c.value) is outside its range [\(c.minimum), \(c.maximum)]")
+      }
+    }
+    return p
+  }
+
+  static func readFile(path: String) throws -> EFTParametrisation {
     let data = Data(try readFileMaybeGzipped(path))
     let unknown = EFTError(
       "\(path): not a recombine-eft file (a JSON object with \"format\": \"\(NativeFormat.formatName)\"), a Combine "

@@ -50,11 +50,20 @@ public func trainBIT(
   let C: [Double] = single
     ? [0] + [Double](repeating: 1, count: events.derivatives.count)
     : BITModel.gainMatrix(basePoints: bp, derivatives: events.derivatives, constantColumn: true)
+  // Nothing to learn without SM weight or without derivative weight: the loss would be 0 and every
+  // ratio L/L0 NaN (a model written with exit 0 that predicts nothing).
+  guard events.weightColumn(0).contains(where: { $0 != 0 }) else {
+    throw BITError("the SM weights (w_0) of all \(n) events are 0: nothing to learn")
+  }
   let trainer = Trainer(events: events, config: config, C: C, P: single ? 1 : bp.count)
+  let initialLoss = trainer.loss()
+  guard initialLoss.isFinite, initialLoss > 0 else {
+    throw BITError("the derivative weights of all \(n) events are 0 (initial loss \(initialLoss)): nothing to learn")
+  }
   var model = BITModel(
     coefficients: events.coefficients, derivatives: events.derivatives, featureNames: events.featureNames,
     basePoints: single ? [[1]] : bp, gainHasConstantColumn: !single, config: config, trees: [],
-    initialLoss: trainer.loss(), history: [])
+    initialLoss: initialLoss, history: [])
   for b in 0..<config.trees {
     let t0 = DispatchTime.now().uptimeNanoseconds
     let tree = trainer.buildTree()

@@ -287,6 +287,9 @@ extension CompiledModel {
 
     var poiIndices: [Int] = []
     for poi in try physics.parametersOfInterest(for: card) {
+      guard !poi.lower.isNaN, !poi.upper.isNaN, poi.lower < poi.upper, poi.initial >= poi.lower, poi.initial <= poi.upper else {
+        throw LikelihoodError("POI '\(poi.name)' of the physics model has the empty or invalid range [\(poi.lower), \(poi.upper)] (start \(poi.initial))")
+      }
       poiIndices.append(try add(ModelParameter(
         name: poi.name, initial: poi.initial, lower: poi.lower, upper: poi.upper, constraint: .none,
         role: .poi, kind: "POI", unboundedInFits: false, frozen: false,

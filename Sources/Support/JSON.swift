@@ -84,6 +84,9 @@ public func parseSimpleYAML(_ text: String, source: String) throws -> [YAMLEntry
 public struct ExactJSONParser {
   let bytes: [UInt8]
   var pos = 0
+  /// The current nesting of objects and arrays, at most `maximumDepth`.
+  var depth = 0
+  static let maximumDepth = 512
 
   public static func parse(_ data: Data) throws -> Any {
     var p = ExactJSONParser(bytes: [UInt8](data))
@@ -168,6 +171,10 @@ public struct ExactJSONParser {
   /// The elements of an object or array after its opening bracket (at `pos`): `element` reads one
   /// (whitespace before it skipped), separated by `,` and ended by `close`.
   mutating func elements(close: UInt8, in what: String, _ element: (inout ExactJSONParser) throws -> Void) throws {
+    // The parser recurses once per level: a bound keeps a hostile file from overflowing the stack.
+    guard depth < Self.maximumDepth else { throw error("nested deeper than \(Self.maximumDepth) levels") }
+    depth += 1
+    defer { depth -= 1 }
     pos += 1
     skipWhitespace()
     if pos < bytes.count && bytes[pos] == close {

@@ -177,4 +177,34 @@ import Support
     #expect(unmatched.map { "\($0.channel)/\($0.process)" } == ["chX/sig", "*/bkg2", "*/bkg"])
     #expect(physics.unscaledSignals(in: card).isEmpty)
   }
+
+  /// A coefficient whose range is empty, or whose start is outside it, is an error naming the file
+  /// and the coefficient (it used to reach a precondition of the minimiser): native JSON with
+  /// `"min": 1e308`, and Combine's `chg[0,5,-5]`.
+  @Test func emptyCoefficientRanges() throws {
+    let native = Self.tempPath("range.json")
+    let scaling = Self.tempPath("range-scaling.json")
+    defer { for p in [native, scaling] { try? FileManager.default.removeItem(atPath: p) } }
+    var p = Self.sixtyCoefficients()
+    p.coefficients[3].minimum = 1e308
+    try NativeFormat.write(p, to: native)
+    let m1 = Self.message { _ = try EFTParametrisation.read(path: native) }
+    #expect(m1.hasPrefix(native) && m1.contains("coefficient 'c03'") && m1.contains("not below maximum"), "\(m1)")
+    try #"[{"channel":"c","process":"p","parameters":["cSM[1]","chg[0,5,-5]"],"scaling":[[1,0,0]]}]"#
+      .write(toFile: scaling, atomically: true, encoding: .utf8)
+    let m2 = Self.message { _ = try EFTParametrisation.read(path: scaling) }
+    #expect(m2.hasPrefix(scaling) && m2.contains("coefficient 'chg'"), "\(m2)")
+  }
+
+  /// JSON nested deeper than 512 levels is an error, not a stack overflow of the recursive parser.
+  @Test func deeplyNestedJSON() throws {
+    let path = Self.tempPath("deep.json")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try (String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).write(toFile: path, atomically: true, encoding: .utf8)
+    let m = Self.message { _ = try EFTParametrisation.read(path: path) }
+    #expect(m.contains("nested deeper than 512 levels"), "\(m)")
+    // 500 levels are fine.
+    #expect(try ExactJSONParser.parse(Data((String(repeating: "[", count: 500) + String(repeating: "]", count: 500)).utf8)) is [Any])
+  }
 }
+

@@ -206,4 +206,18 @@ import Testing
     #expect(t.values == [Double(tiny)!, Double(long)!])
     #expect(t.values[0] == 1.23e-151)
   }
+
+  /// Training on events whose SM weights, or whose derivative weights, are all 0 is an error (it used
+  /// to write a model with loss/L0 = NaN and exit 0).
+  @Test func nothingToLearn() throws {
+    let ev = ClosureToy.exponential.generate(count: 200, seed: 1)
+    var zeroW0 = ev
+    for i in 0..<ev.count { zeroW0.weights[i * ev.weightStride] = 0 }
+    #expect(Self.message { _ = try trainBIT(zeroW0, config: BITConfig(trees: 2)) }.contains("SM weights (w_0) of all 200 events are 0"))
+    var zeroD = ev
+    for i in 0..<ev.count { for d in 1..<ev.weightStride { zeroD.weights[i * ev.weightStride + d] = 0 } }
+    #expect(Self.message { _ = try trainBIT(zeroD, config: BITConfig(trees: 2)) }.contains("derivative weights of all 200 events are 0"))
+    #expect(try trainBIT(ev, config: BITConfig(trees: 2)).history.count == 2)
+  }
 }
+
