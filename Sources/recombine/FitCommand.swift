@@ -60,7 +60,10 @@ struct FitCommand: ParsableCommand {
       for k in problem.targets {
         let name = String(repeating: " ", count: width - m.parameters[k].name.count) + m.parameters[k].name
         if let iv = result.intervals[k] {
-          print("   \(name) :  \(signed(result.best.x[k], 8))   \(signed(iv.lower - result.best.x[k], 6))/\(signed(iv.upper - result.best.x[k], 6)) (68%)")
+          // An end that is the parameter's range limit is not a crossing: say so.
+          let atRange = [iv.lowerAtBound ? "lower" : nil, iv.upperAtBound ? "upper" : nil].compactMap { $0 }
+          let note = atRange.isEmpty ? "" : "   [\(atRange.joined(separator: " and ")) end at the range limit, not a 2ΔNLL crossing]"
+          print("   \(name) :  \(signed(result.best.x[k], 8))   \(signed(iv.lower - result.best.x[k], 6))/\(signed(iv.upper - result.best.x[k], 6)) (68%)\(note)")
         } else {
           print("   \(name) :  \(signed(result.best.x[k], 8))")
         }

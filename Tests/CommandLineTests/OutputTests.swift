@@ -85,4 +85,21 @@ import TestSupport
     let lines68 = try #require(json.first?["lines"] as? [[String: Any]])
     #expect(lines68.count == 2 && lines68.allSatisfy { $0["isClosed"] as? Bool == true })
   }
+
+  /// An interval end that is the parameter's range limit is marked as such in the printed result
+  /// (it is not a crossing): a deficit puts r̂ on r = 0.
+  @Test func intervalEndsAtTheRangeAreMarked() throws {
+    let bin = try #require(Recombine.binary, "recombine not built beside the tests")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cli-bound-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try TestCards.countingOneBin.replacingOccurrences(of: "observation 15", with: "observation 6")
+      .write(toFile: dir + "/deficit.txt", atomically: true, encoding: .utf8)
+    let low = try Recombine.run(bin, ["fit", "deficit.txt", "--algo", "singles"], in: dir)
+    #expect(low.status == 0 && low.stdout.contains("[lower end at the range limit, not a 2ΔNLL crossing]"), Comment(rawValue: low.stdout))
+    try TestCards.countingOneBin.write(toFile: dir + "/excess.txt", atomically: true, encoding: .utf8)
+    let inside = try Recombine.run(bin, ["fit", "excess.txt", "--algo", "singles"], in: dir)
+    #expect(inside.status == 0 && inside.stdout.contains("(68%)") && !inside.stdout.contains("range limit"), Comment(rawValue: inside.stdout))
+  }
 }
+
