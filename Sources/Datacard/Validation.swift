@@ -98,7 +98,7 @@ public enum Validator {
         let inputs = try loader.load(checkingNormalisations: false)
         histogramsRead = inputs.templates.values.reduce(0) { $0 + 1 + 2 * $1.variations.count } + inputs.data.count
         for (check, e) in loader.normalisationErrors(inputs) { err(check, e.message, e.location?.line) }
-        for w in inputs.warnings { warn("emptyTemplate", w.message, w.line) }
+        for w in inputs.warnings { warn("emptyProcessShape", w.message, w.line) }
         checkShapes(card, inputs, options, warn: warn, err: err)
       } catch let e as DatacardError {
         err("shapes", e.message + (e.text.isEmpty ? "" : " (\(e.text))"), e.location?.line)
@@ -122,17 +122,17 @@ public enum Validator {
       guard let t = inputs.templates[ci] else { continue }
       let norm = t.nominal.integral()
       let line = t.source.line
-      if col.rate == -1, norm == 0 {
-        warn("emptyProcessShape", "template of \(col.bin)/\(col.process) (\(t.source)) is empty; the process will be dropped", line)
-      }
       if t.nominal.values.contains(where: { $0 < 0 }) {
         warn("negativeBins", "template of \(col.bin)/\(col.process) has negative bins", line)
       }
       for (si, v) in t.variations.sorted(by: { $0.key < $1.key }) {
         let s = card.systematics[si]
         let nu = v.up.integral(), nd = v.down.integral()
+        // With autoMCStats hist-mode 2 the variations are used as given: no normalisation effect is
+        // derived from the integrals (the fit and Combine's CMSHistFunc need no positive integral).
+        let asGiven = card.autoMCStatsSettings(forBin: col.bin)?.histMode == .variationsAsGiven
         if nu <= 0 || nd <= 0 || norm <= 0 {
-          if norm > 0 { err("shapeNorm", "'\(s.name)' for \(col.bin)/\(col.process): Up/Down integral \(nu)/\(nd) must be positive", s.line) }
+          if norm > 0 && !asGiven { err("shapeNorm", "'\(s.name)' for \(col.bin)/\(col.process): Up/Down integral \(nu)/\(nd) must be positive", s.line) }
           continue
         }
         let ku = nu / norm, kd = nd / norm

@@ -307,7 +307,20 @@ extension CompiledModel {
         : .gaussian(mean: c.mean, sigma: c.sigmaLow)
     }
 
-    // Systematics → parameters.
+    // Systematics → parameters. A name on several lines (e.g. `shape` and `shape?` in converted pyhf
+    // cards) is one parameter, created by its first line; every line adds its effects to it, as in
+    // Combine (its parser keeps all line indices of a name). The lines must agree on the constraint.
+    var firstLine: [String: Int] = [:]
+    func add(_ p: ModelParameter, line: Int) throws -> Int {
+      if let k = indexOf[p.name], let first = firstLine[p.name] {
+        guard params[k].constraint == p.constraint else {
+          throw LikelihoodError("\(card.path):\(line): '\(p.name)' is declared with another constraint (\(p.kind)) than at line \(first) (\(params[k].kind))")
+        }
+        return k
+      }
+      firstLine[p.name] = line
+      return try add(p)
+    }
     for s in card.systematics {
       let frozen = card.frozen.contains(s.name)
       switch s.type {
@@ -318,7 +331,7 @@ extension CompiledModel {
         _ = try add(ModelParameter(
           name: s.name, initial: 0, lower: flat ? -1 : -bound, upper: flat ? 1 : bound,
           constraint: flat ? .flat : .gaussian(mean: 0, sigma: 1), role: .nuisance, kind: s.type.rawValue,
-          unboundedInFits: !flat, frozen: frozen, step: flat ? 0.5 : 1))
+          unboundedInFits: !flat, frozen: frozen, step: flat ? 0.5 : 1), line: s.line)
       case .lnN, .shapeQ, .shapeNQ:
         var p = ModelParameter(
           name: s.name, initial: 0, lower: -7, upper: 7, constraint: .gaussian(mean: 0, sigma: 1),
@@ -332,18 +345,18 @@ extension CompiledModel {
           p.unboundedInFits = false
           p.kind = "param"
         }
-        _ = try add(p)
+        _ = try add(p, line: s.line)
       case .lnU:
         _ = try add(ModelParameter(
           name: s.name, initial: 0, lower: -1, upper: 1, constraint: .flat, role: .nuisance, kind: "lnU",
-          unboundedInFits: false, frozen: frozen, step: 0.5))
+          unboundedInFits: false, frozen: frozen, step: 0.5), line: s.line)
       case .gmN:
         guard let n = s.gmNCount, n >= 0 else { throw LikelihoodError("\(card.path):\(s.line): gmN '\(s.name)' needs a count N") }
         let b = gammaNormBounds(observed: n)
         _ = try add(ModelParameter(
           name: s.name, initial: Double(n + 1), lower: b.lowerBound, upper: b.upperBound,
           constraint: .poisson(observed: Double(n)), role: .nuisance, kind: "gmN", unboundedInFits: false,
-          frozen: frozen, step: Double(n + 1).squareRoot()))
+          frozen: frozen, step: Double(n + 1).squareRoot()), line: s.line)
       case .param:
         if rateParamNames.contains(s.name) || indexOf[s.name] != nil { continue }
         if card.systematics.contains(where: { $0.name == s.name && $0.type != .param }) { continue }
@@ -351,7 +364,7 @@ extension CompiledModel {
         _ = try add(ModelParameter(
           name: s.name, initial: c.mean, lower: c.range.lowerBound, upper: c.range.upperBound,
           constraint: constraint(of: c), role: .nuisance, kind: "param", unboundedInFits: false,
-          frozen: frozen, step: 0.5 * (c.sigmaLow + c.sigmaHigh)))
+          frozen: frozen, step: 0.5 * (c.sigmaLow + c.sigmaHigh)), line: s.line)
       default:
         if s.effects.allSatisfy(\.isNone) && s.type.isShape { continue }
         if s.type.isShape {

@@ -101,6 +101,6 @@ import TestSupport
     let empty = try Datacard.parse(contentsOf: path)
     let inputs = try ShapeLoader(card: empty, mass: 120).load()
     #expect(inputs.warnings.count == 1 && inputs.warnings[0].message.contains("nominal template of e in channel a"))
-    #expect(Validator.validate(empty, options: ValidationOptions()).warnings.contains { $0.check == "emptyTemplate" })
+    #expect(Validator.validate(empty, options: ValidationOptions()).warnings.contains { $0.check == "emptyProcessShape" })
   }
 }
