@@ -30,6 +30,8 @@ public struct FitOptions: Sendable {
   public var toysNoSystematics = false
   /// `--floatOtherPOIs 1`: POIs not given with `-P` float (else they are held).
   public var floatOtherPOIs = false
+  /// `--per-bin-scaling`: how per-bin scalings meet morphed templates (`PerBinScaling`).
+  public var perBinScaling: PerBinScaling = .nominal
   public init() {}
 }
 
@@ -172,7 +174,8 @@ public struct FitProblem {
   /// The model compiled from `card` with `--rMin/--rMax`, `--setParameterRanges` and
   /// `--setParameters` applied; the targets are the `-P` parameters, or all POIs.
   static func configure(card: Datacard, physics: PhysicsModel, options o: FitOptions) throws -> (CompiledModel, FitSetup, [Int]) {
-    let compiled = try CompiledModel.compile(card, physics: physics, mass: o.mass)
+    var compiled = try CompiledModel.compile(card, physics: physics, mass: o.mass)
+    compiled.perBinScaling = o.perBinScaling
     var setup = FitSetup(model: compiled)
     try setup.setFirstPOIRange(min: o.rMin, max: o.rMax)
     if let s = o.setParameterRanges { try setup.setRanges(s) }

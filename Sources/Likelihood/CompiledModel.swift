@@ -86,6 +86,17 @@ public enum TemplateMode: Sendable, Equatable {
   case absolute
 }
 
+/// How a per-bin scaling μ_i meets a template morphed by shape systematics.
+public enum PerBinScaling: String, Sendable, Equatable, CaseIterable {
+  /// Combine's `CMSHistSum` (spec §7.3): the nominal is scaled and the morphing shifts are added
+  /// unscaled, ν_i = N·max(μ_i·T⁰_i + Σ_s Δ_si, 10⁻⁹). Applied to autoMCStats (absolute, non-log)
+  /// templates, where Combine builds CMSHistSum; other templates are scaled whole.
+  case nominal
+  /// The whole morphed template is scaled, ν_i = N·μ_i·max(T⁰_i + Σ_s Δ_si, 10⁻⁹): the shape
+  /// systematics then act relative to the scaled yield.
+  case template
+}
+
 /// One shape systematic's vertical morph of a template (Combine §3.3.1):
 ///
 ///     T_i(θ) = T⁰_i + Σ_s Δ_si(x_s),   Δ_i(x) = ½·x·(diff_i + S(x)·sum_i),   x_s = scale_s·θ_s
@@ -199,6 +210,9 @@ public struct CompiledModel: Sendable {
   public var groups: [String: [Int]] = [:]
   /// What a user should know about the inputs, with file and line (e.g. an empty nominal template).
   public var warnings: [String] = []
+  /// How a per-bin scaling μ_i (`YieldScale.perBinFunctions`, e.g. Combine's `scaling.json`) enters
+  /// a morphed template (see `PerBinScaling`).
+  public var perBinScaling: PerBinScaling = .nominal
   public var binCount: Int { channels.reduce(0) { $0 + $1.binCount } }
 
   /// ΔNLL defining a 68% `singles` interval, as Combine applies it for this card.

@@ -87,6 +87,7 @@ public final class NLL {
   private let scalingFunctions: YieldScalingFunctions?
   private let termScale: [Int]  // external scaling index of N, or −1
   private let termBinScale: [Int]  // first per-bin external scaling index, or −1
+  private let termNominalScaled: [Bool]  // per-bin scaling of the nominal only (PerBinScaling.nominal)
   private var muVal: UnsafeMutableBufferPointer<Double>
   private var muW: UnsafeMutableBufferPointer<Double>  // ∂NLL/∂μ_k
   private var wTerm: UnsafeMutableBufferPointer<Double>  // scratch: ∂NLL/∂ν·mult for one term
@@ -286,6 +287,9 @@ public final class NLL {
     scalingFunctions = model.scalings
     termScale = model.terms.map { $0.scaling ?? -1 }
     termBinScale = model.terms.map { $0.binScalingFirst ?? -1 }
+    termNominalScaled = model.terms.map {
+      $0.binScalingFirst != nil && model.perBinScaling == .nominal && $0.mode == .absolute && !$0.logMorph && !$0.morphs.isEmpty
+    }
     muVal = .allocate(capacity: max(1, model.scalings?.count ?? 0))
     muW = .allocate(capacity: max(1, model.scalings?.count ?? 0))
     wTerm = .allocate(capacity: max(1, nb.max() ?? 1))
@@ -403,7 +407,14 @@ public final class NLL {
       termN[t] = n
       morphTemplate(t, x)
       let first = termFirstBin[t], off = termTemplateOffset[t]
-      if termBinScale[t] >= 0 {
+      if termNominalScaled[t] {
+        // ν_i = N·max(μ_i T⁰_i + ΣΔ_i, floor), held as the factor on the morphed template cur_i.
+        let f0 = termBinScale[t]
+        for i in 0..<termBins[t] {
+          let eff = Swift.max(raw[off + i] + (muVal[f0 + i] - 1) * templates[off + i], templateFloor)
+          scaleMult[off + i] = eff / cur[off + i]
+        }
+      } else if termBinScale[t] >= 0 {
         for i in 0..<termBins[t] { scaleMult[off + i] = muVal[termBinScale[t] + i] }
       }
       for i in 0..<termBins[t] { nu[first + i] += n * cur[off + i] * binMult[off + i] * scaleMult[off + i] }
@@ -520,10 +531,23 @@ public final class NLL {
     for t in 0..<nTerms {
       let first = termFirstBin[t], off = termTemplateOffset[t], nb = termBins[t]
       // wTerm_i = ∂NLL/∂(N_t·T_ti) = ∂NLL/∂ν_i · mult_i; w = ∂NLL/∂N_t.
-      for i in 0..<nb { wTerm[i] = wBin[first + i] * binMult[off + i] * scaleMult[off + i] }
+      let nominalScaled = termNominalScaled[t]
       var w = 0.0
-      for i in 0..<nb { w += wTerm[i] * cur[off + i] }
-      if termBinScale[t] >= 0 {
+      if nominalScaled {
+        // ∂ν_i/∂T_i = N (the shifts are not scaled); ∂ν/∂N uses the effective template.
+        for i in 0..<nb { wTerm[i] = wBin[first + i] * binMult[off + i] }
+        for i in 0..<nb { w += wTerm[i] * cur[off + i] * scaleMult[off + i] }
+      } else {
+        for i in 0..<nb { wTerm[i] = wBin[first + i] * binMult[off + i] * scaleMult[off + i] }
+        for i in 0..<nb { w += wTerm[i] * cur[off + i] }
+      }
+      if nominalScaled {
+        // ∂NLL/∂μ_i = ∂NLL/∂ν_i · N·T⁰_i (0 where the floor holds).
+        let nt = termN[t], f0 = termBinScale[t]
+        for i in 0..<nb where raw[off + i] + (muVal[f0 + i] - 1) * templates[off + i] > templateFloor {
+          muW[f0 + i] += wBin[first + i] * nt * templates[off + i] * binMult[off + i]
+        }
+      } else if termBinScale[t] >= 0 {
         // ∂NLL/∂μ_i = ∂NLL/∂ν_i · N·T_i·(Poisson factor).
         let nt = termN[t], f0 = termBinScale[t]
         for i in 0..<nb { muW[f0 + i] += wBin[first + i] * nt * cur[off + i] * binMult[off + i] }
@@ -593,6 +617,9 @@ public final class NLL {
             let active = cur[off + i] > templateFloor ? wTerm[i] : 0
             coef[i] = scale * h * (active - W / hs)
           }
+        } else if nominalScaled {
+          let f0 = termBinScale[t]
+          for i in 0..<nb { coef[i] = raw[off + i] + (muVal[f0 + i] - 1) * templates[off + i] > templateFloor ? wTerm[i] : 0 }
         } else {
           for i in 0..<nb { coef[i] = raw[off + i] > templateFloor ? wTerm[i] : 0 }
         }

@@ -7,6 +7,7 @@ import ArgumentParser
 import EFT
 import Foundation
 import Inference
+import Likelihood
 import Support
 
 
@@ -74,6 +75,9 @@ struct ModelOptions: ParsableArguments {
 
   @Option(name: .customLong("eigen-threshold"), help: "With --eft-basis rotated: keep eigenvectors whose eigenvalue exceeds this.")
   var eigenThreshold: Double = 0.001
+
+  @Option(name: .customLong("per-bin-scaling"), help: "Per-bin scalings (scaling.json) on morphed templates: nominal (Combine's CMSHistSum: μ·T⁰ + ΣΔ, default) or template (μ·(T⁰ + ΣΔ)).")
+  var perBinScaling: String = "nominal"
 }
 
 extension ModelOptions {
@@ -93,6 +97,7 @@ extension ModelOptions {
     o.toysFrequentist = toysFrequentist
     o.toysNoSystematics = toysNoSystematics
     o.floatOtherPOIs = floatOtherPOIs != 0
+    o.perBinScaling = PerBinScaling(rawValue: perBinScaling) ?? .nominal
     return o
   }
 
@@ -108,6 +113,7 @@ extension ModelOptions {
 
   /// The fit problem of `fit`, `scan`, `impacts`, `fit-diagnostics` (its notes printed).
   func problem(allowToys: Bool = false) throws -> FitProblem {
+    guard PerBinScaling(rawValue: perBinScaling) != nil else { throw UsageError("--per-bin-scaling must be nominal or template") }
     let p = try FitProblem.load(card: card, physics: physicsChoice, options: fitOptions, allowToys: allowToys)
     for n in p.notes { printError(n) }
     return p
@@ -115,6 +121,7 @@ extension ModelOptions {
 
   /// The problem as `limit` and `significance` see it (declared ranges, one POI).
   func boundedProblem() throws -> FitProblem {
+    guard PerBinScaling(rawValue: perBinScaling) != nil else { throw UsageError("--per-bin-scaling must be nominal or template") }
     let p = try FitProblem.loadBounded(card: card, physics: physicsChoice, options: fitOptions)
     for n in p.notes { printError(n) }
     return p
