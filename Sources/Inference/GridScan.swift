@@ -122,8 +122,18 @@ public enum GridScan {
     let fingerprint = "axes=\(axes.map { specs[$0].name }) grid=\(grids) n=\(model.parameters.count) inputs=\(String(h, radix: 16))"
     var done: [Int: ScanPoint] = [:]
     var log: FileHandle? = nil
+    var lock: Int32 = -1
+    defer { if lock >= 0 { close(lock) } }
     if let cp = options.checkpoint {
-      done = readCheckpoint(cp, fingerprint: fingerprint, dimension: model.parameters.count, axes: axes.count)
+      // One scan per checkpoint: a second process on the same --csv would interleave its points.
+      lock = open(cp + ".lock", O_CREAT | O_RDWR, 0o644)
+      guard lock >= 0 else {
+        throw LikelihoodError("cannot create the lock \(cp).lock: \(String(cString: strerror(errno)))")
+      }
+      guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+        throw LikelihoodError("another scan is writing \(cp) (it holds \(cp).lock): wait for it, or give another --csv")
+      }
+      done = readCheckpoint(cp, fingerprint: fingerprint, grid: all, dimension: model.parameters.count)
       if done.isEmpty {
         try writeFileAtomically("# recombine scan checkpoint " + fingerprint + "\n", to: cp)
       }
@@ -164,6 +174,7 @@ public enum GridScan {
       }
     }
     try? log?.close()
+    if let cp = options.checkpoint, state.writeError == nil { unlink(cp + ".lock") }
     if let e = state.writeError, let cp = options.checkpoint {
       // Foundation wraps the POSIX error (ENOSPC, EFBIG, …): name that.
       let posix = ((e as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }
@@ -174,17 +185,25 @@ public enum GridScan {
   }
 
   /// Completed points of an earlier run (empty if the file is absent or belongs to another scan).
-  static func readCheckpoint(_ path: String, fingerprint: String, dimension: Int, axes: Int) -> [Int: ScanPoint] {
+  /// The points of a checkpoint written by the same scan (its first line is the scan's fingerprint).
+  /// Only complete lines count: a last line without its newline (the scan was killed while writing
+  /// it) is discarded, even if its fields parse (`1.06` of a torn `1.0697`); a line whose index is
+  /// not a point of `grid`, or whose POI values are not that point's, is discarded too.
+  static func readCheckpoint(_ path: String, fingerprint: String, grid: [[Double]], dimension: Int) -> [Int: ScanPoint] {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    if text.hasSuffix("\n") { lines.removeLast() } else if !lines.isEmpty { lines.removeLast() }
     guard let head = lines.first, head == "# recombine scan checkpoint " + fingerprint else { return [:] }
+    let axes = grid.first?.count ?? 0
     var out: [Int: ScanPoint] = [:]
     for line in lines.dropFirst() {
-      let f = line.split(separator: ",").map { Double($0) }
-      // A line cut short by a kill is incomplete: skip it.
-      guard f.count == 2 + axes + dimension, !f.contains(where: { $0 == nil }), let i = f[0] else { continue }
+      let f = line.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+      guard f.count == 2 + axes + dimension, !f.contains(where: { $0 == nil }), let i = f[0], i >= 0, i == i.rounded(),
+            Int(i) < grid.count else { continue }
       let v = f.compactMap { $0 }
-      out[Int(i)] = ScanPoint(index: Int(i), values: Array(v[2..<(2 + axes)]), deltaNLL: v[1], parameters: Array(v[(2 + axes)...]))
+      let values = Array(v[2..<(2 + axes)])
+      guard values == grid[Int(i)] else { continue }
+      out[Int(i)] = ScanPoint(index: Int(i), values: values, deltaNLL: v[1], parameters: Array(v[(2 + axes)...]))
     }
     return out
   }

@@ -139,6 +139,20 @@ struct UsageError: RecombineError {
   init(_ description: String) { self.description = description }
 }
 
+/// Checks, before any work, that `path` can be an output file: not empty, not a directory, in a
+/// directory that exists.
+func checkOutputPath(_ path: String, option: String) throws {
+  guard !path.isEmpty else { throw UsageError("\(option) needs a file name") }
+  var isDir: ObjCBool = false
+  if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+    throw UsageError("\(option) \(path) is a directory: give a file name")
+  }
+  let parent = (path as NSString).deletingLastPathComponent
+  if !parent.isEmpty, !(FileManager.default.fileExists(atPath: parent, isDirectory: &isDir) && isDir.boolValue) {
+    throw UsageError("\(option) \(path): the directory \(parent) does not exist")
+  }
+}
+
 /// Writes a JSON document (sorted keys, indented) atomically.
 func writeJSON(_ document: [String: Any], to path: String) throws {
   let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])

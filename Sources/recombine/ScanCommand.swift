@@ -72,6 +72,8 @@ struct ScanCommand: ParsableCommand {
       guard jobs.isDefault else { throw UsageError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts, --job-binary and --merge-job need --split-points") }
       guard algo == "grid" else { throw UsageError("--algo \(algo) is not supported by 'scan' (grid)") }
       guard points >= 1 else { throw UsageError("--points must be ≥ 1") }
+      if let csv { try checkOutputPath(csv, option: "--csv") }
+      if let plot { try checkOutputPath(plot, option: "--plot") }
       let problem = try model.problem()
       let m = problem.model
       let axes = problem.targets

@@ -53,6 +53,52 @@ import TestSupport
     }
   }
 
+  /// A checkpoint line is trusted only if complete and consistent: a last line without its newline
+  /// (a torn write whose fields still parse) and a line whose POI values are not its index's grid
+  /// point are recomputed; a second scan on the same checkpoint is refused while the first runs.
+  @Test func checkpointIsValidated() throws {
+    let model = try CompiledModel.compile(try Datacard.parse(text: TestCards.countingOneBin))
+    var setup = FitSetup(model: model)
+    try setup.setFirstPOIRange(min: 0, max: 4)
+    let nll = try NLL(model: model)
+    let specs = setup.parameterSpecs(model: model)
+    let best = Minimizer().minimize(nll, parameters: specs)
+    let r = model.pois[0]
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("rc-ckpt-\(getpid()).partial").path
+    defer { for p in [path, path + ".lock"] { try? FileManager.default.removeItem(atPath: p) } }
+    var o = GridScanOptions()
+    o.points = 12
+    o.threads = 1
+    o.checkpoint = path
+    let full = try GridScan.run(model: model, data: nll.data, specs: specs, best: best, axes: [r], options: o)
+    #expect(!FileManager.default.fileExists(atPath: path + ".lock"))  // removed after a scan that finished
+    var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    #expect(lines.count == 13)
+    // A point whose values are another grid point's, with a marked deltaNLL.
+    var f = lines[3].split(separator: ",").map(String.init)
+    let moved = Int(f[0])!
+    f[2] = String(full.first { $0.index != moved }!.values[0])
+    f[1] = "999"
+    lines[3] = f.joined(separator: ",")
+    // The last line torn inside its last field: same field count, no newline.
+    var g = lines[12].split(separator: ",").map(String.init)
+    let torn = Int(g[0])!
+    g[1] = "777"
+    g[g.count - 1] = String(g[g.count - 1].prefix(2))
+    lines[12] = g.joined(separator: ",")
+    try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    let resumed = try GridScan.run(model: model, data: nll.data, specs: specs, best: best, axes: [r], options: o)
+    for k in [moved, torn] {
+      let a = full.first { $0.index == k }!, b = resumed.first { $0.index == k }!
+      #expect(b.values == a.values && abs(b.deltaNLL - a.deltaNLL) < 1e-9, "point \(k): \(b.deltaNLL) vs \(a.deltaNLL)")
+    }
+    // A running scan holds the lock: a second one on the same checkpoint is refused.
+    let fd = open(path + ".lock", O_CREAT | O_RDWR, 0o644)
+    defer { close(fd) }
+    #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
+    #expect(throws: LikelihoodError.self) { try GridScan.run(model: model, data: nll.data, specs: specs, best: best, axes: [r], options: o) }
+  }
+
   /// A scan stopped part-way resumes from its checkpoint: finished points are taken from the file
   /// (a marked value survives), a line cut short by the kill is recomputed.
   @Test(.needsReference) func killedScanResumes() throws {
