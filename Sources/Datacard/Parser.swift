@@ -61,7 +61,8 @@ public func readTextFile(_ path: String) throws -> String {
   }
   var bytes = [UInt8](data)
   if path.hasSuffix(".gz") || (bytes.count > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) {
-    do { bytes = try Gzip.decompress(bytes) } catch {
+    // A datacard is text of at most a few MB; 256 MiB is a generous cap against decompression bombs.
+    do { bytes = try Gzip.decompress(bytes, limit: 1 << 28) } catch {
       throw DatacardError("cannot decompress gzip file: \(error)", at: SourceLocation(file: path, line: 0))
     }
   }

@@ -272,6 +272,20 @@ extension GridScan {
         warnings.append("warning: at \(bad.count) of \(scan.count) scan points some EFT yield scaling is ≤ 0 (the bin yields are floored at 1e-9 there), e.g. at \(axes.map { m.parameters[$0].name }) = \(bad[0].values)")
       }
     }
+    // Points whose fits all failed are left out of the table (as Combine does), never silently.
+    let perAxis = options.pointsPerAxis ?? Array(repeating: pointsPerAxis(options.points, dimensions: axes.count), count: axes.count)
+    let grid = gridPoints(axes: zip(axes, perAxis).map { k, n in
+      axisValues(lower: problem.specs[k].lower, upper: problem.specs[k].upper, count: n, alignEdges: options.alignEdges)
+    })
+    let first = max(0, options.firstPoint ?? 0), last = min(grid.count - 1, options.lastPoint ?? grid.count - 1)
+    let present = Set(scan.map(\.index))
+    let missing = (first...last).filter { !present.contains($0) }
+    if !missing.isEmpty {
+      let names = axes.map { m.parameters[$0].name }.joined(separator: ", ")
+      let shown = missing.prefix(5).map { "(\(grid[$0].map { String(format: "%g", $0) }.joined(separator: ", ")))" }.joined(separator: " ")
+      warnings.append("warning: \(missing.count) of \(last - first + 1) scan points had no converged fit and are left out of the table: "
+                      + "\(names) = \(shown)\(missing.count > 5 ? " …" : "")")
+    }
     let others = saveNuisances ? m.parameters.indices.filter { !axes.contains($0) && !problem.specs[$0].fixed } : []
     let dof = axes.count + problem.floatingOtherPOIs
     var rows: [[Double]] = [[mass, problem.iToy, -1] + axes.map { best.x[$0] } + others.map { best.x[$0] } + [0]]

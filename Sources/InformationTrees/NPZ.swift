@@ -102,7 +102,8 @@ public func readNPZ(_ path: String) throws -> Table {
     switch method {
     case 0: npy = raw
     case 8:
-      do { npy = try Gzip.decompress(raw, windowBits: -15) } catch let e as GzipError {
+      // Inflate no further than the size the zip directory declares.
+      do { npy = try Gzip.decompress(raw, windowBits: -15, limit: usize) } catch let e as GzipError {
         throw BITError("\(path): member \(name): cannot inflate: \(e.description)")
       }
     default: throw BITError("\(path): member \(name) uses unsupported compression \(method)")
@@ -126,6 +127,11 @@ public func readNPZ(_ path: String) throws -> Table {
       names.append(arrName); columns.append(values)
     } else if shape.count == 2 {
       let (r, c) = (shape[0], shape[1])
+      // Columns become features or weights: a header declaring millions (with no rows, so no data
+      // to check the size against) is not an event table, and would loop over them.
+      guard c <= 100_000 else {
+        throw BITError("\(path): array \(arrName) declares shape (\(r), \(c)): more than 100000 columns is not an event table")
+      }
       for j in 0..<c {
         names.append("\(arrName)_\(j)")
         columns.append((0..<r).map { i in fortran ? values[j * r + i] : values[i * c + j] })

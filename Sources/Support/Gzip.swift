@@ -17,13 +17,17 @@ public enum Gzip {
 
   /// Decompresses. `windowBits` 15 + 32 (default) accepts gzip or zlib headers and concatenated gzip
   /// members; −15 reads a raw deflate stream (zip archives).
-  public static func decompress(_ input: [UInt8], windowBits: Int32 = 15 + 32) throws -> [UInt8] {
+  /// The most a decompression may produce unless the caller says otherwise (1 GiB): a few kB of
+  /// compressed blanks can inflate to gigabytes.
+  public static let defaultLimit = 1 << 30
+
+  public static func decompress(_ input: [UInt8], windowBits: Int32 = 15 + 32, limit: Int = defaultLimit) throws -> [UInt8] {
     var stream = z_stream()
     guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
       throw GzipError(description: "zlib initialisation failed")
     }
     defer { inflateEnd(&stream) }
-    return try pump(input, &stream, reserve: input.count * 4) { stream in
+    return try pump(input, &stream, reserve: min(input.count * 4, limit), limit: limit) { stream in
       let status = inflate(&stream, Z_NO_FLUSH)
       if status == Z_STREAM_END {
         if stream.avail_in == 0 || windowBits < 0 { return .done }
@@ -46,7 +50,7 @@ public enum Gzip {
                         Int32(MemoryLayout<z_stream>.size)) == Z_OK
     else { throw GzipError(description: "zlib initialisation failed") }
     defer { deflateEnd(&stream) }
-    return try pump(input, &stream, reserve: 0) { stream in
+    return try pump(input, &stream, reserve: 0, limit: .max) { stream in
       let status = deflate(&stream, Z_FINISH)
       if status == Z_STREAM_END { return .done }
       guard status == Z_OK || status == Z_BUF_ERROR else { throw GzipError(description: "compression failed (zlib status \(status))") }
@@ -60,7 +64,7 @@ public enum Gzip {
   /// (de)compressor once and says whether the stream is finished (checked after the window's output
   /// is kept); `stalled` checks a step that made no progress.
   private static func pump(
-    _ input: [UInt8], _ stream: inout z_stream, reserve: Int,
+    _ input: [UInt8], _ stream: inout z_stream, reserve: Int, limit: Int,
     step: (inout z_stream) throws -> Step, stalled: (z_stream, Int) throws -> Void
   ) throws -> [UInt8] {
     var output: [UInt8] = []
@@ -77,6 +81,9 @@ public enum Gzip {
         }
         let produced = chunk.count - Int(stream.avail_out)
         output.append(contentsOf: chunk[0..<produced])
+        guard output.count <= limit else {
+          throw GzipError(description: "the data inflate to more than \(limit) bytes (a decompression bomb, or a file too large for this use)")
+        }
         if try result.get() == .done { return }
         try stalled(stream, produced)
       }

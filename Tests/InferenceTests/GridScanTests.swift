@@ -53,6 +53,24 @@ import TestSupport
     }
   }
 
+  /// Points where no fit converges (here r < −2: the expected count s·r + b is negative) are left
+  /// out of the table with a warning that says how many and where, never silently.
+  @Test func unfittablePointsAreReported() throws {
+    var o = FitOptions()
+    o.rMin = -5
+    o.rMax = 2
+    let problem = try FitProblem(card: try Datacard.parse(text: TestCards.countingOneBin), physics: DefaultPhysicsModel(), options: o)
+    var g = GridScanOptions()
+    g.points = 14
+    g.threads = 1
+    let result = try GridScan.run(problem, options: g, saveNuisances: false, mass: 120)
+    let missing = 14 - result.points.count
+    #expect(missing > 0 && missing < 14)
+    let w = try #require(result.warnings.first { $0.contains("no converged fit") })
+    #expect(w.contains("\(missing) of 14 scan points") && w.contains("r = (-4.75)"), "\(w)")
+    #expect(result.table.rows.count == 1 + result.points.count)
+  }
+
   /// A checkpoint line is trusted only if complete and consistent: a last line without its newline
   /// (a torn write whose fields still parse) and a line whose POI values are not its index's grid
   /// point are recomputed; a second scan on the same checkpoint is refused while the first runs.

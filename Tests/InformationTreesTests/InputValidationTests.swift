@@ -219,5 +219,13 @@ import Testing
     #expect(Self.message { _ = try trainBIT(zeroD, config: BITConfig(trees: 2)) }.contains("derivative weights of all 200 events are 0"))
     #expect(try trainBIT(ev, config: BITConfig(trees: 2)).history.count == 2)
   }
+
+  /// CSV numbers as Python's float() reads them: a NUL inside a field (strtod would stop there and
+  /// read 1.0) and hexadecimal (strtod reads 0x10 as 16) are errors.
+  @Test func csvNumbersAsPythonReadsThem() {
+    func parse(_ bytes: [UInt8]) -> String { Self.message { _ = try Table.parseCSV(bytes, source: "ev.csv") } }
+    #expect(parse(Array("x,y\n1,2\n".utf8) + [0x31, 0x2E, 0x00, 0x00, 0x31, 0x31, 0x2C, 0x33, 0x0A]).hasPrefix("ev.csv: line 3, column 1 (x):"))
+    #expect(parse(Array("x,y\n0x10,2\n".utf8)) == "ev.csv: line 2, column 1 (x): '0x10' is not a number")
+  }
 }
 

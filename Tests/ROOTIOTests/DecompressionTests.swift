@@ -1,4 +1,5 @@
 import CCompression
+import Support
 import Testing
 @testable import ROOTIO
 
@@ -108,4 +109,18 @@ import Testing
     #expect(throws: FormatError.self) { _ = try decompress(lying, expectedSize: 100) }
     #expect(throws: FormatError.self) { _ = try decompress([UInt8](repeating: 0, count: 5), expectedSize: 1) }
   }
+
+  /// Decompression stops at a cap (gzip bombs): 16 MiB of blanks inflate under the default cap,
+  /// and fail, naming the cap, under a 1 MiB one.
+  @Test func gzipInflationIsCapped() throws {
+    let blanks = [UInt8](repeating: 0x20, count: 16 << 20)
+    let gz = try Gzip.compress(blanks)
+    #expect(gz.count < 100_000)
+    #expect(try Gzip.decompress(gz) == blanks)
+    #expect(throws: GzipError.self) { try Gzip.decompress(gz, limit: 1 << 20) }
+    do { _ = try Gzip.decompress(gz, limit: 1 << 20) } catch let e as GzipError {
+      #expect(e.description.contains("more than 1048576 bytes"))
+    }
+  }
 }
+
