@@ -64,7 +64,7 @@ let package = Package(
     .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit", "TestSupport"]),
     .testTarget(name: "FitTests", dependencies: ["Fit", "Maths", "TestSupport"]),
     .testTarget(name: "InferenceTests", dependencies: ["Inference", "Maths", "Fit", "Likelihood", "Datacard", "ROOTIO", "TestSupport"]),
-    .testTarget(name: "BatchTests", dependencies: ["Batch", "Inference", "Support"]),
+    .testTarget(name: "BatchTests", dependencies: ["Batch", "Inference", "Support", "TestSupport"]),
     // The command line: argument parsing, exit statuses, output files, the Examples/ workflows.
     .testTarget(name: "CommandLineTests", dependencies: ["Batch", "Datacard", "EFT", "Inference", "Support", "TestSupport"]),
     .testTarget(name: "EFTTests", dependencies: ["EFT", "Likelihood", "Datacard", "Fit", "Inference", "ROOTIO", "Support", "TestSupport"], exclude: ["Fixtures"]),

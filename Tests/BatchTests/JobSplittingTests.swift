@@ -3,6 +3,7 @@ import Batch
 import Inference
 import Support
 import Testing
+import TestSupport
 
 /// Planning a split scan (combineTool's --split-points) and the files it writes.
 @Suite struct JobSplittingTests {
@@ -199,21 +200,11 @@ import Testing
     #expect(throws: JobSplittingError.self) { try ScanJobFiles.write(other) }
   }
 
-  /// Runs bash with arguments and extra environment; returns the exit status and standard error.
+  /// Runs bash with arguments and extra environment (no Slurm task id); returns the exit status and standard error.
   static func bash(_ arguments: [String], env: [String: String]) throws -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/bash")
-    p.arguments = arguments
-    var e = ProcessInfo.processInfo.environment
-    e.removeValue(forKey: "SLURM_ARRAY_TASK_ID")
+    var e: [String: String?] = ["SLURM_ARRAY_TASK_ID": nil]
     for (k, v) in env { e[k] = v }
-    p.environment = e
-    let err = Pipe()
-    p.standardError = err
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    return (p.terminationStatus, text)
+    let r = try runProgram("/bin/bash", arguments, environment: e)
+    return (r.status, r.stderr)
   }
 }

@@ -59,16 +59,8 @@ import TestSupport
     let bin = try #require(Recombine.binary, "recombine not built beside the tests")
     let card = TestPaths.packageRoot.appendingPathComponent("Datacards/hzz4l/hzz4l.txt").path
     func shell(_ command: String) throws -> (Int32, String) {
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: "/bin/sh")
-      p.arguments = ["-c", command]
-      let err = Pipe()
-      p.standardError = err
-      p.standardOutput = FileHandle.nullDevice
-      try p.run()
-      let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      p.waitUntilExit()
-      return (p.terminationStatus, text)
+      let r = try runProgram("/bin/sh", ["-c", command])
+      return (r.status, r.stderr)
     }
     let full = try shell("'\(bin)' validate '\(card)' > /dev/full")
     #expect(full.0 == 1 && full.1.contains("cannot write the standard output"), "\(full)")
@@ -86,18 +78,10 @@ import TestSupport
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cli-full-\(getpid())").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/sh")
     // 16 blocks of 512 bytes; SIGXFSZ ignored, so that writes past the limit fail with EFBIG.
-    p.arguments = ["-c", "trap '' XFSZ; ulimit -f 16; exec '\(bin)' scan '\(card)' --setParameterRanges r=0,3 --points 100 --threads 1 --csv out.csv"]
-    p.currentDirectoryURL = URL(fileURLWithPath: dir)
-    let err = Pipe()
-    p.standardError = err
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    #expect(p.terminationStatus == 1, Comment(rawValue: text))
+    let r = try runProgram("/bin/sh", ["-c", "trap '' XFSZ; ulimit -f 16; exec '\(bin)' scan '\(card)' --setParameterRanges r=0,3 --points 100 --threads 1 --csv out.csv"], in: dir)
+    let text = r.stderr
+    #expect(r.status == 1, Comment(rawValue: text))
     #expect(text.contains("cannot append to the scan checkpoint out.csv.partial: File too large"), Comment(rawValue: text))
     let kept = try String(contentsOfFile: dir + "/out.csv.partial", encoding: .utf8)
     #expect(kept.hasPrefix("# recombine scan checkpoint") && kept.split(separator: "\n").count > 10)

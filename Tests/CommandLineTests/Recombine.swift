@@ -18,21 +18,6 @@ enum Recombine {
   }
 
   static func run(_ bin: String, _ arguments: [String], in dir: String) throws -> (status: Int32, stdout: String, stderr: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: bin)
-    p.arguments = arguments
-    p.currentDirectoryURL = URL(fileURLWithPath: dir)
-    // Standard error goes to a file, so that the two streams cannot block each other.
-    let errPath = dir + "/.stderr-\(UUID().uuidString)"
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: errPath) }
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    try p.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    let errData = FileManager.default.contents(atPath: errPath) ?? Data()
-    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    try runProgram(bin, arguments, in: dir)
   }
 }

@@ -78,3 +78,30 @@ public enum TestCards {
     bkgUnc lnN - 1.2
     """
 }
+
+/// Runs a program to completion: exit status, standard output and standard error (standard error
+/// goes through a temporary file, so that the two streams cannot block each other).
+public func runProgram(
+  _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String?] = [:]
+) throws -> (status: Int32, stdout: String, stderr: String) {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: executable)
+  p.arguments = arguments
+  if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+  if !environment.isEmpty {
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+  }
+  let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("rc-stderr-\(UUID().uuidString)").path
+  _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+  defer { try? FileManager.default.removeItem(atPath: errPath) }
+  let out = Pipe()
+  p.standardOutput = out
+  p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+  try p.run()
+  let outData = out.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  let errData = FileManager.default.contents(atPath: errPath) ?? Data()
+  return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
