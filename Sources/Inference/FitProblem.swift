@@ -9,6 +9,7 @@ import EFT
 import Fit
 import Foundation
 import Likelihood
+import Support
 
 /// Combine's options that set up a fit (`-m`, `-P`, `--setParameters`, `--setParameterRanges`,
 /// `--freezeParameters`, `--freezeNuisanceGroups`, `--rMin/--rMax`, `-t`, `--expectSignal`,
@@ -89,7 +90,19 @@ public struct FitProblem {
     for k in targets where setup.fixed[k] {
       throw LikelihoodError("'\(setup.names[k])' is frozen (--freezeParameters): it cannot be fitted or scanned")
     }
-    try Self.requireEffect(of: targets, model: compiled, at: setup.values)
+    // POIs that change no expected yield: an error when asked for with -P; without -P they are
+    // held at their values and named once (fitting the others).
+    let idle = Self.withoutEffect(targets, model: compiled, at: setup.values)
+    if !idle.isEmpty {
+      let names = idle.map { setup.names[$0] }
+      if !o.pois.isEmpty || idle.count == targets.count {
+        throw LikelihoodError("'\(names[0])' changes no expected yield of this card (no process it scales): nothing to fit"
+                              + (idle.count > 1 ? " (neither do \(names.dropFirst().joined(separator: ", ")))" : ""))
+      }
+      for k in idle { setup.fixed[k] = true }
+      targets = targets.filter { !idle.contains($0) }
+      notes.append("warning: \(idle.count) POI(s) change no expected yield of this card and are held at their values: \(names.joined(separator: ", "))")
+    }
     var data: [Double]? = nil
     var generatesSignal = true
     switch o.toys {
@@ -182,27 +195,24 @@ public struct FitProblem {
     if let s = o.setParameters { try setup.setValues(s) }
     var targets: [Int] = []
     for name in o.pois {
-      guard let k = setup.index(of: name) else { throw LikelihoodError("unknown parameter '\(name)'") }
+      guard let k = setup.index(of: name) else { throw LikelihoodError("unknown parameter '\(name)'\(didYouMean(name, in: setup.names))") }
       guard !targets.contains(k) else { throw LikelihoodError("-P \(name) is given twice") }
       targets.append(k)
     }
     return (compiled, setup, targets.isEmpty ? compiled.pois : targets)
   }
 
-  /// Every fitted or scanned POI must change some expected yield (else its fit says nothing, as for
-  /// a card without signal): ν at the POI's value and at two other values is compared.
-  static func requireEffect(of targets: [Int], model: CompiledModel, at x: [Double]) throws {
+  /// The targets that change no expected yield (their fit would say nothing, as for a card without
+  /// signal): ν at the POI's value and at two other values is compared.
+  static func withoutEffect(_ targets: [Int], model: CompiledModel, at x: [Double]) -> [Int] {
     let nu0 = model.expectedYields(at: x)
-    for k in targets {
+    return targets.filter { k in
       let p = model.parameters[k]
       let step = max(abs(p.step), 1e-3 * max(1, abs(x[k])))
-      let changes = [x[k] + step, x[k] - step].contains { v in
+      return ![x[k] + step, x[k] - step].contains { v in
         var y = x
         y[k] = v
         return zip(model.expectedYields(at: y), nu0).contains { abs($0 - $1) > 1e-12 * max(1, abs($1)) }
-      }
-      guard changes else {
-        throw LikelihoodError("'\(p.name)' changes no expected yield of this card (no process it scales): nothing to fit")
       }
     }
   }

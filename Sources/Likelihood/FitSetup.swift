@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Support
 
 /// The state of every model parameter for a fit: current value, the range the minimiser uses,
 /// the range Combine checks `--setParameters` against, and whether it is held fixed.
@@ -66,7 +67,7 @@ public struct FitSetup: Sendable {
   public func index(of name: String) -> Int? { indexOf[name] }
 
   func require(_ name: String) throws -> Int {
-    guard let i = indexOf[name] else { throw LikelihoodError("unknown parameter '\(name)'") }
+    guard let i = indexOf[name] else { throw LikelihoodError("unknown parameter '\(name)'\(didYouMean(name, in: names))") }
     return i
   }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Support
 
 @main
 struct Recombine: ParsableCommand {
@@ -7,6 +8,10 @@ struct Recombine: ParsableCommand {
   /// disk is exit status 1, not 0 with a truncated table (a reader that stopped reading, as
   /// `| head` does, is not an error).
   static func main() {
+    if let hint = commandHint(Array(CommandLine.arguments.dropFirst())) {
+      printError(hint)
+      Foundation.exit(64)
+    }
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -26,6 +31,28 @@ struct Recombine: ParsableCommand {
     commandName: "recombine",
     abstract: "Statistical fits of CMS Combine datacards, natively.",
     subcommands: [Validate.self, CombineCardsCommand.self, FitCommand.self, ScanCommand.self, PlotCommand.self, BITCommand.self, ReinterpretCommand.self, SummaryCommand.self, LimitCommand.self, SignificanceCommand.self, MergeScansCommand.self, ImpactsCommand.self, FitDiagnosticsCommand.self])
+}
+
+/// Combine's `-M METHOD` and the subcommand doing that job here.
+let combineMethods: [String: String] = [
+  "MultiDimFit": "'recombine fit CARD' (--algo none|singles), 'recombine scan CARD' (--algo grid) or 'recombine impacts CARD'",
+  "AsymptoticLimits": "'recombine limit CARD'", "Significance": "'recombine significance CARD'",
+  "FitDiagnostics": "'recombine fit-diagnostics CARD'", "Impacts": "'recombine impacts CARD'",
+]
+
+/// A one-line hint for a first argument that is not a subcommand: the closest subcommand names
+/// (`fitt` → `fit`), or, for Combine's `-M METHOD`, the subcommand that does that job. Nil when the
+/// arguments start with a subcommand (or an option ArgumentParser handles, such as `--help`).
+func commandHint(_ arguments: [String]) -> String? {
+  guard let first = arguments.first else { return nil }
+  let names = Recombine.configuration.subcommands.compactMap { $0.configuration.commandName ?? String(describing: $0).lowercased() }
+  if first == "-M" || first.hasPrefix("--method") {
+    let method = arguments.dropFirst().first ?? ""
+    let target = combineMethods[method] ?? "a subcommand (\(names.joined(separator: ", ")))"
+    return "error: Recombine runs Combine's methods as subcommands, not with -M: for -M \(method) use \(target)"
+  }
+  guard !first.hasPrefix("-"), !names.contains(first) else { return nil }
+  return "error: unknown command '\(first)'\(didYouMean(first, in: names)); the commands are \(names.joined(separator: ", "))"
 }
 
 /// Prints to standard error; a closed or full standard error is ignored (the exit status still

@@ -101,5 +101,28 @@ import TestSupport
     let inside = try Recombine.run(bin, ["fit", "excess.txt", "--algo", "singles"], in: dir)
     #expect(inside.status == 0 && inside.stdout.contains("(68%)") && !inside.stdout.contains("range limit"), Comment(rawValue: inside.stdout))
   }
+
+  /// Without -P every coefficient that changes a yield is fitted and those that change none are
+  /// named once in a warning (held at their values); asked for with -P, such a coefficient is an
+  /// error; an unknown name is answered with the closest valid ones.
+  @Test func coefficientsWithoutEffectAndNameHints() throws {
+    let bin = try #require(Recombine.binary, "recombine not built beside the tests")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cli-idle-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try TestCards.countingOneBin.write(toFile: dir + "/card.txt", atomically: true, encoding: .utf8)
+    // μ_sig = (1, a, z)ᵀ M (1, a, z) with every z entry 0: z changes nothing.
+    try #"[{"channel":"b1","process":"sig","parameters":["cSM[1]","a[0,-5,5]","zeta[0,-5,5]"],"scaling":[[1,0.3,0.2,0,0,0]]}]"#
+      .write(toFile: dir + "/scaling.json", atomically: true, encoding: .utf8)
+    let eft = ["--physics-model", "eft", "--eft", "scaling.json"]
+    let all = try Recombine.run(bin, ["fit", "card.txt"] + eft, in: dir)
+    #expect(all.status == 0, Comment(rawValue: all.stderr))
+    #expect(all.stderr.components(separatedBy: "change no expected yield").count == 2 && all.stderr.contains(": zeta"), Comment(rawValue: all.stderr))
+    #expect(all.stdout.contains(" a :") && !all.stdout.contains("zeta :"), Comment(rawValue: all.stdout))
+    let asked = try Recombine.run(bin, ["fit", "card.txt", "-P", "zeta"] + eft, in: dir)
+    #expect(asked.status == 1 && asked.stderr.contains("'zeta' changes no expected yield"), Comment(rawValue: asked.stderr))
+    let typo = try Recombine.run(bin, ["fit", "card.txt", "-P", "zet"] + eft, in: dir)
+    #expect(typo.status == 1 && typo.stderr.contains("unknown parameter 'zet' (did you mean zeta?)"), Comment(rawValue: typo.stderr))
+  }
 }
 
