@@ -227,5 +227,36 @@ import Testing
     #expect(parse(Array("x,y\n1,2\n".utf8) + [0x31, 0x2E, 0x00, 0x00, 0x31, 0x31, 0x2C, 0x33, 0x0A]).hasPrefix("ev.csv: line 3, column 1 (x):"))
     #expect(parse(Array("x,y\n0x10,2\n".utf8)) == "ev.csv: line 2, column 1 (x): '0x10' is not a number")
   }
+
+  /// An .npz array header declaring (0, 10¹²) — no data, a trillion columns — is an error, not a
+  /// loop over the columns. The member's header is rewritten in place (its padding absorbs the
+  /// longer shape) and its CRC-32 recomputed.
+  @Test func npzWithAbsurdColumnCount() throws {
+    var (b, cd, xv) = try Self.archive()
+    let headerStart = 35 + 10, header = String(decoding: b[headerStart..<xv], as: UTF8.self)
+    let shape = try #require(header.range(of: "(3,)"))
+    var edited = header.replacingCharacters(in: shape, with: "(0, 1000000000000)")
+    // Keep the header length: take the extra characters out of the trailing space padding.
+    let extra = edited.utf8.count - header.utf8.count
+    let pad = try #require(edited.range(of: String(repeating: " ", count: extra), options: .backwards))
+    edited.removeSubrange(pad)
+    #expect(edited.utf8.count == header.utf8.count)
+    b.replaceSubrange(headerStart..<xv, with: Array(edited.utf8))
+    // CRC-32 (IEEE) of member x's data, in its local header and its central-directory entry.
+    let dataStart = 35, size = Int(b[cd + 20]) | Int(b[cd + 21]) << 8 | Int(b[cd + 22]) << 16 | Int(b[cd + 23]) << 24
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in b[dataStart..<(dataStart + size)] {
+      crc ^= UInt32(byte)
+      for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+    }
+    crc ^= 0xFFFF_FFFF
+    Self.put32(&b, 14, crc)
+    Self.put32(&b, cd + 16, crc)
+    let path = Self.tempPath("columns.npz")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try Data(b).write(to: URL(fileURLWithPath: path))
+    let m = Self.message { _ = try readNPZ(path) }
+    #expect(m.contains("declares shape (0, 1000000000000): more than 100000 columns"), "\(m)")
+  }
 }
 
