@@ -123,6 +123,12 @@ import TestSupport
     #expect(asked.status == 1 && asked.stderr.contains("'zeta' changes no expected yield"), Comment(rawValue: asked.stderr))
     let typo = try Recombine.run(bin, ["fit", "card.txt", "-P", "zet"] + eft, in: dir)
     #expect(typo.status == 1 && typo.stderr.contains("unknown parameter 'zet' (did you mean zeta?)"), Comment(rawValue: typo.stderr))
+    // `recombine model` says the same: a scales b1/sig, zeta nothing, bkg is touched by no POI.
+    let model = try Recombine.run(bin, ["model", "card.txt"] + eft, in: dir)
+    #expect(model.status == 0, Comment(rawValue: model.stderr))
+    #expect(model.stdout.contains("  a = 0 in [-5, 5]: scales 1: b1/sig"), Comment(rawValue: model.stdout))
+    #expect(model.stdout.contains("  zeta = 0 in [-5, 5]: changes no expected yield"), Comment(rawValue: model.stdout))
+    #expect(model.stdout.contains("processes no POI scales: 1 (0 of them signals)"), Comment(rawValue: model.stdout))
   }
 }
 
