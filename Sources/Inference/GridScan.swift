@@ -49,6 +49,9 @@ public struct ScanPoint: Sendable, Equatable {
 }
 
 public enum GridScan {
+  /// Points per block of neighbour starts (see `run`).
+  static let blockSize = 32
+
   /// The grid of one axis, where Combine puts it (§5.3): bin centres
   /// x_i = lo + (i + ½)(hi − lo)/n, or with `alignEdges` x_i = lo + i(hi − lo)/(n − 1);
   /// a single point sits at lo.
@@ -90,9 +93,11 @@ public enum GridScan {
   /// Every point starts from the best fit with the best fit's covariance conditioned on the fixed
   /// parameters (a warm start: a few gradient calls per point), and — with `neighbourStarts` — also
   /// from the previous point's solution, plus `randomStarts` random starts; the lowest minimum is
-  /// kept. Points run in parallel on `options.threads` threads (each a contiguous run of points,
-  /// with its own NLL). Points whose minimisation fails are left out, as Combine does. Results are
-  /// sorted by index.
+  /// kept. Points run in parallel on `options.threads` threads, a block of 32 consecutive points at
+  /// a time (each thread with its own NLL); the neighbour start of a point is its predecessor's
+  /// solution within the block, so the numbers depend neither on the thread count nor on where an
+  /// interrupted scan was resumed. Points whose minimisation fails are left out, as Combine does.
+  /// Results are sorted by index.
   public static func run(model: CompiledModel, data: [Double], globalObservables: [Double]? = nil,
                          specs: [ParameterSpec], best: MinimizationResult, axes: [Int],
                          options: GridScanOptions = GridScanOptions()) throws -> [ScanPoint] {
@@ -142,35 +147,42 @@ public enum GridScan {
     }
     let todo = (first...last).filter { done[$0] == nil }
     let state = ScanState(results: done.filter { $0.key >= first && $0.key <= last }, log: log)
-    let threads = max(1, min(options.threads, todo.count))
-    try forEachWorker(threads: threads, model: model, data: data, globalObservables: globalObservables) { worker, nll in
+    // Fixed blocks of the grid, independent of the thread count and of where an earlier run stopped:
+    // within a block the points run in order, each also started from its predecessor's solution
+    // (computed here, or read from the checkpoint, which keeps every parameter), so a resumed scan
+    // makes the same starts, and gets the same numbers, as an uninterrupted one.
+    let blocks = Dictionary(grouping: todo) { $0 / Self.blockSize }.sorted { $0.key < $1.key }.map { $0.value.sorted() }
+    let queue = WorkQueue<Void>(count: blocks.count)
+    let threads = max(1, min(options.threads, blocks.count))
+    try forEachWorker(threads: threads, model: model, data: data, globalObservables: globalObservables) { _, nll in
       let minimizer = Minimizer()
-      let rng = RandomStream(seed: options.randomSeed &+ UInt64(worker))
-      var previous: [Double]? = nil
-      // A contiguous run of points per thread, so that neighbours follow each other.
-      let lo = worker * todo.count / threads, hi = (worker + 1) * todo.count / threads
-      for idx in todo[lo..<hi] {
-        var fixing: [Int: Double] = [:]
-        for (a, k) in axes.enumerated() { fixing[k] = all[idx][a] }
-        var best1: MinimizationResult? = nil
-        func consider(_ r: MinimizationResult) {
-          guard r.status.isConverged else { return }
-          if best1 == nil || r.fval < best1!.fval { best1 = r }
-        }
-        consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best))
-        if options.neighbourStarts, let p = previous {
-          consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best, start: p))
-        }
-        for _ in 0..<options.randomStarts {
-          var start = best.x
-          for k in options.randomizedParameters where fixing[k] == nil && specs[k].lower.isFinite && specs[k].upper.isFinite {
-            start[k] = specs[k].lower + rng.uniform() * (specs[k].upper - specs[k].lower)
+      while let b = queue.next() {
+        for idx in blocks[b] {
+          var fixing: [Int: Double] = [:]
+          for (a, k) in axes.enumerated() { fixing[k] = all[idx][a] }
+          var best1: MinimizationResult? = nil
+          func consider(_ r: MinimizationResult) {
+            guard r.status.isConverged else { return }
+            if best1 == nil || r.fval < best1!.fval { best1 = r }
           }
-          consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best, start: start))
+          consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best))
+          if options.neighbourStarts, idx % Self.blockSize != 0, let p = state.point(idx - 1) {
+            consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best, start: p.parameters))
+          }
+          if options.randomStarts > 0 {
+            // One stream per point: the starts do not depend on which thread runs the point.
+            let rng = RandomStream(seed: options.randomSeed, index: UInt64(idx))
+            for _ in 0..<options.randomStarts {
+              var start = best.x
+              for k in options.randomizedParameters where fixing[k] == nil && specs[k].lower.isFinite && specs[k].upper.isFinite {
+                start[k] = specs[k].lower + rng.uniform() * (specs[k].upper - specs[k].lower)
+              }
+              consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best, start: start))
+            }
+          }
+          guard let r = best1 else { continue }
+          state.record(ScanPoint(index: idx, values: all[idx], deltaNLL: r.fval - best.fval, parameters: r.x))
         }
-        guard let r = best1 else { continue }
-        previous = r.x
-        state.record(ScanPoint(index: idx, values: all[idx], deltaNLL: r.fval - best.fval, parameters: r.x))
       }
     }
     try? log?.close()
@@ -219,6 +231,9 @@ final class ScanState: @unchecked Sendable {
     self.results = results
     self.log = log
   }
+
+  /// A finished point (this run's or the checkpoint's).
+  func point(_ index: Int) -> ScanPoint? { lock.withLock { results[index] } }
 
   /// The first failure to append to the checkpoint (a full disk, …): the scan goes on, and fails
   /// at its end with this error.

@@ -1,4 +1,5 @@
 import Datacard
+import EFT
 import Fit
 import Foundation
 import Inference
@@ -69,6 +70,32 @@ import TestSupport
     let w = try #require(result.warnings.first { $0.contains("no converged fit") })
     #expect(w.contains("\(missing) of 14 scan points") && w.contains("r = (-4.75)"), "\(w)")
     #expect(result.table.rows.count == 1 + result.points.count)
+  }
+
+  /// The numbers of a scan do not depend on the thread count, nor on where an interrupted scan was
+  /// resumed: the same points, bit for bit (H→4ℓ, 25 parameters, two blocks of neighbour starts).
+  @Test func resumedScanEqualsUninterrupted() throws {
+    var o = FitOptions()
+    o.setParameterRanges = "r=0,3"
+    let card = TestPaths.packageRoot.appendingPathComponent("Datacards/hzz4l/hzz4l.txt").path
+    let problem = try FitProblem.load(card: card, physics: PhysicsModelChoice(), options: o)
+    let best = try problem.bestFit()
+    let r = problem.targets[0]
+    func scan(threads: Int, last: Int? = nil, checkpoint: String? = nil) throws -> [ScanPoint] {
+      var g = GridScanOptions()
+      g.points = 40
+      g.threads = threads
+      g.lastPoint = last
+      g.checkpoint = checkpoint
+      return try GridScan.run(model: problem.model, data: problem.nll.data, specs: problem.specs, best: best, axes: [r], options: g)
+    }
+    let one = try scan(threads: 1), two = try scan(threads: 2)
+    #expect(one.count == 40 && one == two)
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("rc-resume-\(getpid()).partial").path
+    defer { for p in [path, path + ".lock"] { try? FileManager.default.removeItem(atPath: p) } }
+    _ = try scan(threads: 2, last: 20, checkpoint: path)  // "killed" after 21 points, inside the first block
+    let resumed = try scan(threads: 2, checkpoint: path)
+    #expect(resumed == one)
   }
 
   /// A checkpoint line is trusted only if complete and consistent: a last line without its newline
