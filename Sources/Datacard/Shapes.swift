@@ -138,7 +138,7 @@ public final class ShapeLoader {
     do {
       return try body(f)
     } catch let e as ROOTIOError {
-      throw error("cannot read \(what) from '\(s.file)': \(e.message)", line: s.line, text: s.object)
+      throw error("cannot read \(what) from '\(s.file)': \(e.message)\(massHint(s))", line: s.line, text: s.object)
     }
   }
 
@@ -226,6 +226,12 @@ public final class ShapeLoader {
   /// - a process with rate r > 0 needs |integral − r| ≤ 0.01·max(1, r) (rate −1 takes the integral);
   /// - data with observation 0 needs integral ≤ 0.01; with observation n > 0, |integral/n − 1| ≤ 0.005
   ///   (observation −1 takes the integral).
+  /// A hint for a mismatch read through a shapes line with `$MASS`: the histogram depends on `-m`.
+  func massHint(_ s: ShapeSource) -> String {
+    guard let d = card.shapes.first(where: { $0.line == s.line }), (d.object ?? "").contains("$MASS") || d.file.contains("$MASS") else { return "" }
+    return "; the shapes line uses $MASS, here \(formatNumber(mass)): is -m right?"
+  }
+
   public func normalisationErrors(_ inputs: ShapeInputs) -> [(check: String, error: DatacardError)] {
     var errors: [(check: String, error: DatacardError)] = []
     for (ci, col) in card.columns.enumerated() {
@@ -233,8 +239,8 @@ public final class ShapeLoader {
       let norm = t.nominal.integral()
       if norm != 0, col.rate > 0, abs(norm - col.rate) > 0.01 * max(1, col.rate) {
         errors.append(("rateMismatch", error("rate \(formatNumber(col.rate)) of \(col.bin)/\(col.process) disagrees with the integral \(formatNumber(norm)) "
-                            + "of its template '\(t.source.object)' in '\(t.source.file)' (text2workspace allows |integral − rate| ≤ 0.01·max(1, rate))",
-                            line: t.source.line)))
+                            + "of its template '\(t.source.object)' in '\(t.source.file)' (text2workspace allows |integral − rate| ≤ 0.01·max(1, rate))"
+                            + massHint(t.source), line: t.source.line)))
       }
     }
     for (bi, bin) in card.bins.enumerated() {
@@ -244,7 +250,7 @@ public final class ShapeLoader {
       if (obs == 0 && norm > 0.01) || (obs > 0 && abs(norm / obs - 1) > 0.005) {
         errors.append(("observationMismatch", error("observation \(formatNumber(obs)) of channel '\(bin)' disagrees with the integral \(formatNumber(norm)) "
                             + "of data_obs '\(s.object)' in '\(s.file)' (text2workspace allows "
-                            + (obs == 0 ? "an integral ≤ 0.01 for observation 0)" : "|integral/observation − 1| ≤ 0.005)"),
+                            + (obs == 0 ? "an integral ≤ 0.01 for observation 0)" : "|integral/observation − 1| ≤ 0.005)") + massHint(s),
                             line: s.line)))
       }
     }

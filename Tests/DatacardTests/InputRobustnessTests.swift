@@ -103,4 +103,19 @@ import TestSupport
     #expect(inputs.warnings.count == 1 && inputs.warnings[0].message.contains("nominal template of e in channel a"))
     #expect(Validator.validate(empty, options: ValidationOptions()).warnings.contains { $0.check == "emptyProcessShape" })
   }
+
+  /// A histogram missing, or a rate disagreeing, through a shapes line that uses $MASS: the error
+  /// asks whether -m is right (the long exercise read at the default mass 120 instead of 200).
+  @Test(.needsReference) func massHintOnShapeErrors() throws {
+    let path = TestPaths.reference.appendingPathComponent("combine/longexercise_part3_combined/card/part3_combined.txt").path
+    let card = try Datacard.parse(contentsOf: path)
+    do {
+      _ = try ShapeLoader(card: card, mass: 120).load()
+      Issue.record("expected an error at mass 120")
+    } catch let e as DatacardError {
+      #expect(e.message.contains("object not found") && e.message.contains("uses $MASS, here 120: is -m right?"), "\(e)")
+    }
+    _ = try ShapeLoader(card: card, mass: 200).load()
+  }
 }
+
