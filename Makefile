@@ -3,7 +3,6 @@
 
 SWIFT      ?= swift
 DEB_PKGS   := libgsl-dev pkg-config zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libxxhash-dev libcairo2-dev
-SHARED     ?= ../shared
 BIN        := .build/release/recombine
 DEMO_OUT   := demo-output
 
@@ -41,8 +40,12 @@ demo: deps build
 	@rm -rf $(DEMO_OUT) && mkdir -p $(DEMO_OUT)
 	@bash Examples/demo.sh $(BIN) $(DEMO_OUT)
 
-## bench: release benchmarks (ratios and throughputs measured in one process).
+## bench: release benchmarks (ratios and throughputs measured in one process). They time the
+## project's reference cards, so they need the reference folder: SHARED (default ../shared).
+## demo and test need nothing beside the checkout.
+SHARED ?= ../shared
 bench: deps
+	@test -d "$(SHARED)/reference" || { echo "bench: $(SHARED)/reference not found: the benchmarks time the reference cards (give SHARED=DIR)" >&2; exit 1; }
 	$(SWIFT) build -c release --product RecombineBench
 	.build/release/RecombineBench $(SHARED)
 

@@ -12,7 +12,7 @@
 #  5. The ATLAS H->4l STXS reinterpretation: 95% intervals one WC at a time.
 #  6. BIT categories for the ZH toy (Recombine's built-in parton densities) against pT(Z) bins.
 # Everything runs on the repository's own Datacards/ and on inputs it generates: nothing beside the
-# checkout is needed (the Combine long exercise, which needs ../shared, is Examples/longexercise.sh).
+# checkout is read. (Examples/longexercise.sh, the Combine long exercise, is not part of the demo.)
 #  7. A summary table (Markdown and JSON) of every 1D result.
 # Usage: Examples/demo.sh BIN OUTDIR
 set -euo pipefail
