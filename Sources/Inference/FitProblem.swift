@@ -71,7 +71,7 @@ public struct FitProblem {
   /// Compiles the card with its physics model and applies the parameter settings every method
   /// shares, in Combine's order: `--rMin/--rMax`, `--setParameterRanges`, `--setParameters`;
   /// with `--floatOtherPOIs 0` the POIs not given with `-P` are held; then `--freezeParameters`
-  /// and `--freezeNuisanceGroups`. Lnn-type nuisances are unbounded (Combine's OPTIMIZE_BOUNDS).
+  /// and `--freezeNuisanceGroups`. lnN- and shape-type nuisances are unbounded (Combine's OPTIMIZE_BOUNDS).
   ///
   /// - Parameter allowToys: whether the method supports `-t N` with N > 0.
   public init(card: Datacard, physics: PhysicsModel, options o: FitOptions, allowToys: Bool = false) throws {

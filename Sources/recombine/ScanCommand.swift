@@ -13,11 +13,14 @@ struct ScanCommand: ParsableCommand {
     discussion: """
       Points sit where Combine puts them: bin centres lo + (i+½)(hi−lo)/N, or the range ends \
       included with --alignEdges 1; n POIs get ⌈points^(1/n)⌉ points each. Every other parameter is \
-      profiled, starting from the best fit with its conditional covariance and from the previous \
-      point's solution (the lower minimum is kept; --pointsRandProf adds random starts of the \
-      floating other POIs); points run in parallel.
-      With --csv FILE, finished points are kept in FILE.partial until the scan completes, so a \
-      killed scan started again with the same command resumes where it stopped.
+      profiled, starting from the best fit with its conditional covariance and from the preceding \
+      point's solution within fixed blocks of 32 points (the lower minimum is kept; --pointsRandProf \
+      adds random starts of the floating other POIs, one random stream per point); blocks run in \
+      parallel, and the numbers do not depend on the thread count.
+      With --csv FILE, finished points are kept in FILE.partial (locked by FILE.partial.lock) until \
+      the scan completes, so a killed scan started again with the same command resumes where it \
+      stopped, with the same numbers as an uninterrupted scan. Points without a converged fit are \
+      left out with a warning.
       """)
 
   @OptionGroup var model: ModelOptions

@@ -38,6 +38,8 @@ import TestSupport
     #expect(abs(rs[0] - lib.best.x[k]) <= 1e-8 * max(1, abs(rs[0])))
     #expect(abs(rs[1] - lib.intervals[k]!.lower) <= 1e-8 * max(1, abs(rs[1])))
     #expect(abs(rs[2] - lib.intervals[k]!.upper) <= 1e-8 * max(1, abs(rs[2])))
+    // And the numbers are Combine's (long exercise, MultiDimFit --algo singles: 0.540 −0.440/+0.466).
+    #expect(abs(rs[0] - 0.540) < 2e-3 && abs(rs[1] - (0.540 - 0.440)) < 2e-3 && abs(rs[2] - (0.540 + 0.466)) < 2e-3, "\(rs)")
 
     let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/fit.json"))) as? [String: Any])
     let params = try #require(json["parameters"] as? [[String: Any]])

@@ -67,6 +67,14 @@ import TestSupport
     let result = try GridScan.run(problem, options: g, saveNuisances: false, mass: 120)
     let missing = 14 - result.points.count
     #expect(missing > 0 && missing < 14)
+    // For r > −2 the expected count 5r + 10 is positive at the best fit's nuisances: every such
+    // point (centres −1.75 … 1.75) is fitted; the missing ones all lie below.
+    let fitted = Set(result.points.map { $0.values[0] })
+    for k in 0..<14 {
+      let r = -5 + 0.5 * (Double(k) + 0.5)
+      if r > -2 { #expect(fitted.contains(r), "r = \(r) missing") }
+    }
+    #expect(result.points.allSatisfy { $0.values[0] > -5 })
     let w = try #require(result.warnings.first { $0.contains("no converged fit") })
     #expect(w.contains("\(missing) of 14 scan points") && w.contains("r = (-4.75)"), "\(w)")
     #expect(result.table.rows.count == 1 + result.points.count)
