@@ -2,7 +2,7 @@
 # `make demo` and `make test` work on a fresh Debian machine: both install what they need first.
 
 SWIFT      ?= swift
-DEB_PKGS   := libgsl-dev pkg-config zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libxxhash-dev libcairo2-dev
+DEB_PKGS   := libgsl-dev pkg-config zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libxxhash-dev libcairo2-dev libfreetype-dev fonts-dejavu-core
 BIN        := .build/release/recombine
 DEMO_OUT   := demo-output
 

@@ -31,8 +31,8 @@ let package = Package(
     .systemLibrary(
       name: "CCompression",
       providers: [.apt(["zlib1g-dev", "liblzma-dev", "liblz4-dev", "libzstd-dev", "libxxhash-dev"])]),
-    // cairo, for PNG and PDF figures.
-    .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+    // cairo with FreeType, for PNG, PDF and SVG figures whose fonts are loaded from files.
+    .systemLibrary(name: "CCairo", pkgConfig: "cairo-ft", providers: [.apt(["libcairo2-dev", "libfreetype-dev"])]),
     // The ground floor: atomic writes, gzip, JSON/YAML reading, the limit-tree table, the error protocol.
     .target(name: "Support", dependencies: ["CCompression"]),
     // GSL in one place: distributions, Garwood intervals, linear algebra, random numbers.

@@ -50,18 +50,62 @@ public func niceRange(_ lo: Double, _ hi: Double, target: Int = 6) -> (Double, D
   return ((lo / t.step).rounded(.down) * t.step, (hi / t.step).rounded(.up) * t.step)
 }
 
-/// Figure-wide text and label options.
+/// Figure-wide text and label options (plot1DScan.py's `--logo`, `--logo-sub`, and the
+/// luminosity/energy label).
 public struct PlotStyle: Sendable {
-  /// Drawn bold above the frame's top-left corner (after "CMS" when `cms` is set, then in italics).
-  public var label: String = "Recombine"
-  /// Prefix the label with a bold "CMS".
-  public var cms: Bool = false
-  /// Text above the frame's top-right corner, e.g. "138 fb^{−1} (13 TeV)" (markup allowed).
+  /// Drawn bold above the frame's top-left corner ("CMS", "Recombine"); nil for none.
+  public var logo: String? = "Recombine"
+  /// Drawn in italics after the logo ("Preliminary", "Supplementary", "Internal"); nil for none.
+  public var logoSub: String? = nil
+  /// Text above the frame's top-right corner, e.g. "138 fb^{-1} (13 TeV)" (markup).
   public var rightLabel: String? = nil
   public var width: Double = 600
   public var height: Double = 520
   public var fontScale: Double = 1
   public init() {}
+
+  /// The same style with no logo and no right label (for secondary panels).
+  public var bare: PlotStyle { var b = self; b.logo = nil; b.logoSub = nil; b.rightLabel = nil; return b }
+
+  /// The header's text boxes when its baseline is at `y`, starting at `left` and ending at
+  /// `right`: the logo, the sub-label and the right label, as (text, font, x, width). Used by
+  /// `draw` and by the layout checks.
+  public func headerItems(on c: Canvas, left: Double, right: Double) -> [HeaderItem] {
+    let s = fontScale
+    let big = FontStyle(size: 21 * s, bold: true), sub = FontStyle(size: 17 * s, italic: true)
+    var items: [HeaderItem] = []
+    var x = left
+    if let logo, !logo.isEmpty {
+      let w = c.textWidth(logo, font: big)
+      items.append(HeaderItem(text: logo, font: big, x: x, width: w))
+      x += w + c.textWidth(" ", font: big)
+    }
+    if let logoSub, !logoSub.isEmpty {
+      items.append(HeaderItem(text: logoSub, font: sub, x: x, width: c.textWidth(logoSub, font: sub)))
+    }
+    if let r = rightLabel, !r.isEmpty {
+      let f = FontStyle(size: 16 * s)
+      let w = c.textWidth(r, font: f)
+      items.append(HeaderItem(text: r, font: f, x: right - w, width: w))
+    }
+    return items
+  }
+
+  /// Draws `headerItems` with their baseline at `y`.
+  public func drawHeader(on c: Canvas, left: Double, right: Double, baseline y: Double) {
+    for item in headerItems(on: c, left: left, right: right) {
+      c.text(item.text, x: item.x, y: y, font: item.font)
+    }
+  }
+}
+
+/// One text of a figure's header.
+public struct HeaderItem: Sendable {
+  public var text: String
+  public var font: FontStyle
+  public var x: Double
+  public var width: Double
+  public var right: Double { x + width }
 }
 
 /// A plotting frame: device rectangle plus the data ranges it shows.
@@ -92,8 +136,7 @@ public struct Axes {
   }
 
   /// Frame, ticks, tick labels, axis titles and the experiment label. Draw after the data.
-  public func draw(on c: Canvas, xTitle: String, yTitle: String, style: PlotStyle = PlotStyle(),
-                   titleMarkup: Bool = false) {
+  public func draw(on c: Canvas, xTitle: String, yTitle: String, style: PlotStyle = PlotStyle()) {
     let s = style.fontScale
     let tickFont = FontStyle(size: 15 * s)
     let titleFont = FontStyle(size: 18 * s)
@@ -125,23 +168,10 @@ public struct Axes {
       maxW = max(maxW, c.textWidth(t, font: tickFont))
       c.text(t, x: left - 7 * s, y: py(v), font: tickFont, align: .right, valign: .middle)
     }
-    c.text(xTitle, x: right, y: bottom + 8 * s + tickFont.size + 12 * s, font: titleFont, align: .right, valign: .top,
-           markup: titleMarkup)
-    c.text(yTitle, x: left - 7 * s - maxW - 10 * s, y: top, font: titleFont, align: .right, valign: .bottom, angle: 90,
-           markup: titleMarkup)
+    c.text(xTitle, x: right, y: bottom + 8 * s + tickFont.size + 12 * s, font: titleFont, align: .right, valign: .top)
+    c.text(yTitle, x: left - 7 * s - maxW - 10 * s, y: top, font: titleFont, align: .right, valign: .bottom, angle: 90)
     // Experiment label and the right-hand label, above the frame.
-    let big = FontStyle(size: 21 * s, bold: true)
-    var x = left
-    if style.cms {
-      c.text("CMS", x: x, y: top - 8 * s, font: big)
-      x += c.textWidth("CMS ", font: big)
-      c.text(style.label, x: x, y: top - 8 * s, font: FontStyle(size: 17 * s, italic: true))
-    } else {
-      c.text(style.label, x: x, y: top - 8 * s, font: big)
-    }
-    if let r = style.rightLabel {
-      c.text(r, x: right, y: top - 8 * s, font: FontStyle(size: 16 * s), align: .right, markup: true)
-    }
+    style.drawHeader(on: c, left: left, right: right, baseline: top - 8 * s)
   }
 }
 

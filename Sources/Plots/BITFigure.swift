@@ -63,7 +63,7 @@ public func plotBITTraining(_ figure: BITTrainingFigure, to path: String) throws
     c.save(); c.setColor(Color.cmsPalette[0].withAlpha(0.35)); c.addPolyline(steps(h.sm), closed: true); c.fill(); c.restore()
     c.save(); c.setColor(Color.cmsPalette[2]); c.setLineWidth(2); c.addPolyline(steps(h.atTheta)); c.stroke(); c.restore()
     c.restore()
-    var st = style; st.label = ""
+    var st = style; st.logo = nil; st.logoSub = nil
     bx.draw(on: c, xTitle: h.xTitle, yTitle: "yield / SM yield", style: st)
     drawLegend([LegendEntry(.fill(Color.cmsPalette[0].withAlpha(0.35), border: nil), "SM"),
                 LegendEntry(.line(Color.cmsPalette[2], width: 2, dash: []), h.label)], on: c, axes: bx)

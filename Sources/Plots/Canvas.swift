@@ -1,10 +1,12 @@
 //===--- Canvas.swift -----------------------------------------------------===//
 // A small drawing surface over cairo: PNG (rendered at 2×), PDF (vector, fonts embedded and
-// subset) or SVG, chosen by the file extension. Coordinates are points, origin top-left.
+// subset) or SVG, chosen by the file extension. Text is in the figures' markup (TextMarkup.swift)
+// with the fonts of Fonts.swift. Coordinates are points, origin top-left.
 // Output is written to a temporary file beside the target and renamed over it.
 //===----------------------------------------------------------------------===//
 
 import CCairo
+import Support
 import Foundation
 
 public enum ImageFormat: String, Sendable {
@@ -31,6 +33,33 @@ public struct Color: Sendable, Equatable {
   public static let black = Color(0, 0, 0), white = Color(1, 1, 1), gray = Color(hex: 0x808080)
   /// CMS's recommended colour sequence (colour-blind safe, 6 colours).
   public static let cmsPalette: [Color] = [0x5790fc, 0xf89c20, 0xe42536, 0x964a8b, 0x9c9ca1, 0x7a21dd].map { Color(hex: $0) }
+  /// From a ROOT colour number, as plot1DScan.py's `--others FILE:LABEL:COLOR` takes it: the basic
+  /// colours 0–9 (white, black, red, green, blue, yellow, magenta, cyan, 8, 9) and the colour
+  /// wheel's circles kMagenta (616), kRed (632), kYellow (400), kGreen (416), kCyan (432),
+  /// kBlue (600) with offsets −10…+4 (kRed+1 = 633 is (204, 0, 0)), and the grey kGray (920)
+  /// +0…+3. Nil for other numbers (give #rrggbb instead).
+  public init?(root n: Int) {
+    let basic: [UInt32] = [0xffffff, 0x000000, 0xff0000, 0x00ff00, 0x0000ff, 0xffff00, 0xff00ff, 0x00ffff, 0x59d454, 0x5954d9]
+    if (0..<basic.count).contains(n) { self.init(hex: basic[n]); return }
+    if (920...923).contains(n) {
+      let g: [UInt32] = [0xcccccc, 0x999999, 0x666666, 0x333333]
+      self.init(hex: g[n - 920]); return
+    }
+    // ROOT's circle tables: (on, off) channel values for offsets −10…+4.
+    let levels: [(Double, Double)] = [(255, 204), (255, 153), (204, 153), (255, 102), (204, 102), (153, 102), (255, 51),
+                                      (204, 51), (153, 51), (102, 51), (255, 0), (204, 0), (153, 0), (102, 0), (51, 0)]
+    let circles: [(base: Int, on: (Bool, Bool, Bool))] = [
+      (616, (true, false, true)), (632, (true, false, false)), (400, (true, true, false)),
+      (416, (false, true, false)), (432, (false, true, true)), (600, (false, false, true)),
+    ]
+    for c in circles where (c.base - 10...c.base + 4).contains(n) {
+      let (on, off) = levels[n - c.base + 10]
+      self.init((c.on.0 ? on : off) / 255, (c.on.1 ? on : off) / 255, (c.on.2 ? on : off) / 255)
+      return
+    }
+    return nil
+  }
+
   /// From a name ("red", "blue", …) or "#rrggbb".
   public init?(name: String) {
     let n = name.lowercased()
@@ -49,14 +78,14 @@ public enum VAlign: Sendable { case baseline, top, middle, bottom }
 
 public enum MarkerShape: Sendable { case circle, cross, plus, diamond, star, square }
 
-/// Font and text options.
+/// Font and text options. The face is one of `FigureFonts`' four files, chosen by `bold` and
+/// `italic`.
 public struct FontStyle: Sendable {
   public var size: Double
   public var bold: Bool
   public var italic: Bool
-  public var family: String
-  public init(size: Double, bold: Bool = false, italic: Bool = false, family: String = "Helvetica") {
-    self.size = size; self.bold = bold; self.italic = italic; self.family = family
+  public init(size: Double, bold: Bool = false, italic: Bool = false) {
+    self.size = size; self.bold = bold; self.italic = italic
   }
 }
 
@@ -77,6 +106,7 @@ public final class Canvas {
   public static func render(to path: String, width: Double = 600, height: Double = 500, pngScale: Double = 2,
                             _ draw: (Canvas) throws -> Void) throws {
     let format = try ImageFormat(path: path)
+    try FigureFonts.check()
     let url = URL(fileURLWithPath: path)
     let tmp = url.deletingLastPathComponent()
       .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
@@ -193,8 +223,9 @@ public final class Canvas {
   // MARK: Text
 
   func select(_ f: FontStyle) {
-    cairo_select_font_face(cr, f.family, f.italic ? CAIRO_FONT_SLANT_ITALIC : CAIRO_FONT_SLANT_NORMAL,
-                           f.bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+    // `render` has checked that the faces are loaded.
+    let faces = try! FigureFonts.loaded.get()
+    cairo_set_font_face(cr, faces.cairo[LoadedFaces.index(bold: f.bold, italic: f.italic)])
     cairo_set_font_size(cr, f.size)
   }
 
@@ -208,53 +239,48 @@ public final class Canvas {
   /// A laid-out run: text, offset from the start, baseline shift (up positive), font.
   struct Run { var text: String; var dx: Double; var rise: Double; var font: FontStyle }
 
-  /// Lays out `s`. With `markup`, `^{…}` is a superscript and `_{…}` a subscript; a superscript
-  /// directly followed by a subscript (or the reverse) is stacked, as TLatex does.
+  /// Lays out `s` in the figures' markup (`TextMarkup`: TLatex and Unicode). A script is 0.7 of
+  /// its parent's size, raised 0.42 em (superscript) or lowered 0.25 em (subscript) of the parent;
+  /// a stacked superscript–subscript pair starts at one x and takes the wider one's width.
   func layout(_ s: String, _ font: FontStyle, markup: Bool) -> (runs: [Run], width: Double) {
     guard markup else { return ([Run(text: s, dx: 0, rise: 0, font: font)], advance(s, font)) }
     var runs: [Run] = []
     var x = 0.0
-    var plain = ""
-    var small = font; small.size = font.size * 0.7
-    func flush() { if !plain.isEmpty { runs.append(Run(text: plain, dx: x, rise: 0, font: font)); x += advance(plain, font); plain = "" } }
-    let chars = Array(s)
-    var i = 0
-    func group(at k: Int) -> (String, Int)? {  // chars[k] is ^ or _, chars[k+1] is {
-      guard k + 1 < chars.count, chars[k + 1] == "{", let close = chars[(k + 2)...].firstIndex(of: "}") else { return nil }
-      return (String(chars[(k + 2)..<close]), close + 1)
+    var stackStart = 0.0, stackWidth = 0.0, stackID: Int? = nil
+    func metrics(_ level: Int) -> (size: Double, rise: Double) {
+      var size = font.size, rise = 0.0
+      for _ in 0..<abs(level) { rise += level > 0 ? size * 0.42 : -size * 0.25; size *= 0.7 }
+      return (size, rise)
     }
-    while i < chars.count {
-      let c = chars[i]
-      if (c == "^" || c == "_"), let (g, next) = group(at: i) {
-        flush()
-        var parts: [(String, Bool)] = [(g, c == "^")]
-        var j = next
-        if j < chars.count, (chars[j] == "^" || chars[j] == "_"), chars[j] != c, let (g2, n2) = group(at: j) {
-          parts.append((g2, chars[j] == "^")); j = n2
-        }
-        var w = 0.0
-        for (t, up) in parts {
-          runs.append(Run(text: t, dx: x, rise: up ? font.size * 0.42 : -font.size * 0.25, font: small))
-          w = max(w, advance(t, small))
-        }
-        x += w + font.size * 0.05
-        i = j
+    for r in TextMarkup.parse(s) {
+      var f = font
+      let m = metrics(r.level)
+      f.size = m.size
+      f.bold = font.bold || r.bold
+      f.italic = font.italic || r.italic
+      let w = advance(r.text, f)
+      if let id = r.stack {
+        if stackID != id { stackID = id; stackStart = x; stackWidth = 0 }
+        runs.append(Run(text: r.text, dx: stackStart, rise: m.rise, font: f))
+        stackWidth = max(stackWidth, w)
+        x = stackStart + stackWidth + font.size * 0.05
       } else {
-        plain.append(c); i += 1
+        stackID = nil
+        runs.append(Run(text: r.text, dx: x, rise: m.rise, font: f))
+        x += w + (r.level != 0 ? font.size * 0.05 : 0)
       }
     }
-    flush()
     return (runs, x)
   }
 
   /// Width of `s` in points.
-  public func textWidth(_ s: String, font: FontStyle, markup: Bool = false) -> Double {
+  public func textWidth(_ s: String, font: FontStyle, markup: Bool = true) -> Double {
     layout(s, font, markup: markup).width
   }
 
   /// Draws text anchored at (x, y); `angle` in degrees, counter-clockwise.
   public func text(_ s: String, x: Double, y: Double, font: FontStyle, color: Color = .black,
-                   align: HAlign = .left, valign: VAlign = .baseline, angle: Double = 0, markup: Bool = false) {
+                   align: HAlign = .left, valign: VAlign = .baseline, angle: Double = 0, markup: Bool = true) {
     let (runs, w) = layout(s, font, markup: markup)
     save()
     cairo_translate(cr, x, y)

@@ -9,12 +9,37 @@ import Foundation
 public struct Contour: Sendable, Codable {
   public var level: Double
   public var lines: [ContourLine]
+  /// Grid points the scan did not evaluate (missing or failed): the region there is unknown.
+  public var excludedPoints: Int = 0
 }
 
 extension Grid2D {
-  /// Contours at each level (2ΔNLL), e.g. `[Level2D.cl68, Level2D.cl95]`.
+  /// Contours at each level (2ΔNLL), e.g. `[Level2D.cl68, Level2D.cl95]`, with each open line's
+  /// ends classified (`ContourLine.openEnds`) and the count of points not evaluated.
   public func contours(levels: [Double]) -> [Contour] {
-    levels.map { Contour(level: $0, lines: contourLines(level: $0)) }
+    let missing = z.reduce(0) { $0 + $1.filter(\.isNaN).count }
+    return levels.map { level in
+      var lines = contourLines(level: level)
+      for k in lines.indices where !lines[k].isClosed {
+        lines[k].openEnds = [lines[k].points.first, lines[k].points.last].compactMap { $0 }.map(endKind)
+      }
+      return Contour(level: level, lines: lines, excludedPoints: missing)
+    }
+  }
+
+  /// An open line's end on the grid's outer edge is at the scan boundary; anywhere else it stops
+  /// at a cell with a missing corner.
+  func endKind(_ p: Point2D) -> ContourEnd {
+    let tx = (x[x.count - 1] - x[0]) * 1e-9, ty = (y[y.count - 1] - y[0]) * 1e-9
+    let onEdge = abs(p.x - x[0]) <= tx || abs(p.x - x[x.count - 1]) <= tx || abs(p.y - y[0]) <= ty || abs(p.y - y[y.count - 1]) <= ty
+    return onEdge ? .scanBoundary : .excludedRegion
+  }
+
+  /// The points of the grid that are missing (NaN).
+  public var missingPoints: [Point2D] {
+    var out: [Point2D] = []
+    for i in x.indices { for j in y.indices where z[i][j].isNaN { out.append(Point2D(x[i], y[j])) } }
+    return out
   }
 
   /// A finer grid (`factor` − 1 extra points between neighbours on each axis) by Catmull–Rom
@@ -65,20 +90,23 @@ extension Grid2D {
   }
 }
 
-/// CSV of contour polygons: `level,line,closed,x,y`, one row per vertex.
+/// CSV of contour polygons: `level,line,closed,ends,x,y`, one row per vertex; `ends` is empty for
+/// a closed line, else the kinds of its two ends joined by "+" (scanBoundary, excludedRegion).
 public func contoursCSV(_ contours: [Contour]) -> String {
-  var s = "level,line,closed,x,y\n"
+  var s = "level,line,closed,ends,x,y\n"
   for c in contours {
     for (k, l) in c.lines.enumerated() {
+      let ends = l.openEnds.map(\.rawValue).joined(separator: "+")
       for p in l.points {
-        s += "\(String(format: "%.6g", c.level)),\(k),\(l.isClosed ? 1 : 0),\(String(format: "%.9g", p.x)),\(String(format: "%.9g", p.y))\n"
+        s += "\(String(format: "%.6g", c.level)),\(k),\(l.isClosed ? 1 : 0),\(ends),\(String(format: "%.9g", p.x)),\(String(format: "%.9g", p.y))\n"
       }
     }
   }
   return s
 }
 
-/// JSON of contour polygons: `[{"level": …, "lines": [{"points": [{"x","y"}…], "isClosed": …}]}]`.
+/// JSON of contour polygons: `[{"level": …, "excludedPoints": …, "lines": [{"points": [{"x","y"}…],
+/// "isClosed": …, "openEnds": [scanBoundary|excludedRegion, …]}]}]`.
 public func contoursJSON(_ contours: [Contour]) throws -> String {
   let e = JSONEncoder()
   e.outputFormatting = [.prettyPrinted, .sortedKeys]

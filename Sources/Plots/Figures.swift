@@ -21,9 +21,8 @@ public struct ScanCurve: Sendable {
 /// Options of the 1D scan figure.
 public struct ScanPlotOptions: Sendable {
   public var style = PlotStyle()
-  /// x-axis title (the parameter's name), shown verbatim unless `titleMarkup`.
+  /// x-axis title (the parameter's name or its label, in the figures' markup).
   public var parameter: String = "r"
-  public var titleMarkup = false
   public var yMax: Double? = nil
   public var xRange: (Double, Double)? = nil
   /// Horizontal reference lines (2ΔNLL) and their labels.
@@ -114,7 +113,7 @@ public func plotScan1D(_ curves: [ScanCurve], options o: ScanPlotOptions = ScanP
       c.rectangle(ax.right - fs * 0.9 - w - 4, bottom + 2, w + 8, fs * 1.2); c.fill(); c.restore()
       c.text(t, x: ax.right - fs * 0.9, y: bottom + 2 + fs * 0.6, font: FontStyle(size: fs * 0.85), align: .right, valign: .middle)
     }
-    ax.draw(on: c, xTitle: o.parameter, yTitle: "−2 Δln L", style: o.style, titleMarkup: o.titleMarkup)
+    ax.draw(on: c, xTitle: o.parameter, yTitle: "−2 Δln L", style: o.style)
   }
 }
 
@@ -133,7 +132,6 @@ public struct ContourPlotOptions: Sendable {
   public var style = PlotStyle()
   public var xTitle = "x"
   public var yTitle = "y"
-  public var titleMarkup = false
   /// The Standard Model point, drawn as a red diamond; nil for none.
   public var sm: Point2D? = Point2D(0, 0)
   public var smLabel = "SM"
@@ -143,8 +141,46 @@ public struct ContourPlotOptions: Sendable {
   public init() {}
 }
 
+/// Where the contour figure puts things: the frame spans the scanned region (the union of the
+/// sets' grids, padded by 4% when a contour leaves a scanned region so that region's edge shows),
+/// and the legend sits in a column to the right of the frame, never over the data.
+public struct ContourLayout: Sendable {
+  public var xRange: (Double, Double)
+  public var yRange: (Double, Double)
+  /// The frame in device points, and the legend's left edge (outside the frame).
+  public var frame: (left: Double, top: Double, right: Double, bottom: Double)
+  public var legendLeft: Double
+  public var width: Double, height: Double
+  /// Per set: its scanned rectangle is drawn (a contour leaves it, or it is smaller than the frame).
+  public var drawScannedRegion: [Bool]
+}
+
+/// Lays out the contour figure of `sets` with `legendWidth` points of legend.
+public func contourLayout(_ sets: [ContourSet], levels: [Double], smooth: Int, style: PlotStyle,
+                          legendWidth: Double) -> ContourLayout {
+  let ranges = sets.map { (x: ($0.grid.x.first!, $0.grid.x.last!), y: ($0.grid.y.first!, $0.grid.y.last!)) }
+  var xr = (ranges.map(\.x.0).min()!, ranges.map(\.x.1).max()!)
+  var yr = (ranges.map(\.y.0).min()!, ranges.map(\.y.1).max()!)
+  let leaves = sets.map { set in
+    set.grid.contours(levels: levels).contains { $0.lines.contains { $0.openEnds.contains(.scanBoundary) } }
+  }
+  let smaller = ranges.map { $0.x != xr || $0.y != yr }
+  if leaves.contains(true) {
+    let dx = (xr.1 - xr.0) * 0.04, dy = (yr.1 - yr.0) * 0.04
+    xr = (xr.0 - dx, xr.1 + dx); yr = (yr.0 - dy, yr.1 + dy)
+  }
+  let s = style.fontScale
+  let plotW = style.width
+  let width = plotW + legendWidth + 24 * s
+  let frame = (left: 82.0, top: 42.0, right: plotW - 28, bottom: style.height - 68)
+  return ContourLayout(xRange: xr, yRange: yr, frame: frame, legendLeft: plotW - 28 + 18 * s, width: width,
+                       height: style.height, drawScannedRegion: zip(leaves, smaller).map { $0 || $1 })
+}
+
 /// Draws 2D confidence regions: the first set filled (68% dark, 95% light) with black boundaries,
-/// the others as coloured lines (68% solid, 95% dashed).
+/// the others as coloured lines (68% solid, 95% dashed). The frame is the scanned region; the
+/// legend is outside it, on the right. Points the scan did not evaluate are hatched grey and
+/// counted in the legend; a scanned region a contour leaves is drawn dashed.
 public func plotContours(_ sets: [ContourSet], options o: ContourPlotOptions = ContourPlotOptions(), to path: String) throws {
   guard let first = sets.first else { throw PlotError("no contour set to plot") }
   let prepared = sets.map { s -> (ContourSet, Grid2D) in
@@ -155,30 +191,36 @@ public func plotContours(_ sets: [ContourSet], options o: ContourPlotOptions = C
     }
     return (s, g.upsampled(by: o.smooth, clampAbove: 50))
   }
-  let xr = (sets.map { $0.grid.x.first! }.min()!, sets.map { $0.grid.x.last! }.max()!)
-  let yr = (sets.map { $0.grid.y.first! }.min()!, sets.map { $0.grid.y.last! }.max()!)
   let (l68, l95) = o.levels
   let dark = Color(hex: 0x3f72c9), light = Color(hex: 0xa9c8f5)
+  let missing = first.grid.missingPoints
   var entries: [LegendEntry] = []
   let mainName = sets.count > 1 ? (first.label.map { $0 + ", " } ?? "") : ""
   entries.append(LegendEntry(.marker(.plus, .black, size: 13), "Best fit"))
   entries.append(LegendEntry(.fill(dark, border: .black), "\(mainName)68% CL"))
   entries.append(LegendEntry(.fill(light, border: .black), "\(mainName)95% CL"))
+  func overlayColor(_ k: Int, _ s: ContourSet) -> Color {
+    sets.count > 1 && s.color == first.color ? Color.cmsPalette[(k + 1) % Color.cmsPalette.count] : s.color
+  }
   for (k, s) in sets.enumerated().dropFirst() {
-    let col = sets.count > 1 && s.color == first.color ? Color.cmsPalette[(k + 1) % Color.cmsPalette.count] : s.color
-    entries.append(LegendEntry(.line(col, width: 2.4, dash: []), (s.label ?? "set \(k + 1)") + " 68% CL"))
-    entries.append(LegendEntry(.line(col, width: 2.4, dash: [7, 4]), (s.label ?? "set \(k + 1)") + " 95% CL"))
+    entries.append(LegendEntry(.line(overlayColor(k, s), width: 2.4, dash: []), (s.label ?? "set \(k + 1)") + " 68% CL"))
+    entries.append(LegendEntry(.line(overlayColor(k, s), width: 2.4, dash: [7, 4]), (s.label ?? "set \(k + 1)") + " 95% CL"))
   }
   if o.sm != nil { entries.append(LegendEntry(.marker(.diamond, Color(hex: 0xe42536), size: 11), o.smLabel)) }
+  if !missing.isEmpty { entries.append(LegendEntry(.fill(Color.gray.withAlpha(0.45), border: nil), "not evaluated (\(missing.count) points)")) }
   let fs = 15 * o.style.fontScale
-  try Canvas.render(to: path, width: o.style.width, height: o.style.height) { c in
-    // Headroom above the data for the legend.
-    var probe = Axes(canvasWidth: c.width, canvasHeight: c.height, x: xr, y: yr)
-    let legendH = fs * 1.55 * Double(entries.count) + fs * 1.5
-    let frac = min(0.5, legendH / probe.height)
-    let yTop = yr.1 + (yr.1 - yr.0) * frac / (1 - frac)
-    probe = Axes(canvasWidth: c.width, canvasHeight: c.height, x: xr, y: (yr.0, yTop))
-    let ax = probe
+  let legendW = try withMeasuringCanvas { c in
+    entries.map { c.textWidth($0.text, font: FontStyle(size: fs)) }.max() ?? 0
+  } + fs * 2.2 + fs * 0.5 + fs * 1.2
+  var L = contourLayout(sets, levels: [l68, l95], smooth: o.smooth, style: o.style, legendWidth: legendW)
+  if L.drawScannedRegion.contains(true) {
+    entries.append(LegendEntry(.line(.gray, width: 1.2, dash: [5, 3]), "scanned region"))
+    L = contourLayout(sets, levels: [l68, l95], smooth: o.smooth, style: o.style,
+                      legendWidth: max(legendW, try withMeasuringCanvas { $0.textWidth("scanned region", font: FontStyle(size: fs)) } + fs * 3.9))
+  }
+  try Canvas.render(to: path, width: L.width, height: L.height) { c in
+    let ax = Axes(canvasWidth: c.width, canvasHeight: c.height, x: L.xRange, y: L.yRange,
+                  margins: (L.frame.left, L.frame.top, c.width - L.frame.right, c.height - L.frame.bottom))
     ax.clip(c)
     func fillRegion(_ g: Grid2D, _ level: Double, _ col: Color) {
       c.save(); c.setColor(col)
@@ -195,18 +237,42 @@ public func plotContours(_ sets: [ContourSet], options o: ContourPlotOptions = C
     fillRegion(g0, l68, dark)
     lines(g0, l95, .black, 1.4, [])
     lines(g0, l68, .black, 1.4, [])
+    // Points not evaluated: grey cells (half a grid step each side), hatched.
+    if !missing.isEmpty {
+      let gx = first.grid.x, gy = first.grid.y
+      func half(_ a: [Double], _ v: Double) -> (Double, Double) {
+        let k = a.firstIndex(of: v) ?? 0
+        let lo = k > 0 ? (a[k] - a[k - 1]) / 2 : (a[1] - a[0]) / 2
+        let hi = k < a.count - 1 ? (a[k + 1] - a[k]) / 2 : (a[k] - a[k - 1]) / 2
+        return (v - lo, v + hi)
+      }
+      c.save(); c.setColor(Color.gray.withAlpha(0.45))
+      for p in missing {
+        let (x0, x1) = half(gx, p.x), (y0, y1) = half(gy, p.y)
+        c.rectangle(ax.px(x0), ax.py(y1), ax.px(x1) - ax.px(x0), ax.py(y0) - ax.py(y1))
+      }
+      c.fill(); c.restore()
+    }
     for (k, (s, g)) in prepared.enumerated().dropFirst() {
-      let col = s.color == first.color ? Color.cmsPalette[(k + 1) % Color.cmsPalette.count] : s.color
+      let col = overlayColor(k, s)
       lines(g, l95, col, 2.4, [7, 4])
       lines(g, l68, col, 2.4, [])
       if let b = s.bestFit ?? g.minimum?.at { c.marker(.plus, at: ax.px(b.x), ax.py(b.y), size: 13, color: col) }
+    }
+    for (k, s) in sets.enumerated() where L.drawScannedRegion[k] {
+      let x0 = ax.px(s.grid.x.first!), x1 = ax.px(s.grid.x.last!), y0 = ax.py(s.grid.y.first!), y1 = ax.py(s.grid.y.last!)
+      c.save(); c.setColor(k == 0 ? .gray : overlayColor(k, s)); c.setLineWidth(1.2); c.setDash([5, 3])
+      c.rectangle(x0, y1, x1 - x0, y0 - y1); c.stroke(); c.restore()
     }
     if let sm = o.sm {
       c.marker(.diamond, at: ax.px(sm.x), ax.py(sm.y), size: 11, color: Color(hex: 0xe42536), outline: .black, lineWidth: 0.8)
     }
     if let b = first.bestFit ?? g0.minimum?.at { c.marker(.plus, at: ax.px(b.x), ax.py(b.y), size: 13, color: .black) }
     c.restore()
-    drawLegend(entries, on: c, axes: ax, corner: .topRight, fontSize: fs, background: true)
-    ax.draw(on: c, xTitle: o.xTitle, yTitle: o.yTitle, style: o.style, titleMarkup: o.titleMarkup)
+    // The legend, outside the frame on the right.
+    var legendAxes = ax
+    legendAxes.left = L.legendLeft; legendAxes.right = c.width
+    drawLegend(entries, on: c, axes: legendAxes, corner: .topLeft, top: ax.top + 4, fontSize: fs)
+    ax.draw(on: c, xTitle: o.xTitle, yTitle: o.yTitle, style: o.style)
   }
 }

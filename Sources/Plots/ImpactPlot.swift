@@ -6,6 +6,7 @@
 
 import CCairo
 import Foundation
+import Support
 
 /// One row of the impact plot (plain numbers: the caller converts from its fit results).
 public struct ImpactPlotEntry: Sendable {
@@ -19,10 +20,13 @@ public struct ImpactPlotEntry: Sendable {
   /// p(θ_hi) − p̂ and p(θ_lo) − p̂.
   public var impactUp: Double
   public var impactDown: Double
+  /// A fit of this parameter (its interval or an impact) failed: drawn in red with "†".
+  public var failed: Bool
 
-  public init(name: String, fit: [Double], prefit: [Double], unconstrained: Bool, impactUp: Double, impactDown: Double) {
+  public init(name: String, fit: [Double], prefit: [Double], unconstrained: Bool, impactUp: Double, impactDown: Double,
+              failed: Bool = false) {
     self.name = name; self.fit = fit; self.prefit = prefit; self.unconstrained = unconstrained
-    self.impactUp = impactUp; self.impactDown = impactDown
+    self.impactUp = impactUp; self.impactDown = impactDown; self.failed = failed
   }
 
   /// max(|up|, |down|), the ranking key.
@@ -44,9 +48,9 @@ public struct ImpactPlotEntry: Sendable {
 }
 
 public struct ImpactPlotOptions: Sendable {
-  /// "Recombine" at the top left by default, as every other figure; `cms = true` draws "CMS <label>".
+  /// "Recombine" at the top left by default, as every other figure (`logo`, `logoSub`).
   public var style = PlotStyle()
-  /// The POI's name as drawn (markup allowed, e.g. "#mu" is not translated: pass "μ").
+  /// The POI's label as drawn (markup: "#mu", "c_{HG} #times 10^{3}").
   public var poi: String = "r"
   /// The POI's [lo, best, hi], drawn in the top-right corner.
   public var poiFit: [Double]? = nil
@@ -57,27 +61,61 @@ public struct ImpactPlotOptions: Sendable {
   public init() {}
 }
 
-/// Draws the impact plot of `entries` (ranked here by impact) to `path` (.png, .pdf or .svg).
-public func plotImpacts(_ entries: [ImpactPlotEntry], options o: ImpactPlotOptions = ImpactPlotOptions(), to path: String) throws {
-  guard !entries.isEmpty else { throw PlotError("no parameters to draw") }
+/// A text's box in device points (y down): for layout checks.
+public struct TextBox: Sendable, Equatable {
+  public var text: String
+  public var x0: Double, x1: Double, y0: Double, y1: Double
+  public func overlaps(_ o: TextBox) -> Bool { x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1 }
+}
+
+/// Where everything of the impact figure goes, decided before drawing. Three header lines:
+/// logo and luminosity label; the POI's result; the legend. Names that do not fit their column
+/// are shortened in the middle ("…"); the gap between the panels holds both edge tick labels.
+public struct ImpactPlotLayout {
+  public var width: Double, height: Double
+  public var top: Double, bottom: Double
+  public var left: Double, gap: Double, rightMargin: Double, pullW: Double
+  public var pullMax: Double, impHalf: Double
+  public var rows: [ImpactPlotEntry]
+  /// The names as drawn (shortened to fit, "†" after a parameter whose fits failed).
+  public var names: [String]
+  /// Every text box of the header and of the tick labels next to the panels' shared gap.
+  public var boxes: [TextBox]
+  public var headerItems: [HeaderItem]
+  public var headerBaseline: Double, resultBaseline: Double, legendY: Double
+  public var result: String?
+  public var legend: [(color: Color, text: String, marker: Bool, x: Double)]
+  public var pullAxes: Axes, impAxes: Axes
+  public var anyFailed: Bool
+}
+
+/// Lays out the impact figure of `entries` (ranked here by impact) with the text measured on `c`.
+public func impactPlotLayout(_ entries: [ImpactPlotEntry], options o: ImpactPlotOptions, on c: Canvas) -> ImpactPlotLayout {
   let rows = Array(entries.sorted { $0.impact > $1.impact }.prefix(max(1, o.maxParameters)))
   let n = rows.count
   let s = o.style.fontScale
   let rowH = 20.0 * s
-  let nameFont = FontStyle(size: 12 * s)
-  let rankFont = FontStyle(size: 10 * s)
-  let tickFont = FontStyle(size: 13 * s)
-  let titleFont = FontStyle(size: 15 * s)
+  let nameFont = FontStyle(size: 12 * s), rankFont = FontStyle(size: 10 * s), tickFont = FontStyle(size: 15 * s)
+  let anyFailed = rows.contains(where: \.failed)
   let width = max(o.style.width, 900)
-  let top = 70.0 * s, bottom = 62.0 * s
+  let top = 100.0 * s, bottom = (anyFailed ? 82.0 : 62.0) * s
   let height = top + bottom + rowH * Double(n)
-  // Name column (measured), pull panel, impact panel.
-  let nameW = try measureNames(rows.map(\.name), font: nameFont) + 44 * s
-  let left = min(max(nameW, 160 * s), width * 0.45)
-  let gap = 12.0 * s, rightMargin = 24.0 * s
-  let panelW = (width - left - gap - rightMargin)
-  let pullW = panelW * 0.5
-
+  let rankW = c.textWidth("\(n)", font: rankFont) + 18 * s
+  let widest = rows.map { c.textWidth($0.name + ($0.failed ? " †" : ""), font: nameFont) }.max() ?? 0
+  let left = min(max(widest + rankW + 16 * s, 160 * s), width * 0.45)
+  let room = left - 8 * s - rankW
+  let names = rows.map { e -> String in
+    let mark = e.failed ? " †" : ""
+    if c.textWidth(e.name + mark, font: nameFont) <= room { return e.name + mark }
+    var chars = Array(e.name)
+    while chars.count > 4 {
+      chars.remove(at: chars.count / 2)
+      let half = chars.count / 2
+      let t = String(chars[..<half]) + "…" + String(chars[half...]) + mark
+      if c.textWidth(t, font: nameFont) <= room { return t }
+    }
+    return String(chars) + mark
+  }
   // Pull range: at least ±2.5, widened to hold every bar.
   var pullMax = 2.5
   for e in rows where !e.unconstrained {
@@ -88,15 +126,103 @@ public func plotImpacts(_ entries: [ImpactPlotEntry], options o: ImpactPlotOptio
   var impMax0 = rows.map(\.impact).filter(\.isFinite).max() ?? 0
   if !(impMax0 > 0) { impMax0 = 1 }  // all impacts zero (e.g. the POI on its bound)
   let impHalf = niceRange(-impMax0 * 1.15, impMax0 * 1.15, target: 4).1
+  let pullTicks = Ticks(lo: -pullMax, hi: pullMax, target: 5), impTicks = Ticks(lo: -impHalf, hi: impHalf, target: 4)
+  // The gap holds half of each panel's outermost tick label, plus air.
+  let edgeR = pullTicks.major.last.map { c.textWidth(pullTicks.label($0), font: tickFont) / 2 } ?? 0
+  let edgeL = impTicks.major.first.map { c.textWidth(impTicks.label($0), font: tickFont) / 2 } ?? 0
+  let gap = max(12 * s, edgeR + edgeL + 10 * s)
+  let rightMargin = 24.0 * s
+  let pullW = (width - left - gap - rightMargin) * 0.5
+  var pullAxes = Axes(canvasWidth: width, canvasHeight: height, x: (-pullMax, pullMax), y: (0, Double(n)),
+                      margins: (left, top, width - left - pullW, bottom))
+  var impAxes = Axes(canvasWidth: width, canvasHeight: height, x: (-impHalf, impHalf), y: (0, Double(n)),
+                     margins: (left + pullW + gap, top, rightMargin, bottom))
+  pullAxes.xTicks = pullTicks; impAxes.xTicks = impTicks
+  pullAxes.yTicks.major = []; pullAxes.yTicks.minor = []
+  impAxes.yTicks.major = []; impAxes.yTicks.minor = []
 
+  var boxes: [TextBox] = []
+  func box(_ t: String, _ f: FontStyle, x: Double, baseline y: Double) -> TextBox {
+    TextBox(text: t, x0: x, x1: x + c.textWidth(t, font: f), y0: y - f.size * 0.8, y1: y + f.size * 0.25)
+  }
+  // Line 1: logo and luminosity label.
+  let headerBaseline = 30 * s
+  let headerItems = o.style.headerItems(on: c, left: 10 * s, right: width - rightMargin)
+  boxes += headerItems.map { box($0.text, $0.font, x: $0.x, baseline: headerBaseline) }
+  // Line 2: the POI's result, right-aligned over the impact panel.
+  let resultBaseline = 58 * s
+  var result: String?
+  if let f = o.poiFit, f.count == 3 {
+    let errs = [f[2] - f[1], f[1] - f[0]].filter { $0 > 0 && $0.isFinite }
+    let digits = errs.min().map { max(1, min(4, 1 - Int(floor(log10($0))))) } ?? 2
+    let t = "\(o.poi) = \(formatNumber(f[1], digits: digits))^{+\(formatNumber(f[2] - f[1], digits: digits, minus: false))}_{−\(formatNumber(f[1] - f[0], digits: digits, minus: false))}"
+    let rf = FontStyle(size: 15 * s)
+    result = t
+    boxes.append(box(t, rf, x: impAxes.right - c.textWidth(t, font: rf), baseline: resultBaseline))
+  }
+  // Line 3: the legend, from the pull panel's left edge; the impact keys start over the impact panel.
+  let legendY = top - 16 * s
+  let lf = FontStyle(size: 12 * s)
+  var legend: [(color: Color, text: String, marker: Bool, x: Double)] = []
   let band1 = Color(hex: 0xb5dcf5), band2 = Color(hex: 0xfff2b8)
-  try Canvas.render(to: path, width: width, height: height) { c in
-    var pullAxes = Axes(canvasWidth: width, canvasHeight: height, x: (-pullMax, pullMax), y: (0, Double(n)),
-                        margins: (left, top, width - left - pullW, bottom))
-    var impAxes = Axes(canvasWidth: width, canvasHeight: height, x: (-impHalf, impHalf), y: (0, Double(n)),
-                       margins: (left + pullW + gap, top, rightMargin, bottom))
-    pullAxes.xTicks = Ticks(lo: -pullMax, hi: pullMax, target: 5)
-    impAxes.xTicks = Ticks(lo: -impHalf, hi: impHalf, target: 4)
+  var pullKeys: [(Color, String, Bool)] = [(.black, "Pull", true), (band1, "±1σ", false), (band2, "±2σ", false)]
+  if rows.contains(where: \.unconstrained) { pullKeys.append((Color(hex: 0x964a8b), "Unconstr. (#hat{θ} − θ_{0})", true)) }
+  let impactKeys: [(Color, String, Bool)] = [(o.colorUp, "+1σ impact", false), (o.colorDown, "−1σ impact", false)]
+  func keyWidth(_ k: (Color, String, Bool)) -> Double { 20 * s + c.textWidth(k.1, font: lf) + 12 * s }
+  let pullKeysW = pullKeys.map(keyWidth).reduce(0, +), impactKeysW = impactKeys.map(keyWidth).reduce(0, +)
+  let legendRight = width - rightMargin
+  // The pull keys over the pull panel and the impact keys over the impact panel when they fit;
+  // else moved left, as far as the canvas's left margin.
+  var lx = min(pullAxes.left, max(10 * s, legendRight - pullKeysW - impactKeysW))
+  func key(_ k: (Color, String, Bool)) {
+    legend.append((k.0, k.1, k.2, lx))
+    let tw = c.textWidth(k.1, font: lf)
+    boxes.append(TextBox(text: k.1, x0: lx, x1: lx + 20 * s + tw, y0: legendY - 6 * s, y1: legendY + 6 * s))
+    lx += 20 * s + tw + 12 * s
+  }
+  pullKeys.forEach(key)
+  lx = max(lx, min(impAxes.left, legendRight - impactKeysW))
+  impactKeys.forEach(key)
+  // The tick labels either side of the gap.
+  let tickY = height - bottom + 8 * s
+  if let v = pullTicks.major.last {
+    let t = pullTicks.label(v), w = c.textWidth(t, font: tickFont)
+    boxes.append(TextBox(text: t, x0: pullAxes.px(v) - w / 2, x1: pullAxes.px(v) + w / 2, y0: tickY, y1: tickY + tickFont.size))
+  }
+  if let v = impTicks.major.first {
+    let t = impTicks.label(v), w = c.textWidth(t, font: tickFont)
+    boxes.append(TextBox(text: t, x0: impAxes.px(v) - w / 2, x1: impAxes.px(v) + w / 2, y0: tickY, y1: tickY + tickFont.size))
+  }
+  return ImpactPlotLayout(
+    width: width, height: height, top: top, bottom: bottom, left: left, gap: gap, rightMargin: rightMargin, pullW: pullW,
+    pullMax: pullMax, impHalf: impHalf, rows: rows, names: names, boxes: boxes, headerItems: headerItems,
+    headerBaseline: headerBaseline, resultBaseline: resultBaseline, legendY: legendY, result: result, legend: legend,
+    pullAxes: pullAxes, impAxes: impAxes, anyFailed: anyFailed)
+}
+
+/// Measures text outside a figure (for layouts computed before the canvas exists).
+public func withMeasuringCanvas<T>(_ body: (Canvas) throws -> T) throws -> T {
+  try FigureFonts.check()
+  guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1) else { throw PlotError("cairo surface") }
+  defer { cairo_surface_destroy(surface) }
+  guard let cr = cairo_create(surface) else { throw PlotError("cairo_create failed") }
+  defer { cairo_destroy(cr) }
+  return try body(Canvas(cr: cr, width: 1, height: 1))
+}
+
+/// Draws the impact plot of `entries` (ranked here by impact) to `path` (.png, .pdf or .svg). A
+/// parameter whose fits failed (`failed`) is marked "†" and explained in a footnote.
+public func plotImpacts(_ entries: [ImpactPlotEntry], options o: ImpactPlotOptions = ImpactPlotOptions(), to path: String) throws {
+  guard !entries.isEmpty else { throw PlotError("no parameters to draw") }
+  let L = try withMeasuringCanvas { impactPlotLayout(entries, options: o, on: $0) }
+  let rows = L.rows, n = rows.count
+  let s = o.style.fontScale
+  let rowH = 20.0 * s
+  let nameFont = FontStyle(size: 12 * s), rankFont = FontStyle(size: 10 * s), titleFont = FontStyle(size: 15 * s)
+  let band1 = Color(hex: 0xb5dcf5), band2 = Color(hex: 0xfff2b8)
+  let failColor = Color(hex: 0xc0392b)
+  try Canvas.render(to: path, width: L.width, height: L.height) { c in
+    let pullAxes = L.pullAxes, impAxes = L.impAxes
     for a in [pullAxes, impAxes] {
       // Alternate row shading across both panels and the names, as plotImpacts.
       for i in 0..<n where i % 2 == 0 {
@@ -109,10 +235,12 @@ public func plotImpacts(_ entries: [ImpactPlotEntry], options o: ImpactPlotOptio
       let y = pullAxes.py(Double(n - i) - 0.5)
       if i % 2 == 0 {
         c.save(); c.setColor(Color(0.93, 0.93, 0.93))
-        c.rectangle(8 * s, y - rowH / 2, left - 8 * s, rowH); c.fill(); c.restore()
+        c.rectangle(8 * s, y - rowH / 2, L.left - 8 * s, rowH); c.fill(); c.restore()
       }
       c.text("\(i + 1)", x: 12 * s, y: y, font: rankFont, color: .gray, valign: .middle)
-      c.text(e.name, x: left - 8 * s, y: y, font: nameFont, align: .right, valign: .middle)
+      // Parameter names are drawn as written (an underscore is not a subscript here).
+      c.text(L.names[i], x: L.left - 8 * s, y: y, font: nameFont, color: e.failed ? failColor : .black, align: .right,
+             valign: .middle, markup: false)
     }
 
     // Pull panel: ±2σ and ±1σ bands, the pulls.
@@ -128,19 +256,16 @@ public func plotImpacts(_ entries: [ImpactPlotEntry], options o: ImpactPlotOptio
       let y = pullAxes.py(Double(n - i) - 0.5)
       let p = e.pull
       guard p.value.isFinite else { continue }
-      let col: Color = e.unconstrained ? Color(hex: 0x964a8b) : .black
+      let col: Color = e.failed ? failColor : e.unconstrained ? Color(hex: 0x964a8b) : .black
       let x0 = pullAxes.px(p.value - p.down), x1 = pullAxes.px(p.value + p.up)
       c.line(x0, y, x1, y, color: col, width: 1.6 * s)
       for x in [x0, x1] { c.line(x, y - 3 * s, x, y + 3 * s, color: col, width: 1.2 * s) }
       c.marker(e.unconstrained ? .square : .circle, at: pullAxes.px(p.value), y, size: 7 * s, color: col)
     }
     c.restore()
-    var noY = pullAxes
-    noY.yTicks.major = []; noY.yTicks.minor = []
-    var bare = o.style
-    bare.cms = false; bare.label = ""; bare.rightLabel = nil
-    noY.draw(on: c, xTitle: "", yTitle: "", style: bare)
-    c.text("(θ̂ − θ_{0})/Δθ", x: pullAxes.left + pullAxes.width / 2, y: height - bottom + 30 * s, font: titleFont, align: .center, valign: .top, markup: true)
+    pullAxes.draw(on: c, xTitle: "", yTitle: "", style: o.style.bare)
+    c.text("(#hat{θ} − θ_{0})/Δθ", x: pullAxes.left + pullAxes.width / 2, y: L.height - L.bottom + 30 * s, font: titleFont,
+           align: .center, valign: .top)
 
     // Impact panel.
     impAxes.clip(c)
@@ -156,62 +281,28 @@ public func plotImpacts(_ entries: [ImpactPlotEntry], options o: ImpactPlotOptio
     }
     c.restore()
     c.line(impAxes.px(0), impAxes.top, impAxes.px(0), impAxes.bottom, color: .black, width: 1)
-    var noY2 = impAxes
-    noY2.yTicks.major = []; noY2.yTicks.minor = []
-    noY2.draw(on: c, xTitle: "", yTitle: "", style: bare)
-    c.text("Δ\(o.poi)", x: impAxes.left + impAxes.width / 2, y: height - bottom + 30 * s, font: titleFont, align: .center, valign: .top, markup: true)
-    _ = tickFont
+    impAxes.draw(on: c, xTitle: "", yTitle: "", style: o.style.bare)
+    c.text("Δ\(o.poi)", x: impAxes.left + impAxes.width / 2, y: L.height - L.bottom + 30 * s, font: titleFont, align: .center, valign: .top)
 
-    // Header: CMS label, legend, the POI result.
-    let big = FontStyle(size: 21 * s, bold: true)
-    let yHead = top - 34 * s
-    var x = 10 * s
-    if o.style.cms {
-      c.text("CMS", x: x, y: yHead, font: big)
-      x += c.textWidth("CMS ", font: big)
-      c.text(o.style.label, x: x, y: yHead, font: FontStyle(size: 17 * s, italic: true))
-    } else {
-      c.text(o.style.label, x: x, y: yHead, font: big)
+    // Header: logo and luminosity label; the POI's result; the legend.
+    o.style.drawHeader(on: c, left: 10 * s, right: L.width - L.rightMargin, baseline: L.headerBaseline)
+    if let t = L.result {
+      c.text(t, x: impAxes.right, y: L.resultBaseline, font: FontStyle(size: 15 * s), align: .right)
     }
-    if let r = o.style.rightLabel {
-      c.text(r, x: width - rightMargin, y: yHead, font: FontStyle(size: 15 * s), align: .right, markup: true)
-    }
-    if let f = o.poiFit, f.count == 3 {
-      let errs = [f[2] - f[1], f[1] - f[0]].filter { $0 > 0 && $0.isFinite }
-      let digits = errs.min().map { max(1, min(4, 1 - Int(floor(log10($0))))) } ?? 2
-      let t = "\(o.poi) = \(formatNumber(f[1], digits: digits))^{+\(formatNumber(f[2] - f[1], digits: digits, minus: false))}_{−\(formatNumber(f[1] - f[0], digits: digits, minus: false))}"
-      c.text(t, x: impAxes.right, y: top - 10 * s, font: FontStyle(size: 15 * s), align: .right, markup: true)
-    }
-    // Legend above the panels.
-    let ly = top - 14 * s
-    var lx = pullAxes.left
     let lf = FontStyle(size: 12 * s)
-    func key(_ col: Color, _ text: String, marker: Bool = false) {
-      if marker {
-        c.line(lx, ly, lx + 16 * s, ly, color: col, width: 1.6 * s)
-        c.marker(.circle, at: lx + 8 * s, ly, size: 6 * s, color: col)
+    for k in L.legend {
+      let lx = k.x, ly = L.legendY
+      if k.marker {
+        c.line(lx, ly, lx + 16 * s, ly, color: k.color, width: 1.6 * s)
+        c.marker(.circle, at: lx + 8 * s, ly, size: 6 * s, color: k.color)
       } else {
-        c.save(); c.setColor(col.withAlpha(col.a == 1 ? 0.8 : col.a)); c.rectangle(lx, ly - 5 * s, 16 * s, 10 * s); c.fill(); c.restore()
+        c.save(); c.setColor(k.color.withAlpha(k.color.a == 1 ? 0.8 : k.color.a)); c.rectangle(lx, ly - 5 * s, 16 * s, 10 * s); c.fill(); c.restore()
       }
-      c.text(text, x: lx + 20 * s, y: ly, font: lf, valign: .middle, markup: true)
-      lx += 20 * s + c.textWidth(text, font: lf, markup: true) + 12 * s
+      c.text(k.text, x: lx + 20 * s, y: ly, font: lf, valign: .middle)
     }
-    key(.black, "Pull", marker: true)
-    key(band1, "±1σ")
-    key(band2, "±2σ")
-    if rows.contains(where: \.unconstrained) { key(Color(hex: 0x964a8b), "Unconstr. (θ̂ − θ_{0})", marker: true) }
-    lx = max(lx, impAxes.left)
-    key(o.colorUp, "+1σ impact")
-    key(o.colorDown, "−1σ impact")
+    if L.anyFailed {
+      c.text("† a fit of this parameter's interval or impact failed: its numbers are not trustworthy (see the JSON's \"warnings\")",
+             x: 10 * s, y: L.height - 10 * s, font: FontStyle(size: 11 * s), color: failColor, markup: false)
+    }
   }
-}
-
-/// The widest of `names` in `font`, measured on a scratch surface.
-private func measureNames(_ names: [String], font: FontStyle) throws -> Double {
-  guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1) else { throw PlotError("cairo surface") }
-  defer { cairo_surface_destroy(surface) }
-  guard let cr = cairo_create(surface) else { throw PlotError("cairo_create failed") }
-  defer { cairo_destroy(cr) }
-  let c = Canvas(cr: cr, width: 1, height: 1)
-  return names.map { c.textWidth($0, font: font) }.max() ?? 0
 }

@@ -49,9 +49,18 @@ public struct Grid2D: Sendable {
 public struct ContourLine: Sendable, Codable {
   public var points: [Point2D]
   public var isClosed: Bool
+  /// For an open line, where each of its two ends lies (set by `Grid2D.contours(levels:)`): on the
+  /// scanned region's boundary (the region continues outside the scan) or on the edge of points
+  /// the scan could not evaluate (the region is cut there, not closed).
+  public var openEnds: [ContourEnd] = []
   /// Signed shoelace area (positive when counter-clockwise, i.e. around a region below the level).
   /// Meaningful for closed lines.
   public var signedArea: Double { shoelaceArea(points) }
+}
+
+/// Where an open contour line ends.
+public enum ContourEnd: String, Sendable, Codable {
+  case scanBoundary, excludedRegion
 }
 
 /// Signed area of a polygon (shoelace formula); positive for counter-clockwise vertices.

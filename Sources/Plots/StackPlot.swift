@@ -55,6 +55,9 @@ public struct StackPlotInput: Sendable {
   /// The yields are per unit of the x axis (divided by the bin widths): the ratio panel's
   /// "negligible bin" cut then applies to the counts, total·width.
   public var dividedByBinWidth: Bool = false
+  /// Category labels, one per bin, drawn under the bins' centres instead of numeric ticks (a
+  /// one-bin channel is one labelled bin).
+  public var binLabels: [String]? = nil
   /// Labels and size; with a ratio panel the figure is 30% taller than `style.height`.
   public var style = PlotStyle()
 
@@ -364,7 +367,11 @@ public func plotStack(_ input: StackPlotInput, to path: String) throws {
     var L = layout(left: 82 * s)
     let needLeft = (7 * s + L.labelW + 10 * s + titleFont.size * 1.05 + 6 * s).rounded(.up)
     if needLeft > L.ax.left { L = layout(left: needLeft) }
-    let ax = L.ax, rax = L.rax
+    var ax = L.ax, rax = L.rax
+    if input.binLabels != nil {
+      ax.xTicks.major = []; ax.xTicks.minor = []
+      rax?.xTicks.major = []; rax?.xTicks.minor = []
+    }
     let ylo = L.ylo, rRange = L.rRange, labelW = L.labelW
     let yMajor = L.yMajor, ratioMajor = L.ratioMajor
     let textLines = L.textLines, textX = L.textX, textTop = L.textTop, legendTop = L.legendTop
@@ -397,10 +404,21 @@ public func plotStack(_ input: StackPlotInput, to path: String) throws {
       pts.append((xs[n], ax.py(ty(bounds[k][n - 1]))))
       c.save(); c.setColor(compColors[k]); c.setLineWidth(2.4 * s); c.addPolyline(pts); c.stroke(); c.restore()
     }
-    // Data: vertical error bars, markers (a zero count has no marker on a log axis).
+    // Data: vertical error bars and markers. A zero count is drawn as its Garwood upper limit: a
+    // short bar ending in a downward arrow, not a bar from the axis (which on a log axis would
+    // run the frame's full height).
     if let d = input.data, let (el, eh) = errs {
       for i in 0..<n {
         let xc = (xs[i] + xs[i + 1]) / 2
+        if d[i] == 0 {
+          let yUp = ax.py(ty(eh[i]))
+          let yTip = yUp + 12 * s
+          c.line(xc, yUp, xc, yTip - 4 * s, color: .black, width: 1.4 * s)
+          c.line(xc - 3.5 * s, yUp, xc + 3.5 * s, yUp, color: .black, width: 1.4 * s)
+          c.save(); c.setColor(.black)
+          c.addPolyline([(xc, yTip), (xc - 3.5 * s, yTip - 6 * s), (xc + 3.5 * s, yTip - 6 * s)], closed: true); c.fill(); c.restore()
+          continue
+        }
         if el[i] + eh[i] > 0 {
           c.line(xc, ax.py(ty(d[i] - el[i])), xc, ax.py(ty(d[i] + eh[i])), color: .black, width: 1.4 * s)
         }
@@ -437,7 +455,7 @@ public func plotStack(_ input: StackPlotInput, to path: String) throws {
     if let r = rax {
       // The main panel's x labels and title are those of the ratio panel: clip them away.
       c.save(); c.clip(x: 0, y: 0, width: c.width, height: ax.bottom + 1)
-      ax.draw(on: c, xTitle: "", yTitle: "", style: st, titleMarkup: true)
+      ax.draw(on: c, xTitle: "", yTitle: "", style: st)
       c.restore()
       r.clip(c)
       c.save(); c.setColor(ratioBandColor)
@@ -463,16 +481,20 @@ public func plotStack(_ input: StackPlotInput, to path: String) throws {
         c.marker(.circle, at: xc, r.py(b.value), size: markerSize, color: .black)
       }
       c.restore()
-      var bare = st
-      bare.cms = false; bare.label = ""; bare.rightLabel = nil
-      r.draw(on: c, xTitle: input.xTitle, yTitle: "", style: bare, titleMarkup: true)
+      r.draw(on: c, xTitle: input.xTitle, yTitle: "", style: st.bare)
       yAxis(r, ratioMajor)
       c.text("Data / Pred.", x: yTitleX, y: (r.top + r.bottom) / 2, font: FontStyle(size: 16 * s), align: .center,
              valign: .bottom, angle: 90)
     } else {
-      ax.draw(on: c, xTitle: input.xTitle, yTitle: "", style: st, titleMarkup: true)
+      ax.draw(on: c, xTitle: input.xTitle, yTitle: "", style: st)
     }
     yAxis(ax, yMajor)
+    if let labels = input.binLabels {
+      let xAxis = rax ?? ax
+      for (i, t) in labels.enumerated() where i < n {
+        c.text(t, x: (xs[i] + xs[i + 1]) / 2, y: xAxis.bottom + 8 * s, font: tickFont, align: .center, valign: .top)
+      }
+    }
     c.text(input.yTitle, x: yTitleX, y: ax.top, font: titleFont, align: .right, valign: .bottom, angle: 90, markup: true)
   }
 }

@@ -22,7 +22,8 @@ struct BITBin: ParsableCommand {
       (fisher; with --theta: the Asimov significance of θ) by merging fine quantile bins. Every category is \
       filled from the events' exact weights: yield(θ) = Σw0 + Σ_a θ_a Σw_a + ½Σ_a θ_a² Σw_aa + Σ_{a<b} θ_aθ_b Σw_ab. \
       The EFT file scales the signal of each category by yield(θ)/yield(0). Fit with \
-      'recombine fit CARD --physics-model eft --eft EFT -P cHW -t -1'.
+      'recombine fit CARD --physics-model eft --eft EFT -P cHW -t -1 --expectSignal 1 --algo singles' \
+      (the SM Asimov dataset: without --expectSignal 1 the Asimov is background-only, as in Combine).
       """)
 
   @Argument(help: "Model (JSON) from 'bit train'.")
@@ -157,7 +158,7 @@ struct BITBin: ParsableCommand {
       let eftRef = relativePath(eftPath, from: output)
       let header = """
         Categories of the BIT statistic \(design.statisticName) (\(meth.rawValue), \(cat.count) categories) from \((model as NSString).lastPathComponent)
-        EFT: recombine fit \((output as NSString).lastPathComponent) --physics-model eft --eft \(eftRef) -P \(design.poi) -t -1
+        EFT: recombine fit \((output as NSString).lastPathComponent) --physics-model eft --eft \(eftRef) -P \(design.poi) -t -1 --expectSignal 1 --algo singles
         """
       try writeFileAtomicallyMaybeGzipped(Array(DatacardWriter.write(design.card, header: header).utf8), to: output)
       try NativeFormat.write(design.eft, to: eftPath)

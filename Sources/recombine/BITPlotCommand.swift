@@ -33,14 +33,13 @@ struct BITPlotOptions: ParsableArguments {
   @Option(help: "Name of the SM-weight column (default w_0).")
   var weight: String?
 
-  @Option(name: .customLong("label"), help: "Experiment label above the frame.")
-  var label: String = "Recombine"
+  @OptionGroup var labels: FigureLabelOptions
 
   func run() throws {
     try runBIT {
       let m = try BITModel.load(model)
       var figure = BITTrainingFigure(lossRatios: [1.0] + m.history.map { $0.loss / m.initialLoss })
-      figure.style.label = label
+      figure.style = labels.style(figure.style)
       if let path = events {
         let stat: BITStatistic = (score == nil && theta == nil) ? .output(0) : try m.statistic(score: score, theta: theta)
         let ev = try Events.read(path, columns: EventColumns(coefficients: m.coefficients, features: m.featureNames, weight: weight))

@@ -38,11 +38,10 @@ struct FitDiagnosticsCommand: ParsableCommand {
   @Option(name: .customLong("json"), help: "Write the fits, pulls and yields (per bin) here.")
   var json: String?
 
-  @Option(name: .customLong("plots"), help: "Write a pre-fit and a post-fit (s+b) distribution per channel into this directory (PNG).")
+  @Option(name: .customLong("plots"), help: "Write the pre-fit, post-fit (s+b) and post-fit (b-only, unless --skipBOnlyFit) distributions of each channel into this directory (PNG).")
   var plots: String?
 
-  @Option(name: .customLong("right-label"), help: "Text above the plots' top-right corner.")
-  var rightLabel: String = "13 TeV"
+  @OptionGroup var labels: FigureLabelOptions
 
   @Option(name: .customLong("x-title"), help: "x-axis title of the plots (markup allowed, e.g. 'm_{4ℓ} (GeV)').")
   var xTitle: String = "Observable"
@@ -104,10 +103,12 @@ struct FitDiagnosticsCommand: ParsableCommand {
         try writeJSON(doc, to: json)
       }
       if let plots {
-        for (label, table) in [("prefit", r.prefit), ("postfit_s", r.fitS)] {
+        var figures = [("prefit", "pre-fit", r.prefit), ("postfit_s", "post-fit (s+b)", r.fitS)]
+        if let b = r.fitB { figures.append(("postfit_b", "post-fit (b-only)", b)) }
+        for (label, title, table) in figures {
           for ch in table {
             let path = (plots as NSString).appendingPathComponent("\(ch.channel)_\(label).png")
-            try plotChannel(ch, fit: label == "prefit" ? "pre-fit" : "post-fit (s+b)", to: path)
+            try plotChannel(ch, fit: title, to: path)
             print("wrote \(path)")
           }
         }

@@ -9,7 +9,8 @@ import Plots
 extension FitDiagnosticsCommand {
   /// The pre-/post-fit distribution of one channel: backgrounds stacked, signal on top, total
   /// uncertainty band, data with Garwood 68% intervals, ratio panel; with unequal bins (or
-  /// --per-bin-width yes) every yield, error and count is divided by its bin's width.
+  /// --per-bin-width yes) every yield, error and count is divided by its bin's width. A one-bin
+  /// channel is drawn as one bin labelled with the channel's name.
   func plotChannel(_ ch: ChannelYields, fit: String, to path: String) throws {
     let n = ch.total.values.count
     let order = ch.processes.indices.filter { !ch.signal[$0] } + ch.processes.indices.filter { ch.signal[$0] }
@@ -22,9 +23,15 @@ extension FitDiagnosticsCommand {
     if perBinWidth == "yes" || (perBinWidth == "auto" && !input.hasUniformBins) { input.divideByBinWidth() }
     input.yTitle = yTitle ?? (input.dividedByBinWidth ? "Events / bin width" : "Events")
     input.logY = logY
-    input.xTitle = ch.edges == nil ? "Bin" : xTitle
+    if n == 1 {
+      // A one-bin channel (a counting experiment) is one labelled bin, not a stretch of an axis.
+      input.binLabels = [ch.channel]
+      input.xTitle = ""
+    } else {
+      input.xTitle = ch.edges == nil ? "Bin" : xTitle
+    }
     input.text = "\(ch.channel), \(fit)"
-    input.style.rightLabel = rightLabel
+    input.style = labels.style(input.style)
     try plotStack(input, to: path)
   }
 }

@@ -28,11 +28,7 @@ struct ImpactsCommand: ParsableCommand {
   @Option(name: .customLong("threads"), help: "Worker threads (default: all cores).")
   var threads: Int?
 
-  @Option(name: .customLong("label"), help: "Label at the top left of the plot (default 'Recombine'; with --cms, the text after 'CMS').")
-  var label: String?
-
-  @Flag(name: .customLong("cms"), help: "Label the plot 'CMS <label>' (default label 'Internal').")
-  var cms = false
+  @OptionGroup var labels: FigureLabelOptions
 
   func run() throws {
     try runReportingErrors {
@@ -68,14 +64,13 @@ struct ImpactsCommand: ParsableCommand {
         let entries = result.params.compactMap { p -> ImpactPlotEntry? in
           guard let s = p.signedImpacts(poi) else { return nil }
           return ImpactPlotEntry(name: p.name, fit: p.fit, prefit: p.prefit, unconstrained: p.type == "Unconstrained",
-                                 impactUp: s.up, impactDown: s.down)
+                                 impactUp: s.up, impactDown: s.down, failed: !p.warnings.isEmpty)
         }
         var po = ImpactPlotOptions()
-        po.poi = poi
+        po.poi = try labels.labeler()(poi)
         po.poiFit = f
         po.maxParameters = maxParameters
-        po.style.cms = cms
-        po.style.label = label ?? (cms ? "Internal" : "Recombine")
+        po.style = labels.style()
         try plotImpacts(entries, options: po, to: plot)
         print("wrote \(plot)")
       }

@@ -5,6 +5,7 @@
 import ArgumentParser
 import Foundation
 import Inference
+import Support
 
 struct ModelCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -12,7 +13,8 @@ struct ModelCommand: ParsableCommand {
     abstract: "Print the model: POIs with their ranges, the (channel, process) pairs each scales, and the processes none touches.",
     discussion: """
       Works for any physics model (default, multiSignalModel, floatingXSHiggs, eft with --eft FILE); \
-      the POI names printed are the ones -P, --setParameters and --setParameterRanges take.
+      the POI names printed are the ones -P, --setParameters and --setParameterRanges take; a Wilson \
+      coefficient's physicist's name follows in parentheses (chgXE3 (c_HG × 10³): the POI is c_HG × 10³).
       """)
 
   @OptionGroup var model: ModelOptions
@@ -28,7 +30,8 @@ struct ModelCommand: ParsableCommand {
         let scales = p.scales.isEmpty ? "changes no expected yield"
           : "scales \(p.scales.count): " + p.scales.prefix(6).map { "\($0.channel)/\($0.process)" }.joined(separator: ", ")
             + (p.scales.count > 6 ? ", …" : "")
-        print("  \(p.name) = \(String(format: "%g", p.initial)) in [\(String(format: "%g", p.lower)), \(String(format: "%g", p.upper))]: \(scales)")
+        let label = ParameterLabels.automatic(p.name).map { " (\(TextMarkup.plain($0)))" } ?? ""
+        print("  \(p.name)\(label) = \(String(format: "%g", p.initial)) in [\(String(format: "%g", p.lower)), \(String(format: "%g", p.upper))]: \(scales)")
       }
       let signals = d.untouched.filter(\.isSignal)
       print("processes no POI scales: \(d.untouched.count) (\(signals.count) of them signals)")

@@ -20,27 +20,16 @@ struct PlotStyleOptions: ParsableArguments {
   @Option(name: [.customShort("o"), .customLong("output")], help: "Output file: .png, .pdf or .svg.")
   var output: String
 
-  @Option(name: .customLong("other"), help: "Overlay another scan: FILE[:LABEL[:COLOR]] (repeatable; COLOR a name or #rrggbb).")
+  @Option(name: [.customLong("others"), .customLong("other")],
+          help: "Overlay another scan: FILE[:LABEL[:COLOR]] (repeatable; COLOR a ROOT colour number, a name or #rrggbb), as plot1DScan.py's --others.")
   var others: [String] = []
 
   @Option(name: .customLong("main-label"), help: "Legend label of the main scan (default: 'Observed' when overlaid).")
   var mainLabel: String?
 
-  @Option(name: .customLong("label"), help: "Experiment label above the frame.")
-  var label: String = "Recombine"
+  @OptionGroup var labels: FigureLabelOptions
 
-  @Flag(name: .customLong("cms"), help: "Prefix the label with a bold 'CMS'.")
-  var cms = false
-
-  @Option(name: .customLong("right-label"), help: "Text above the frame's right end, e.g. '138 fb^{-1} (13 TeV)'.")
-  var rightLabel: String?
-
-  var style: PlotStyle {
-    var s = PlotStyle()
-    s.label = label; s.cms = cms
-    s.rightLabel = rightLabel?.replacingOccurrences(of: "^{-", with: "^{−")
-    return s
-  }
+  var style: PlotStyle { labels.style() }
 
   /// Parses FILE[:LABEL[:COLOR]].
   func parseOthers() throws -> [(file: String, label: String, color: Color?)] {
@@ -50,7 +39,9 @@ struct PlotStyleOptions: ParsableArguments {
       let label = parts.count > 1 && !parts[1].isEmpty ? parts[1] : (file as NSString).lastPathComponent
       var color: Color?
       if parts.count > 2 {
-        guard let c = Color(name: parts[2]) else { throw PlotError("--other \(spec): unknown colour '\(parts[2])'") }
+        guard let c = Color(name: parts[2]) ?? Int(parts[2]).flatMap(Color.init(root:)) else {
+          throw PlotError("--others \(spec): unknown colour '\(parts[2])' (a ROOT colour number such as 2 or 632, a name such as red, or #rrggbb)")
+        }
         color = c
       }
       return (file, label, color)
@@ -95,8 +86,8 @@ struct PlotScanCommand: ParsableCommand {
       var opt = ScanPlotOptions()
       opt.style = common.style
       opt.yMax = yMax
-      try Self.draw(try LimitTreeTable.read(input), poi: poi, others: others, mainLabel: common.mainLabel, xTitle: xTitle,
-                    kind: kind, yCut: yCut, showPoints: !noPoints, options: opt, to: common.output)
+      try Self.draw(try LimitTreeTable.read(input), poi: poi, others: others, mainLabel: common.mainLabel,
+                    xTitle: xTitle, label: try common.labels.labeler(), kind: kind, yCut: yCut, showPoints: !noPoints, options: opt, to: common.output)
     }
   }
 
@@ -104,7 +95,8 @@ struct PlotScanCommand: ParsableCommand {
   /// curve's best fit, 68% and 95% intervals and 2σ pieces.
   static func draw(
     _ table: LimitTreeTable, poi: String?, others: [(table: LimitTreeTable, file: String, label: String, color: Color?)] = [],
-    mainLabel: String? = nil, xTitle: String? = nil, kind: SplineKind = .notAKnot, yCut: Double? = nil, showPoints: Bool = true,
+    mainLabel: String? = nil, xTitle: String? = nil, label: (String) -> String = { ParameterLabels.label($0) },
+    kind: SplineKind = .notAKnot, yCut: Double? = nil, showPoints: Bool = true,
     options: ScanPlotOptions = ScanPlotOptions(), to output: String
   ) throws {
     let name = try table.pois(poi.map { [$0] } ?? [], count: 1)[0]
@@ -118,12 +110,12 @@ struct PlotScanCommand: ParsableCommand {
     }
     if !showPoints { for k in curves.indices { curves[k].showPoints = false } }
     var opt = options
-    opt.parameter = xTitle ?? name
+    opt.parameter = xTitle ?? label(name)
     try plotScan1D(curves, options: opt, to: output)
     for c in curves {
       let r1 = c.scan.result(Level1D.sigma1), r95 = c.scan.result(Level1D.cl95), r2 = c.scan.result(Level1D.sigma2)
       let d = r1.suggestedDigits + 1
-      var line = "\(c.label.map { $0 + ": " } ?? "")\(name) = \(formatNumber(r1.bestFit, digits: d))"
+      var line = "\(c.label.map { TextMarkup.plain($0) + ": " } ?? "")\(name) = \(formatNumber(r1.bestFit, digits: d))"
       if let up = r1.up, let dn = r1.down {
         line += " -\(r1.downIsRangeEdge ? ">" : "")\(formatNumber(dn, digits: d, minus: false))"
         line += "/+\(r1.upIsRangeEdge ? ">" : "")\(formatNumber(up, digits: d, minus: false))"
@@ -182,7 +174,7 @@ struct PlotContourCommand: ParsableCommand {
       }
       let others = try common.parseOthers().map { (table: try LimitTreeTable.read($0.file), label: $0.label, color: $0.color) }
       try Self.draw(try LimitTreeTable.read(input), pois: poi, others: others, mainLabel: common.mainLabel,
-                    xTitle: xTitle, yTitle: yTitle, options: opt, contoursOutput: contoursOut, to: common.output)
+                    xTitle: xTitle, yTitle: yTitle, label: try common.labels.labeler(), options: opt, contoursOutput: contoursOut, to: common.output)
     }
   }
 
@@ -190,12 +182,13 @@ struct PlotContourCommand: ParsableCommand {
   /// the overlays, prints the best fit and each contour's lines and area, and writes the polygons.
   static func draw(
     _ table: LimitTreeTable, pois: [String], others: [(table: LimitTreeTable, label: String, color: Color?)] = [],
-    mainLabel: String? = nil, xTitle: String? = nil, yTitle: String? = nil, options: ContourPlotOptions = ContourPlotOptions(),
+    mainLabel: String? = nil, xTitle: String? = nil, yTitle: String? = nil,
+    label: (String) -> String = { ParameterLabels.label($0) }, options: ContourPlotOptions = ContourPlotOptions(),
     contoursOutput: String? = nil, to output: String
   ) throws {
     let names = try table.pois(pois, count: 2)
     var opt = options
-    opt.xTitle = xTitle ?? names[0]; opt.yTitle = yTitle ?? names[1]
+    opt.xTitle = xTitle ?? label(names[0]); opt.yTitle = yTitle ?? label(names[1])
     func set(_ t: LimitTreeTable, label: String?, color: Color) throws -> ContourSet {
       let b = t.bestFit(names).flatMap { $0.allSatisfy(\.isFinite) ? Point2D($0[0], $0[1]) : nil }
       return ContourSet(try t.grid2D(x: names[0], y: names[1]), bestFit: b, label: label, color: color)

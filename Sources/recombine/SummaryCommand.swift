@@ -27,7 +27,7 @@ struct SummaryCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       var rows: [[String: Any]] = []
-      var md = "## \(title)\n\n| scan | parameter | best fit | 68% CL | 95% CL |\n|---|---|---|---|---|\n"
+      var md = "## \(title)\n\n| scan | parameter | label | best fit | 68% CL | 95% CL |\n|---|---|---|---|---|---|\n"
       for spec in scans {
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
         guard let file = parts.first, !file.isEmpty else { throw LikelihoodError("empty scan argument: give FILE.csv[:LABEL]") }
@@ -37,11 +37,12 @@ struct SummaryCommand: ParsableCommand {
         let r68 = scan.result(Level1D.sigma1), r95 = scan.result(Level1D.cl95)
         let d = r68.suggestedDigits + 1
         let label = parts.count > 1 ? parts[1] : (parts[0] as NSString).lastPathComponent
-        md += "| \(label) | \(name) | \(formatNumber(r68.bestFit, digits: d)) | \(r68.piecesText(digits: d)) | \(r95.piecesText(digits: d)) |\n"
+        let pretty = TextMarkup.plain(ParameterLabels.label(name))
+        md += "| \(label) | \(name) | \(pretty) | \(formatNumber(r68.bestFit, digits: d)) | \(r68.piecesText(digits: d)) | \(r95.piecesText(digits: d)) |\n"
         func pieces(_ r: ScanResult) -> [[String: Any]] {
           r.pieces.map { ["lower": $0.lower, "upper": $0.upper, "lowerIsRangeEdge": $0.lowerIsRangeEdge, "upperIsRangeEdge": $0.upperIsRangeEdge] }
         }
-        rows.append(["scan": label, "file": parts[0], "parameter": name, "bestFit": r68.bestFit,
+        rows.append(["scan": label, "file": parts[0], "parameter": name, "label": pretty, "bestFit": r68.bestFit,
                      "cl68": pieces(r68), "cl95": pieces(r95)])
       }
       print(md, terminator: "")

@@ -42,6 +42,19 @@ import TestSupport
       let ptz = Self.crossings(try Self.scan(out.appendingPathComponent("scan_ptz.csv")), level: 1)
       try #require(bit.count == 2 && ptz.count == 2)
       #expect(bit[1] - bit[0] < ptz[1] - ptz[0])
+      // The fit command the card's header prints works as printed: on the SM Asimov dataset cHW
+      // comes out at 0 (the SM it was generated at) with a two-sided interval, the one the scan
+      // gives (2ΔNLL = 1 crossings).
+      let card = try String(contentsOf: out.appendingPathComponent("bit.txt"), encoding: .utf8)
+      let line = try #require(card.split(separator: "\n").first { $0.contains("EFT: recombine fit") })
+      let words = line.split(separator: "EFT: ", maxSplits: 1)[1].split(separator: " ").map(String.init)
+      #expect(words.contains("--expectSignal"))
+      let r = try runProgram(bin, Array(words.dropFirst()), in: out.path)
+      #expect(r.status == 0, "\(r.stderr)")
+      let m = try #require(r.stdout.firstMatch(of: /cHW :\s+([-+.0-9]+)\s+([-+.0-9]+)\/([-+.0-9]+)/), "\(r.stdout)")
+      let (best, lo, hi) = (Double(m.1)!, Double(m.2)!, Double(m.3)!)
+      #expect(abs(best) < 1e-3, "\(r.stdout)")
+      #expect(abs(best + lo - bit[0]) < 0.02 * (bit[1] - bit[0]) && abs(best + hi - bit[1]) < 0.02 * (bit[1] - bit[0]), "\(r.stdout) vs scan \(bit)")
     case "combination.sh":
       // The combined c_tG interval is no wider than either channel's.
       let w = try ["ctg_hzz4l.csv", "ctg_tth.csv", "ctg_combined.csv"].map { f -> Double in

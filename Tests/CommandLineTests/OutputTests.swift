@@ -132,5 +132,36 @@ import TestSupport
     #expect(model.stdout.contains("  zeta = 0 in [-5, 5]: changes no expected yield"), Comment(rawValue: model.stdout))
     #expect(model.stdout.contains("processes no POI scales: 1 (0 of them signals)"), Comment(rawValue: model.stdout))
   }
-}
 
+  /// plot1DScan.py's options: --others FILE:LABEL:COLOR with a ROOT colour number, --logo,
+  /// --logo-sub, --lumi and --translate; labels are printed as plain text; a coefficient's POI is
+  /// named as the physicist names it in `summary` and `model`; bad colours and translation files
+  /// are errors naming what was expected.
+  @Test func figureLabelOptions() throws {
+    let bin = try #require(Recombine.binary, "recombine not built beside the tests")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cli-labels-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // Two parabolas in chgXE3: minima 1 and 2, 68% half-widths 1 and 2.
+    for (name, c, w) in [("main", 1.0, 1.0), ("other", 2.0, 2.0)] {
+      var csv = "mh,iToy,quantileExpected,chgXE3,deltaNLL\n125,0,-1,\(c),0\n"
+      for k in 0...40 { let x = -5 + 0.25 * Double(k); csv += "125,0,0.5,\(x),\(0.5 * (x - c) * (x - c) / (w * w))\n" }
+      try csv.write(toFile: "\(dir)/\(name).csv", atomically: true, encoding: .utf8)
+    }
+    try #"{"chgXE3": "C_{HG}"}"#.write(toFile: dir + "/t.json", atomically: true, encoding: .utf8)
+    let ok = try Recombine.run(bin, ["plot", "scan", "main.csv", "--others", "other.csv:H#rightarrow4#ell:633", "--logo", "CMS",
+                                     "--logo-sub", "Preliminary", "--lumi", "138 fb^{-1} (13 TeV)", "--translate", "t.json", "-o", "s.svg"], in: dir)
+    #expect(ok.status == 0, Comment(rawValue: ok.stderr))
+    #expect(ok.stdout.contains("Observed: chgXE3 = 1.00 -1.00/+1.00"), Comment(rawValue: ok.stdout))
+    #expect(ok.stdout.contains("H→4ℓ: chgXE3 = 2.00 -2.00/+2.00"), Comment(rawValue: ok.stdout))
+    #expect(FileManager.default.fileExists(atPath: dir + "/s.svg"))
+    let colour = try Recombine.run(bin, ["plot", "scan", "main.csv", "--others", "other.csv:x:chartreuse", "-o", "s.png"], in: dir)
+    #expect(colour.status == 1 && colour.stderr.contains("unknown colour 'chartreuse' (a ROOT colour number"), Comment(rawValue: colour.stderr))
+    try "[1, 2]".write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
+    let translate = try Recombine.run(bin, ["plot", "scan", "main.csv", "--translate", "bad.json", "-o", "s.png"], in: dir)
+    #expect(translate.status == 1 && translate.stderr.contains("bad.json': expected a JSON object mapping parameter names to labels"),
+            Comment(rawValue: translate.stderr))
+    let summary = try Recombine.run(bin, ["summary", "main.csv:main"], in: dir)
+    #expect(summary.stdout.contains("| main | chgXE3 | c_HG × 10³ | 1.00 |"), Comment(rawValue: summary.stdout))
+  }
+}
