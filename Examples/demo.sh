@@ -43,11 +43,11 @@ step "3. signal strengths on the SM pseudo-data"
 "$BIN" fit combination.txt --algo singles --setParameterRanges r=0,3 | grep ' r :' | sed 's/^/  combined:     /'
 # Fit diagnostics of H->4l: pulls, pre-/post-fit yields (JSON) and m4l distributions per category.
 "$BIN" fit-diagnostics hzz4l/hzz4l.txt --setParameterRanges r=0,3 --json "$OUT/fitdiagnostics_hzz4l.json" \
-  --plots "$OUT/fitdiagnostics_hzz4l" --x-title "m_{4ℓ} (GeV)" --right-label "138 fb^{−1} (13 TeV)" \
+  --plots "$OUT/fitdiagnostics_hzz4l" --x-title "m_{4ℓ} (GeV)" --lumi "138 fb^{−1} (13 TeV)" \
   | grep -E '^(Best fit|Untagged_2e2mu +(total  |data))' | sed 's/^/  fit-diagnostics: /'
 # Impacts of every nuisance on the H->4l signal strength (combineTool.py -M Impacts, plotImpacts.py).
 "$BIN" impacts hzz4l/hzz4l.txt --setParameterRanges r=0,3 -o "$OUT/impacts_hzz4l.json" --plot "$OUT/impacts_hzz4l.png" \
-  --max 20 2>/dev/null | sed -n '2,5p' | sed 's/^/  impacts: /'
+  --max 20 --lumi "138 fb^{−1} (13 TeV), pseudo-data" 2>/dev/null | sed -n '2,5p' | sed 's/^/  impacts: /'
 
 step "4. EFT fits on the SM pseudo-data"
 OTHERS=chbXE2,chwbXE2,chdd,chl3,cll1,chj3XE1,ctwreXE1,ctgreXE1,chbox,cthre
@@ -59,16 +59,16 @@ for wc in chgXE3 chwXE2 ctgreXE1 chbox cthre; do
     "$BIN" scan "$card" --physics-model eft --eft "$eft" -P "$wc" --setParameterRanges "$wc=${RANGE[$wc]}" \
       --points 40 --csv "$OUT/scan_${wc}_${name}.csv" 2> /dev/null
   done
-  "$BIN" plot scan "$OUT/scan_${wc}_combined.csv" --main-label "Combined" --other "$OUT/scan_${wc}_hzz4l.csv:H→4ℓ" \
-    --other "$OUT/scan_${wc}_tth.csv:ttH multilepton" --right-label "138 fb^{−1} (13 TeV), pseudo-data" \
+  "$BIN" plot scan "$OUT/scan_${wc}_combined.csv" --main-label "Combined" --others "$OUT/scan_${wc}_hzz4l.csv:H→4ℓ" \
+    --others "$OUT/scan_${wc}_tth.csv:ttH multilepton" --lumi "138 fb^{−1} (13 TeV), pseudo-data" \
     --y-max 10 -o "$OUT/scan_${wc}.png" | sed -n '1p'
 done
 for pair in chgXE3:chwXE2 chwXE2:chgXE3; do
   wc=${pair%%:*}; other=${pair#*:}
   "$BIN" scan combination.txt --physics-model eft --eft combination_eft.json -P "$wc" --setParameterRanges "$wc=${RANGE[$wc]}:$other=${RANGE[$other]}" \
     --floatOtherPOIs 1 --freezeParameters "$OTHERS" --points 40 --csv "$OUT/scan_${wc}_profiled.csv" 2> /dev/null
-  "$BIN" plot scan "$OUT/scan_${wc}_profiled.csv" --main-label "$other profiled" --other "$OUT/scan_${wc}_combined.csv:$other = 0" \
-    --right-label "combination, pseudo-data" -o "$OUT/scan_${wc}_profiled.png" | sed -n '1p'
+  "$BIN" plot scan "$OUT/scan_${wc}_profiled.csv" --main-label "$other profiled" --others "$OUT/scan_${wc}_combined.csv:$other = 0" \
+    --lumi "combination, pseudo-data" -o "$OUT/scan_${wc}_profiled.png" | sed -n '1p'
 done
 # Each of the five WCs with the other four profiled: directions these channels do not constrain
 # show up as intervals reaching the scan range (c_H□, c_tG, c_tH; c_HG on one side).
@@ -86,22 +86,21 @@ for ch in hzz4l:hzz4l/hzz4l.txt:hzz4l/hzz4l_eft.json zhbit:zh-bit/zhbit.txt:zh-b
     --points 40 --csv "$OUT/scan_chwXE2_asimov_${name}.csv" 2> /dev/null
 done
 "$BIN" plot scan "$OUT/scan_chwXE2_asimov_combined3.csv" --main-label "H→4ℓ + ttH + ZH (BIT)" \
-  --other "$OUT/scan_chwXE2_asimov_zhbit.csv:ZH, BIT categories" --other "$OUT/scan_chwXE2_asimov_hzz4l.csv:H→4ℓ" \
-  --right-label "138 fb^{−1} (13 TeV), Asimov" --x-title "c_HW × 10²" -o "$OUT/scan_chwXE2_asimov_zh.png" | sed -n '1p'
+  --others "$OUT/scan_chwXE2_asimov_zhbit.csv:ZH, BIT categories" --others "$OUT/scan_chwXE2_asimov_hzz4l.csv:H→4ℓ" \
+  --lumi "138 fb^{−1} (13 TeV), Asimov" -o "$OUT/scan_chwXE2_asimov_zh.png" | sed -n '1p'
 # ttH multilepton alone does not constrain this plane; H→4ℓ and the combination are drawn.
 for ch in hzz4l:hzz4l/hzz4l.txt:hzz4l/hzz4l_eft.json combined:combination.txt:combination_eft.json; do
   IFS=: read -r name card eft <<< "$ch"
   "$BIN" scan "$card" --physics-model eft --eft "$eft" -P chgXE3 -P chwXE2 --setParameterRanges chgXE3=-12,22:chwXE2=-450,200 \
     --points 900 --csv "$OUT/scan2d_chg_chw_${name}.csv" 2> /dev/null
 done
-"$BIN" plot contour "$OUT/scan2d_chg_chw_combined.csv" --main-label "Combined" --other "$OUT/scan2d_chg_chw_hzz4l.csv:H→4ℓ" \
-  --x-title "c_HG × 10³" --y-title "c_HW × 10²" \
-  --right-label "138 fb^{−1} (13 TeV), pseudo-data" --contours "$OUT/contours_chg_chw.json" -o "$OUT/scan2d_chg_chw.png" | sed -n '1,3p'
+"$BIN" plot contour "$OUT/scan2d_chg_chw_combined.csv" --main-label "Combined" --others "$OUT/scan2d_chg_chw_hzz4l.csv:H→4ℓ" \
+  --lumi "138 fb^{−1} (13 TeV), pseudo-data" --contours "$OUT/contours_chg_chw.json" -o "$OUT/scan2d_chg_chw.png" | sed -n '1,3p'
 # The c_HW - c_HWB plane closes only with the ZH channel (three-channel combination, Asimov).
 "$BIN" scan combination_zh.txt --physics-model eft --eft combination_zh_eft.json -P chwXE2 -P chwbXE2 -t -1 --expectSignal 1 \
   --setParameterRanges chwXE2=-100,50:chwbXE2=-160,160 --points 1600 --csv "$OUT/scan2d_chw_chwb_asimov.csv" 2> /dev/null
-"$BIN" plot contour "$OUT/scan2d_chw_chwb_asimov.csv" --x-title "c_HW × 10²" --y-title "c_HWB × 10²" \
-  --right-label "H→4ℓ + ttH + ZH (BIT), Asimov" --contours "$OUT/contours_chw_chwb.json" -o "$OUT/scan2d_chw_chwb.png" | sed -n '1,3p'
+"$BIN" plot contour "$OUT/scan2d_chw_chwb_asimov.csv" \
+  --lumi "H→4ℓ + ttH + ZH (BIT), Asimov" --contours "$OUT/contours_chw_chwb.json" -o "$OUT/scan2d_chw_chwb.png" | sed -n '1,3p'
 
 step "5. ATLAS H->4l STXS reinterpretation (95% CL, one WC at a time; published: c_HG [-0.0083, 0.0069], c_HW [-3.44, 2.12], c_HB [-0.62, 0.59], c_HWB [-1.05, 0.98])"
 "$BIN" reinterpret atlas-h4l-smeft/atlas-h4l-smeft-cpeven.json -P cHG -P cHW -P cHB -P cHWB -P cuH --csv "$OUT/atlas_reinterpretation.csv" \

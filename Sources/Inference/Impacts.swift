@@ -30,7 +30,8 @@ public struct ParameterImpact: Sendable, Equatable {
   public var poiValues: [String: [Double]]
   /// Per POI: max(|p(θ_hi) − p̂|, |p(θ_lo) − p̂|).
   public var impacts: [String: Double]
-  /// Problems met by the fits of this parameter (empty when all converged); not written to JSON.
+  /// Problems met by the fits of this parameter (empty when all converged); written to the JSON
+  /// as `warnings` (a key Combine's readers ignore) only when there are some.
   public var warnings: [String] = []
 
   public init(name: String, fit: [Double], prefit: [Double], type: String, groups: [String],
@@ -70,6 +71,7 @@ public struct ImpactsResult: Sendable, Equatable {
       var d: [String: Any] = ["name": p.name, "fit": p.fit, "prefit": p.prefit, "type": p.type, "groups": p.groups]
       for (k, v) in p.poiValues { d[k] = v }
       for (k, v) in p.impacts { d["impact_" + k] = v }
+      if !p.warnings.isEmpty { d["warnings"] = p.warnings }
       return d
     }
     return ["POIs": pois.map { ["name": $0.name, "fit": $0.fit] as [String: Any] }, "params": ps, "method": method]
@@ -138,7 +140,7 @@ public struct ImpactsResult: Sendable, Equatable {
       }
       return ParameterImpact(
         name: n, fit: f, prefit: numbers(d["prefit"]) ?? [], type: d["type"] as? String ?? "Unrecognised",
-        groups: d["groups"] as? [String] ?? [], poiValues: values, impacts: impacts)
+        groups: d["groups"] as? [String] ?? [], poiValues: values, impacts: impacts, warnings: d["warnings"] as? [String] ?? [])
     }
     return ImpactsResult(pois: pois, params: params, method: doc["method"] as? String ?? "default")
   }

@@ -50,6 +50,15 @@ import TestSupport
     #expect(again.stderr.contains("task 0 (points 0-4) already done"))
     #expect(again.stderr.contains("task 1 of 3: points 5-9"))
     Self.expectSameScan(try LimitTreeTable.read(dir + "/merged2.csv"), full)
+    // The rerun command merge-scans prints works as printed: run through the shell, it redoes the
+    // lost chunk and the merge is complete again.
+    try FileManager.default.removeItem(atPath: dir + "/jobs/t.POINTS.5.9.csv")
+    let lostAgain = try Recombine.run(bin, ["merge-scans", "rerun.csv", "--dir", "jobs"], in: dir)
+    let rerun = try #require(lostAgain.stderr.split(separator: "\n").first { $0.hasPrefix("rerun: ") }, Comment(rawValue: lostAgain.stderr))
+    let shell = try runProgram("/bin/bash", ["-c", String(rerun.dropFirst("rerun: ".count))], in: dir)
+    #expect(shell.status == 0, Comment(rawValue: shell.stderr))
+    #expect(try Recombine.run(bin, ["merge-scans", "rerun.csv", "--dir", "jobs"], in: dir).status == 0)
+    Self.expectSameScan(try LimitTreeTable.read(dir + "/rerun.csv"), full)
 
     // Slurm, dry run: the files are written and the submit command printed, nothing submitted.
     let dry = try Recombine.run(bin, scan + ["--csv", "s.csv", "--split-points", "4", "--job-mode", "slurm", "--dry-run",

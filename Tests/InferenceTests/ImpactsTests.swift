@@ -101,7 +101,7 @@ import TestSupport
         ParameterImpact(name: "a", fit: [-0.9, 0.1, 1.1], prefit: [-1, 0, 1], type: "Gaussian", groups: ["theory"],
                         poiValues: ["r": [0.5, 0.54, 0.6]], impacts: ["r": 0.06]),
         ParameterImpact(name: "rate_x", fit: [0.8, 1.0, 1.2], prefit: [1, 1, 1], type: "Unconstrained", groups: [],
-                        poiValues: ["r": [0.3, 0.54, 0.7]], impacts: ["r": 0.24]),
+                        poiValues: ["r": [0.3, 0.54, 0.7]], impacts: ["r": 0.24], warnings: ["interval: no crossing"]),
       ])
     let sorted = result.sorted()
     #expect(sorted.params.map(\.name) == ["rate_x", "a"])
@@ -110,6 +110,8 @@ import TestSupport
     let params = doc["params"] as! [[String: Any]]
     #expect((params[0]["impact_r"] as! NSNumber).doubleValue == 0.24)
     #expect((params[0]["r"] as! [Double]) == [0.3, 0.54, 0.7])
+    // A parameter whose fits failed says so; the others carry no warnings key.
+    #expect(params[0]["warnings"] as? [String] == ["interval: no crossing"] && params[1]["warnings"] == nil)
     #expect((doc["POIs"] as! [[String: Any]])[0]["name"] as! String == "r")
     #expect(doc["method"] as! String == "default")
     #expect(try ImpactsResult.read(data) == sorted)
