@@ -61,7 +61,7 @@ let package = Package(
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "ROOTIOTests", dependencies: ["ROOTIO", "Support", "CCompression", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "DatacardTests", dependencies: ["Datacard", "ROOTIO", "TestSupport"]),
-    .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit", "TestSupport"]),
+    .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit", "Support", "TestSupport"]),
     .testTarget(name: "FitTests", dependencies: ["Fit", "Maths", "TestSupport"]),
     .testTarget(name: "InferenceTests", dependencies: ["Inference", "Maths", "Fit", "Likelihood", "Datacard", "EFT", "ROOTIO", "TestSupport"]),
     .testTarget(name: "BatchTests", dependencies: ["Batch", "Inference", "Support", "TestSupport"]),

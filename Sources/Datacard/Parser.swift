@@ -507,14 +507,14 @@ struct DatacardParser {
       if f[4].text.contains(".root"), f[4].text.contains(":") {
         value = .external(f[4].text)
       } else {
-        guard let v = parseDouble(Substring(f[4].text)) else {
-          throw fail("expected an initial value for rateParam '\(name)', found '\(f[4].text)'", f[4], line: lineText)
+        guard let v = parseDouble(Substring(f[4].text)), v.isFinite else {
+          throw fail("expected a finite initial value for rateParam '\(name)', found '\(f[4].text)'", f[4], line: lineText)
         }
         value = .free(initial: v, range: nil)
       }
     } else if f[5].text.contains("["), f[5].text.contains("]") {
-      guard let v = parseDouble(Substring(f[4].text)) else {
-        throw fail("expected an initial value for rateParam '\(name)', found '\(f[4].text)'", f[4], line: lineText)
+      guard let v = parseDouble(Substring(f[4].text)), v.isFinite else {
+        throw fail("expected a finite initial value for rateParam '\(name)', found '\(f[4].text)'", f[4], line: lineText)
       }
       guard let r = parseRange(f[5].text) else {
         throw fail("expected a range '[lo,hi]' with lo ≤ hi, found '\(f[5].text)'", f[5], line: lineText)

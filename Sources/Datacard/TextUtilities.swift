@@ -69,8 +69,8 @@ func parseParamArguments(_ args: [String], location: SourceLocation?) throws -> 
     throw DatacardError("a 'param' line needs a mean and a sigma ('name param MEAN SIGMA [lo,hi]')",
                         at: location, text: args.joined(separator: " "))
   }
-  guard let mean = parseDouble(Substring(args[0])) else {
-    throw DatacardError("expected a number for the mean of 'param', found '\(args[0])'", at: location, text: args[0])
+  guard let mean = parseDouble(Substring(args[0])), mean.isFinite else {
+    throw DatacardError("expected a finite number for the mean of 'param', found '\(args[0])'", at: location, text: args[0])
   }
   var lo: Double, hi: Double, asym = false
   let s = args[1]
@@ -89,8 +89,8 @@ func parseParamArguments(_ args: [String], location: SourceLocation?) throws -> 
     }
     lo = v; hi = v
   }
-  guard lo > 0, hi > 0 else {
-    throw DatacardError("the sigma of a 'param' must be positive, found '\(s)'", at: location, text: s)
+  guard lo > 0, hi > 0, lo.isFinite, hi.isFinite else {
+    throw DatacardError("the sigma of a 'param' must be positive and finite, found '\(s)'", at: location, text: s)
   }
   var range: ClosedRange<Double>?
   if args.count >= 3 {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Support
 import TestSupport
 
 @testable import Datacard
@@ -126,6 +127,22 @@ import TestSupport
       c.insert("# comment\r", at: min(k + 1, c.count))
       let commented = try Datacard.parse(text: c.joined(separator: "\n"), path: "m.txt")
       #expect(try CompiledModel.compile(commented).parameters.count == CompiledModel.compile(lf).parameters.count, "comment after line \(k + 1)")
+    }
+  }
+
+  /// A gzip bomb as a card: 300 MiB of blanks in a .txt.gz of a few hundred kB stops at the cap
+  /// (256 MiB) with an error naming the file, instead of filling the memory.
+  @Test func gzipBombCardStopsAtTheCap() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("rc-bomb-\(getpid()).txt.gz").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let gz = try Gzip.compress([UInt8](repeating: 0x20, count: 300 << 20), level: 1)
+    #expect(gz.count < 2 << 20)
+    try Data(gz).write(to: URL(fileURLWithPath: path))
+    do {
+      _ = try Datacard.parse(contentsOf: path)
+      Issue.record("a 300 MiB card was read")
+    } catch {
+      #expect("\(error)".contains(path), "\(error)")
     }
   }
 }
