@@ -72,18 +72,35 @@ public func plotScan1D(_ curves: [ScanCurve], options o: ScanPlotOptions = ScanP
         c.line(ax.px(v), ax.py(Level1D.sigma1), ax.px(v), ax.bottom, color: main.color.withAlpha(0.6), width: 1, dash: [2, 3])
       }
     }
-    // Curves, the last drawn first so the main one is on top.
+    // Points the main scan could not evaluate: grey bands (half a step each side).
+    if !main.scan.excluded.isEmpty {
+      let all = (main.scan.x + main.scan.excluded).sorted()
+      c.save(); c.setColor(Color.gray.withAlpha(0.3))
+      for e in main.scan.excluded {
+        let k = all.firstIndex(of: e)!
+        let dl = k > 0 ? (e - all[k - 1]) / 2 : (k + 1 < all.count ? (all[k + 1] - e) / 2 : 0)
+        let dr = k + 1 < all.count ? (all[k + 1] - e) / 2 : dl
+        c.rectangle(ax.px(e - dl), ax.top, ax.px(e + dr) - ax.px(e - dl), ax.height)
+      }
+      c.fill(); c.restore()
+    }
+    // Curves, the last drawn first so the main one is on top; each only over the stretches of
+    // evaluated points (never interpolated across points not evaluated).
     for cv in curves.reversed() {
       let s = cv.scan
-      let n = max(400, 8 * s.x.count)
-      let lo = max(xr.0, s.x.first!), hi = min(xr.1, s.x.last!)
-      var pts: [(Double, Double)] = []
-      for k in 0...n {
-        let v = lo + (hi - lo) * Double(k) / Double(n)
-        pts.append((ax.px(v), ax.py(min(max(s.spline(v), -0.5 * yMax), 2 * yMax))))
-      }
       c.save(); c.setColor(cv.color); c.setLineWidth(2.4); c.setDash(cv.dash)
-      c.addPolyline(pts); c.stroke(); c.restore()
+      for (a, b) in s.segments where b > a {
+        let n = max(100, 8 * s.x.count)
+        let lo = max(xr.0, a), hi = min(xr.1, b)
+        guard hi > lo else { continue }
+        var pts: [(Double, Double)] = []
+        for k in 0...n {
+          let v = lo + (hi - lo) * Double(k) / Double(n)
+          pts.append((ax.px(v), ax.py(min(max(s.spline(v), -0.5 * yMax), 2 * yMax))))
+        }
+        c.addPolyline(pts)
+      }
+      c.stroke(); c.restore()
       if cv.showPoints {
         for (a, b) in zip(s.x, s.y) where b <= yMax * 1.05 {
           c.marker(.circle, at: ax.px(a), ax.py(b), size: 4.5, color: cv.color)
@@ -101,6 +118,9 @@ public func plotScan1D(_ curves: [ScanCurve], options o: ScanPlotOptions = ScanP
       } else {
         entries.append(LegendEntry(.line(cv.color, width: 2.4, dash: cv.dash), cv.label ?? "", detail: res))
       }
+    }
+    if !main.scan.excluded.isEmpty {
+      entries.append(LegendEntry(.fill(Color.gray.withAlpha(0.3), border: nil), "not evaluated (\(main.scan.excluded.count) points)"))
     }
     let fs = 15 * o.style.fontScale
     let bottom = drawLegend(entries, on: c, axes: ax, corner: .topRight, fontSize: fs, background: true)

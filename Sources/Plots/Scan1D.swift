@@ -40,6 +40,10 @@ public struct Scan1D: Sendable {
   public let offset: Double
   /// Position of the spline's minimum.
   public let bestFit: Double
+  /// Parameter values the scan could not evaluate (a non-finite 2ΔNLL: a failed fit, a negative
+  /// expected yield), sorted. The curve is not trusted across them: intervals are computed on the
+  /// stretches between them, and a piece ending next to one is open there, as at the scan's range.
+  public let excluded: [Double]
 
   /// - Parameters:
   ///   - x: parameter values; y: 2ΔNLL (not ΔNLL). Non-finite points, and points above `yCut` if
@@ -49,6 +53,8 @@ public struct Scan1D: Sendable {
   public init(x: [Double], y: [Double], kind: SplineKind = .notAKnot, yCut: Double? = nil, rezero: Bool = true) throws {
     guard x.count == y.count else { throw PlotError("Scan1D: x and y differ in length") }
     var pts = zip(x, y).filter { $0.0.isFinite && $0.1.isFinite && (yCut == nil || $0.1 <= yCut!) }
+    let evaluated = Set(pts.map(\.0))
+    self.excluded = Array(Set(zip(x, y).filter { $0.0.isFinite && !$0.1.isFinite && !evaluated.contains($0.0) }.map(\.0))).sorted()
     pts.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
     var xs: [Double] = [], ys: [Double] = []
     for (a, b) in pts where xs.last != a { xs.append(a); ys.append(b) }
@@ -71,21 +77,44 @@ public struct Scan1D: Sendable {
   /// Where the spline crosses `level` (2ΔNLL), sorted.
   public func crossings(_ level: Double) -> [Double] { spline.crossings(of: level) }
 
-  /// {x in the scanned range : 2ΔNLL(x) < level} as disjoint pieces, sorted.
-  public func interval(_ level: Double) -> [IntervalPiece] {
-    let lo = x[0], hi = x[x.count - 1]
-    let cuts = [lo] + crossings(level).filter { $0 > lo && $0 < hi } + [hi]
-    var pieces: [IntervalPiece] = []
-    for k in 0..<(cuts.count - 1) where cuts[k + 1] > cuts[k] {
-      let mid = 0.5 * (cuts[k] + cuts[k + 1])
-      guard spline(mid) < level else { continue }
-      if var last = pieces.last, last.upper == cuts[k] {
-        last.upper = cuts[k + 1]; last.upperIsRangeEdge = k + 1 == cuts.count - 1
-        pieces[pieces.count - 1] = last
-      } else {
-        pieces.append(IntervalPiece(lower: cuts[k], upper: cuts[k + 1],
-                                    lowerIsRangeEdge: k == 0, upperIsRangeEdge: k + 1 == cuts.count - 1))
+  /// The stretches of evaluated points between the excluded ones: (first x, last x) each.
+  public var segments: [(Double, Double)] {
+    var out: [(Double, Double)] = []
+    var start: Double? = nil, last = x[0]
+    var e = excluded.makeIterator()
+    var nextExcluded = e.next()
+    for v in x {
+      while let ne = nextExcluded, ne < v {
+        if let s = start { out.append((s, last)); start = nil }
+        nextExcluded = e.next()
       }
+      if start == nil { start = v }
+      last = v
+    }
+    if let s = start { out.append((s, last)) }
+    return out
+  }
+
+  /// {x in the scanned range : 2ΔNLL(x) < level} as disjoint pieces, sorted. Computed on each
+  /// stretch between excluded points; a piece's end at a stretch's end is marked open
+  /// (`…IsRangeEdge`): the curve was not evaluated beyond it.
+  public func interval(_ level: Double) -> [IntervalPiece] {
+    var pieces: [IntervalPiece] = []
+    for (lo, hi) in segments where hi > lo {
+      let cuts = [lo] + crossings(level).filter { $0 > lo && $0 < hi } + [hi]
+      var local: [IntervalPiece] = []
+      for k in 0..<(cuts.count - 1) where cuts[k + 1] > cuts[k] {
+        let mid = 0.5 * (cuts[k] + cuts[k + 1])
+        guard spline(mid) < level else { continue }
+        if var last = local.last, last.upper == cuts[k] {
+          last.upper = cuts[k + 1]; last.upperIsRangeEdge = k + 1 == cuts.count - 1
+          local[local.count - 1] = last
+        } else {
+          local.append(IntervalPiece(lower: cuts[k], upper: cuts[k + 1],
+                                     lowerIsRangeEdge: k == 0, upperIsRangeEdge: k + 1 == cuts.count - 1))
+        }
+      }
+      pieces += local
     }
     return pieces
   }

@@ -32,11 +32,25 @@ extension LimitTreeTable {
   }
 
   /// The 1D scan of `poi`: all rows (the best-fit row included, at 2ΔNLL = 0) with 2·deltaNLL.
-  /// Combine's error markers (deltaNLL ≥ 9990) are dropped.
+  /// Points not evaluated (a non-finite deltaNLL, or Combine's error markers, deltaNLL ≥ 9990)
+  /// are kept as `Scan1D.excluded`.
   public func scan1D(poi: String, kind: SplineKind = .notAKnot, yCut: Double? = nil) throws -> Scan1D {
     let x = try requireColumn(poi), d = try requireColumn("deltaNLL")
     var xs: [Double] = [], ys: [Double] = []
-    for (a, b) in zip(x, d) where b < 9990 { xs.append(a); ys.append(2 * b) }
+    for (a, b) in zip(x, d) { xs.append(a); ys.append(b < 9990 ? 2 * b : .nan) }
+    // A regular grid with holes (points whose fits failed are left out of the table, by Combine
+    // and by Recombine): the missing grid values are points not evaluated.
+    let grid = Set(x.indices.filter { $0 != bestFitRow }.map { x[$0] }.filter(\.isFinite)).sorted()
+    if grid.count >= 3 {
+      let diffs = zip(grid.dropFirst(), grid).map { $0 - $1 }
+      let step = diffs.min()!
+      let multiples = diffs.map { ($0 / step).rounded() }
+      if step > 0, zip(diffs, multiples).allSatisfy({ abs($0 - $1 * step) <= 1e-6 * step }), multiples.contains(where: { $0 >= 2 }) {
+        for (k, m) in multiples.enumerated() where m >= 2 {
+          for j in 1..<Int(m) { xs.append(grid[k] + Double(j) * step); ys.append(.nan) }
+        }
+      }
+    }
     return try Scan1D(x: xs, y: ys, kind: kind, yCut: yCut)
   }
 

@@ -121,6 +121,9 @@ struct PlotScanCommand: ParsableCommand {
         line += "/+\(r1.upIsRangeEdge ? ">" : "")\(formatNumber(up, digits: d, minus: false))"
       }
       line += "   68%: \(r1.piecesText(digits: d))   95%: \(r95.piecesText(digits: d))   2σ: \(r2.piecesText(digits: d))"
+      if !c.scan.excluded.isEmpty {
+        line += "   (\(c.scan.excluded.count) points not evaluated, from \(String(format: "%g", c.scan.excluded.first!)) to \(String(format: "%g", c.scan.excluded.last!)): intervals stop there)"
+      }
       print(line.replacingOccurrences(of: "−", with: "-"))
     }
     print("wrote \(output)")
@@ -202,10 +205,18 @@ struct PlotContourCommand: ParsableCommand {
     let cs = fine.contours(levels: [Level2D.cl68, Level2D.cl95])
     let best = sets[0].bestFit ?? fine.minimum?.at
     if let best { print("best fit: \(names[0]) = \(String(format: "%.4g", best.x)), \(names[1]) = \(String(format: "%.4g", best.y))") }
+    let missing = sets[0].grid.missingPoints.count
+    if missing > 0 { print("\(missing) grid points not evaluated (drawn grey): the regions stop there") }
     for c in cs {
       let closed = c.lines.filter(\.isClosed)
       let area = closed.map(\.signedArea).reduce(0, +)
-      print(String(format: "2ΔNLL = %.2f: %d line(s), %d closed, enclosed area %.4g", c.level, c.lines.count, closed.count, area))
+      let ends = c.lines.flatMap(\.openEnds)
+      var note = ""
+      if !ends.isEmpty {
+        let b = ends.filter { $0 == .scanBoundary }.count, e = ends.filter { $0 == .excludedRegion }.count
+        note = " (open ends: \(b) at the scan boundary, \(e) at points not evaluated)"
+      }
+      print(String(format: "2ΔNLL = %.2f: %d line(s), %d closed, enclosed area %.4g", c.level, c.lines.count, closed.count, area) + note)
     }
     if let out = contoursOutput {
       let text = out.lowercased().hasSuffix(".json") ? try contoursJSON(cs) : contoursCSV(cs)

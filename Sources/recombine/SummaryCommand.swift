@@ -42,7 +42,7 @@ struct SummaryCommand: ParsableCommand {
         func pieces(_ r: ScanResult) -> [[String: Any]] {
           r.pieces.map { ["lower": $0.lower, "upper": $0.upper, "lowerIsRangeEdge": $0.lowerIsRangeEdge, "upperIsRangeEdge": $0.upperIsRangeEdge] }
         }
-        rows.append(["scan": label, "file": parts[0], "parameter": name, "label": pretty, "bestFit": r68.bestFit,
+        rows.append(["scan": label, "file": parts[0], "parameter": name, "label": pretty, "notEvaluated": scan.excluded.count, "bestFit": r68.bestFit,
                      "cl68": pieces(r68), "cl95": pieces(r95)])
       }
       print(md, terminator: "")

@@ -191,3 +191,31 @@ import Testing
     #expect(json?.contains("\"excludedRegion\"") == true && json?.contains("\"excludedPoints\" : 310") == true)
   }
 }
+
+@Suite struct ExcludedPointTests {
+  /// Points a scan could not evaluate split the curve: intervals are computed on the stretches
+  /// between them and end open next to them, never interpolated across.
+  @Test func intervalsStopAtPointsNotEvaluated() throws {
+    let x = (0...30).map { -3 + 0.2 * Double($0) }
+    let y = x.map { v in (v > -2.5 && v < -1.5) ? Double.nan : v * v }
+    let s = try Scan1D(x: x, y: y)
+    #expect(s.excluded.count == 5)
+    #expect(s.segments.count == 2 && abs(s.segments[1].0 + 1.4) < 1e-12)
+    let one = s.interval(1)
+    #expect(one.count == 1 && abs(one[0].lower + 1) < 1e-6 && abs(one[0].upper - 1) < 1e-6 && !one[0].lowerIsRangeEdge)
+    let two = s.interval(4)
+    #expect(two.count == 1 && abs(two[0].lower + 1.4) < 1e-9 && two[0].lowerIsRangeEdge && !two[0].upperIsRangeEdge)
+    #expect(s.result(4).piecesText(digits: 1) == "[<−1.4, 2.0]")
+    // Combine's error markers count as not evaluated too.
+    let t = LimitTreeTable(header: ["mh", "iToy", "quantileExpected", "r", "deltaNLL"],
+                           values: zip(x, y).map { a, b in [125, 0, 0.5, a, b.isNaN ? 9999 : b / 2] })
+    #expect(try t.scan1D(poi: "r").excluded.count == 5)
+    // Points left out of a regular grid (failed fits are not written) are found as holes.
+    let holes = LimitTreeTable(header: ["mh", "iToy", "quantileExpected", "r", "deltaNLL"],
+                               values: [[125, 0, -1, 0.05, 0]] + zip(x, y).filter { !$0.1.isNaN }.map { a, b in [125, 0, 0.5, a, b / 2] })
+    let h = try holes.scan1D(poi: "r")
+    #expect(h.excluded.count == 5 && abs(h.excluded[0] + 2.4) < 1e-9, "\(h.excluded)")
+    #expect(try LimitTreeTable(header: t.header, values: [[125, 0, 0.5, 0, 0], [125, 0, 0.5, 0.5, 0.1], [125, 0, 0.5, 1.3, 0.7]])
+      .scan1D(poi: "r").excluded.isEmpty)
+  }
+}
