@@ -9,6 +9,8 @@ struct ByteWriter {
   mutating func u16(_ value: UInt16) { word(UInt64(value), size: 2) }
   mutating func i32(_ value: Int) { word(UInt64(UInt32(truncatingIfNeeded: value)), size: 4) }
   mutating func u32(_ value: UInt32) { word(UInt64(value), size: 4) }
+  mutating func i64(_ value: Int) { word(UInt64(bitPattern: Int64(value)), size: 8) }
+  mutating func word64(_ value: UInt64) { word(value, size: 8) }
   mutating func f32(_ value: Float) { word(UInt64(value.bitPattern), size: 4) }
   mutating func f64(_ value: Double) { word(value.bitPattern, size: 8) }
   mutating func append<S: Sequence>(_ data: S) where S.Element == UInt8 { bytes.append(contentsOf: data) }

@@ -65,10 +65,28 @@ public final class ROOTFile: @unchecked Sendable {
 
   /// The class name and uncompressed streamed bytes of the object at `objectPath` (for tests).
   func objectData(_ objectPath: String) throws -> (className: String, bytes: [UInt8]) {
+    let (c, b, _) = try objectDataAndKeyLength(objectPath)
+    return (c, b)
+  }
+
+  /// The object's class, its (decompressed) bytes and its key's length (the base of in-record
+  /// references).
+  func objectDataAndKeyLength(_ objectPath: String) throws -> (className: String, bytes: [UInt8], keyLen: Int) {
     try context(objectPath) {
       guard let key = try findKey(objectPath) else { throw FormatError("object not found") }
-      return (key.className, try objectBytes(key))
+      return (key.className, try objectBytes(key), key.keyLen)
     }
+  }
+
+  /// The (decompressed) data of the TBasket whose key starts at `seek`, its header skipped.
+  func basketData(at seek: Int, branch: String) throws -> [UInt8] {
+    guard seek > 0, seek < data.count else { throw FormatError("branch '\(branch)': basket offset \(seek) lies outside the file") }
+    var c = try ByteCursor(data, at: seek)
+    let key = try KeyHeader(&c)
+    guard key.className == "TBasket" else { throw FormatError("branch '\(branch)': the key at \(seek) is a \(key.className), not a TBasket") }
+    var withKey = key
+    withKey.seekKey = seek
+    return try objectBytes(withKey)
   }
 
   /// Paths of every supported histogram in the file, through all sub-directories, in file order.

@@ -11,7 +11,7 @@ public enum ROOTCompression: Sendable, Equatable {
   case zlib(level: Int)
 }
 
-/// Writes TH1D histograms into a new ROOT file (small, 32-bit layout; ROOT 6.24 class versions), in
+/// Writes TH1D histograms and flat TTrees (`FlatTree`) into a new ROOT file (small, 32-bit layout; ROOT 6.24 class versions), in
 /// sub-directories, with the StreamerInfo record that ROOT needs to read them.
 ///
 /// The output is deterministic: timestamps are fixed and the UUIDs are derived from the content, so the
@@ -52,6 +52,7 @@ public final class ROOTFileWriter {
   private enum Entry {
     case directory(Int)
     case histogram(name: String, Histogram)
+    case tree(FlatTree)
   }
 
   private var directories: [Directory] = [Directory(name: "", parent: nil)]
@@ -67,6 +68,24 @@ public final class ROOTFileWriter {
   /// - Throws: `ROOTIOError` if the path is empty or taken, a component is invalid, or the histogram
   ///   is not 1D or inconsistent (counts of contents, sumw2 and edges; edges finite and increasing).
   public func add(_ histogram: Histogram, at path: String) throws {
+    if let problem = HistogramWriter.problem(histogram) { throw ROOTIOError(file: "(writer)", key: path, message: problem) }
+    try insert(at: path) { .histogram(name: $0, histogram) }
+  }
+
+  /// Adds a flat tree under `path` (`"dir/name"`); the tree's key is named after the last path
+  /// component (the tree's `name` is replaced by it). Its branches are written as one basket each.
+  /// - Throws: `ROOTIOError` if the path is empty or taken, or the branches differ in length,
+  ///   repeat a name or have an invalid one.
+  public func add(_ tree: FlatTree, at path: String) throws {
+    if let problem = tree.problem { throw ROOTIOError(file: "(writer)", key: path, message: problem) }
+    try insert(at: path) { name in
+      var t = tree
+      t.name = name
+      return .tree(t)
+    }
+  }
+
+  private func insert(at path: String, _ entry: (String) -> Entry) throws {
     func fail(_ message: String) -> ROOTIOError { ROOTIOError(file: "(writer)", key: path, message: message) }
     let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
     guard let name = parts.last, !name.isEmpty else { throw fail("empty object name") }
@@ -75,12 +94,11 @@ public final class ROOTFileWriter {
         throw fail("invalid path component '\(part)' (empty, containing ';', or 255 bytes or longer)")
       }
     }
-    if let problem = HistogramWriter.problem(histogram) { throw fail(problem) }
     var current = 0
     for part in parts.dropLast() {
       switch directories[current].kinds[part] {
       case false?:
-        throw fail("'\(part)' is a histogram, not a directory")
+        throw fail("'\(part)' is an object, not a directory")
       case true?:
         current = directories[current].entries.lazy.compactMap { entry -> Int? in
           if case .directory(let index) = entry, self.directories[index].name == part { return index }
@@ -95,7 +113,7 @@ public final class ROOTFileWriter {
       }
     }
     guard directories[current].kinds[name] == nil else { throw fail("an object named '\(name)' already exists there") }
-    directories[current].entries.append(.histogram(name: name, histogram))
+    directories[current].entries.append(entry(name))
     directories[current].kinds[name] = false
   }
 
@@ -117,8 +135,10 @@ public final class ROOTFileWriter {
   struct Key {
     var className: String, name: String, title: String
     var objLen = 0, storedLen = 0, seekKey = 0, seekPdir = 0, cycle = 1
+    /// Bytes after the title that belong to the key (a TBasket's header).
+    var extra: [UInt8] = []
 
-    var keyLen: Int { 26 + tStringSize(className) + tStringSize(name) + tStringSize(title) }
+    var keyLen: Int { 26 + tStringSize(className) + tStringSize(name) + tStringSize(title) + extra.count }
     var nbytes: Int { keyLen + storedLen }
 
     func write(_ w: inout ByteWriter) {
@@ -133,6 +153,7 @@ public final class ROOTFileWriter {
       w.tString(className)
       w.tString(name)
       w.tString(title)
+      w.append(extra)
     }
   }
 
@@ -162,6 +183,7 @@ public final class ROOTFileWriter {
     var freeKey: Key
     var end = 0
     var fileUUID: [UInt8]
+    var hasTrees = false
     /// The entries of each directory, in the order added.
     let entries: [[Entry]]
 
@@ -222,10 +244,42 @@ public final class ROOTFileWriter {
             placements[index].entryKeys.append(key)
             records.append(Record(key: key, payload: stored))
             position += key.nbytes
+          case .tree(let tree):
+            // One basket key per branch (not listed in the directory), then the tree's key.
+            var baskets: [TreeWriter.Basket] = []
+            for branch in tree.branches {
+              let data = branch.values.bigEndianBytes()
+              contentHash.add(data)
+              let stored = try ROOTFileWriter.compressIfUseful(data, level: level)
+              var key = Key(className: "TBasket", name: branch.name, title: tree.name)
+              key.cycle = 0
+              key.extra = [UInt8](repeating: 0, count: 19)
+              key.objLen = data.count
+              key.storedLen = stored.count
+              key.extra = TreeWriter.basketHeader(entries: tree.entries, elementSize: branch.values.leaf.size,
+                                                  keyLen: key.keyLen, objLen: data.count)
+              key.seekKey = position
+              key.seekPdir = placements[index].seekDir
+              records.append(Record(key: key, payload: stored))
+              baskets.append(TreeWriter.Basket(seek: position, nbytes: key.nbytes, totBytes: key.keyLen + data.count))
+              position += key.nbytes
+            }
+            var key = Key(className: "TTree", name: tree.name, title: tree.title)
+            let object = TreeWriter.record(tree, baskets: baskets, keyLen: key.keyLen, compress: level == 0 ? 0 : 100 + level)
+            contentHash.add(object)
+            let stored = try ROOTFileWriter.compressIfUseful(object, level: level)
+            key.objLen = object.count
+            key.storedLen = stored.count
+            key.seekKey = position
+            key.seekPdir = placements[index].seekDir
+            placements[index].entryKeys.append(key)
+            records.append(Record(key: key, payload: stored))
+            position += key.nbytes
           }
         }
       }
       try place(0)
+      hasTrees = dirs.contains { $0.entries.contains { if case .tree = $0 { true } else { false } } }
       self.records = records
       self.order = order
 
@@ -241,7 +295,7 @@ public final class ROOTFileWriter {
       }
 
       // StreamerInfo.
-      let info = StreamerInfo.record(StreamerInfo.th1dClasses)
+      let info = StreamerInfo.record(StreamerInfo.th1dClasses + (hasTrees ? StreamerInfo.treeClasses : []))
       streamerPayload = try ROOTFileWriter.compressIfUseful(info, level: level)
       streamerKey = Key(className: "TList", name: "StreamerInfo", title: "Doubly linked list")
       streamerKey.objLen = info.count
@@ -309,6 +363,14 @@ public final class ROOTFileWriter {
             precondition(w.count == record.key.seekKey)
             record.key.write(&w)
             w.append(record.payload)
+          case .tree(let tree):
+            for _ in 0...tree.branches.count {
+              let record = records[next]
+              next += 1
+              precondition(w.count == record.key.seekKey)
+              record.key.write(&w)
+              w.append(record.payload)
+            }
           }
         }
       }

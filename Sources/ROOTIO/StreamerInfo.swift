@@ -181,6 +181,113 @@ enum StreamerInfo {
     ]
   }()
 
+  /// The classes a flat TTree needs (TTree v20, TBranch v13, the leaves, TObjArray, TIOFeatures),
+  /// with ROOT 6's checksums.
+  static let treeClasses: [Class] = {
+    let T = TypeCode.self
+    func any(_ name: String, _ title: String, _ size: Int, _ typeName: String) -> Element {
+      Element(kind: .objectAny, name: name, title: title, type: T.any, size: size, typeName: typeName)
+    }
+    func objArray(_ name: String, _ title: String) -> Element {
+      Element(kind: .object, name: name, title: title, type: T.object, size: 64, typeName: "TObjArray")
+    }
+    func array(_ name: String, _ title: String, _ type: Int, _ size: Int, _ typeName: String, count: String, cls: String, version: Int) -> Element {
+      Element(kind: .basicPointer(countVersion: version, countName: count, countClass: cls), name: name, title: title,
+              type: T.pointerToBasic + type, size: size, typeName: typeName)
+    }
+    let long = 16
+    let tLeafChecksum: UInt32 = 0x6D1E_8152
+    func leaf(_ cls: String, _ checksum: UInt32, _ type: Int, _ size: Int, _ typeName: String) -> Class {
+      Class(name: cls, version: 1, checksum: checksum, elements: [
+        base("TLeaf", "Leaf: description of a Branch data type", version: 2, checksum: tLeafChecksum),
+        basic("fMinimum", "Minimum value if leaf range is specified", type, size, typeName),
+        basic("fMaximum", "Maximum value if leaf range is specified", type, size, typeName),
+      ])
+    }
+    return [
+      Class(name: "TObjArray", version: 3, checksum: 0xA99E_6552, elements: [
+        base("TSeqCollection", "Sequenceable collection ABC", version: 0, checksum: tSeqCollectionChecksum),
+        basic("fLowerBound", "Lower bound of the array", T.int, 4, "int"),
+        basic("fLast", "Last element in array containing an object", T.int, 4, "int"),
+      ]),
+      Class(name: "ROOT::TIOFeatures", version: 1, checksum: 0x1AA1_2F10, elements: [
+        basic("fIOBits", "", 11, 1, "unsigned char"),
+      ]),
+      Class(name: "TLeaf", version: 2, checksum: tLeafChecksum, elements: [
+        tNamedBase,
+        basic("fLen", "Number of fixed length elements in the leaf's data.", T.int, 4, "int"),
+        basic("fLenType", "Number of bytes for this data type", T.int, 4, "int"),
+        basic("fOffset", "Offset in ClonesArray object (if one)", T.int, 4, "int"),
+        basic("fIsRange", "(=kTRUE if leaf has a range, kFALSE otherwise).  This is equivalent to being a 'leafcount'.  For a TLeafElement the range information is actually store in the TBranchElement.", T.bool, 1, "bool"),
+        basic("fIsUnsigned", "(=kTRUE if unsigned, kFALSE otherwise)", T.bool, 1, "bool"),
+        pointer("fLeafCount", "Pointer to Leaf count if variable length (we do not own the counter)", T.anyPointer, "TLeaf*"),
+      ]),
+      leaf("TLeafI", 0x7E6A_AE19, T.int, 4, "int"),
+      leaf("TLeafL", 0xDE32_0862, long, 8, "long long"),
+      leaf("TLeafF", 0x3ADD_9D72, T.float, 4, "float"),
+      leaf("TLeafD", 0x118E_8776, T.double, 8, "double"),
+      Class(name: "TBranch", version: 13, checksum: 0x1097_8AAC, elements: [
+        tNamedBase,
+        base("TAttFill", "Fill area attributes", version: 2, checksum: tAttFillChecksum),
+        basic("fCompress", "Compression level and algorithm", T.int, 4, "int"),
+        basic("fBasketSize", "Initial Size of  Basket Buffer", T.int, 4, "int"),
+        basic("fEntryOffsetLen", "Initial Length of fEntryOffset table in the basket buffers", T.int, 4, "int"),
+        basic("fWriteBasket", "Last basket number written", T.int, 4, "int"),
+        basic("fEntryNumber", "Current entry number (last one filled in this branch)", long, 8, "long long"),
+        any("fIOFeatures", "IO features for newly-created baskets.", 1, "ROOT::TIOFeatures"),
+        basic("fOffset", "Offset of this branch", T.int, 4, "int"),
+        basic("fMaxBaskets", "Maximum number of Baskets so far", T.counter, 4, "int"),
+        basic("fSplitLevel", "Branch split level", T.int, 4, "int"),
+        basic("fEntries", "Number of entries", long, 8, "long long"),
+        basic("fFirstEntry", "Number of the first entry in this branch", long, 8, "long long"),
+        basic("fTotBytes", "Total number of bytes in all leaves before compression", long, 8, "long long"),
+        basic("fZipBytes", "Total number of bytes in all leaves after compression", long, 8, "long long"),
+        objArray("fBranches", "-> List of Branches of this branch"),
+        objArray("fLeaves", "-> List of leaves of this branch"),
+        objArray("fBaskets", "-> List of baskets of this branch"),
+        array("fBasketBytes", "[fMaxBaskets] Length of baskets on file", T.int, 4, "int*", count: "fMaxBaskets", cls: "TBranch", version: 13),
+        array("fBasketEntry", "[fMaxBaskets] Table of first entry in each basket", long, 8, "long long*", count: "fMaxBaskets", cls: "TBranch", version: 13),
+        array("fBasketSeek", "[fMaxBaskets] Addresses of baskets on file", long, 8, "long long*", count: "fMaxBaskets", cls: "TBranch", version: 13),
+        string("fFileName", "Name of file where buffers are stored (\"\" if in same file as Tree header)"),
+      ]),
+      Class(name: "TTree", version: 20, checksum: 0x7264_E07F, elements: [
+        tNamedBase,
+        base("TAttLine", "Line attributes", version: 2, checksum: tAttLineChecksum),
+        base("TAttFill", "Fill area attributes", version: 2, checksum: tAttFillChecksum),
+        base("TAttMarker", "Marker attributes", version: 2, checksum: tAttMarkerChecksum),
+        basic("fEntries", "Number of entries", long, 8, "long long"),
+        basic("fTotBytes", "Total number of bytes in all branches before compression", long, 8, "long long"),
+        basic("fZipBytes", "Total number of bytes in all branches after compression", long, 8, "long long"),
+        basic("fSavedBytes", "Number of autosaved bytes", long, 8, "long long"),
+        basic("fFlushedBytes", "Number of auto-flushed bytes", long, 8, "long long"),
+        basic("fWeight", "Tree weight (see TTree::SetWeight)", T.double, 8, "double"),
+        basic("fTimerInterval", "Timer interval in milliseconds", T.int, 4, "int"),
+        basic("fScanField", "Number of runs before prompting in Scan", T.int, 4, "int"),
+        basic("fUpdate", "Update frequency for EntryLoop", T.int, 4, "int"),
+        basic("fDefaultEntryOffsetLen", "Initial Length of fEntryOffset table in the basket buffers", T.int, 4, "int"),
+        basic("fNClusterRange", "Number of Cluster range in addition to the one defined by 'AutoFlush'", T.counter, 4, "int"),
+        basic("fMaxEntries", "Maximum number of entries in case of circular buffers", long, 8, "long long"),
+        basic("fMaxEntryLoop", "Maximum number of entries to process", long, 8, "long long"),
+        basic("fMaxVirtualSize", "Maximum total size of buffers kept in memory", long, 8, "long long"),
+        basic("fAutoSave", "Autosave tree when fAutoSave entries written or -fAutoSave (compressed) bytes produced", long, 8, "long long"),
+        basic("fAutoFlush", "Auto-flush tree when fAutoFlush entries written or -fAutoFlush (compressed) bytes produced", long, 8, "long long"),
+        basic("fEstimate", "Number of entries to estimate histogram limits", long, 8, "long long"),
+        array("fClusterRangeEnd", "[fNClusterRange] Last entry of a cluster range.", long, 8, "long long*", count: "fNClusterRange", cls: "TTree", version: 20),
+        array("fClusterSize", "[fNClusterRange] Number of entries in each cluster for a given range.", long, 8, "long long*", count: "fNClusterRange", cls: "TTree", version: 20),
+        any("fIOFeatures", "IO features to define for newly-written baskets and branches.", 1, "ROOT::TIOFeatures"),
+        objArray("fBranches", "List of Branches"),
+        objArray("fLeaves", "Direct pointers to individual branch leaves"),
+        pointer("fAliases", "List of aliases for expressions based on the tree branches.", T.anyPointer, "TList*"),
+        any("fIndexValues", "Sorted index values", 24, "TArrayD"),
+        any("fIndex", "Index of sorted values", 24, "TArrayI"),
+        pointer("fTreeIndex", "Pointer to the tree Index (if any)", T.anyPointer, "TVirtualIndex*"),
+        pointer("fFriends", "pointer to list of friend elements", T.anyPointer, "TList*"),
+        pointer("fUserInfo", "pointer to a list of user objects associated to this Tree", T.anyPointer, "TList*"),
+        pointer("fBranchRef", "Branch supporting the TRefTable (if any)", T.anyPointer, "TBranchRef*"),
+      ]),
+    ]
+  }()
+
   /// The uncompressed StreamerInfo object: TList (version 5) of every class in `classes`,
   /// each followed by its (empty) option string.
   static func record(_ classes: [Class]) -> [UInt8] {

@@ -13,6 +13,8 @@ Writes, next to this script:
   * expected.json: every histogram's class, edges, contents and sumw2 as uproot reads them back,
     each double as the 16-hex-digit big-endian bit pattern (exact, NaN-preserving). All hists_*.root
     files hold the same content (checked here), so it is stored once, with the list of files.
+  * uproot_limit_tree.root: Combine's `limit` tree layout (12 branches: D, I and F leaves), six
+    entries, zlib level 4, written by uproot's TTree writer (`make_limit_tree()`).
   * reference_summary.json: per histogram of every .root file under ../../../../shared/reference
     (combine/ and corpus/): class, bins, integral (bins 1..N), Σ i·content over all cells,
     Σ sumw2, Σ edges — computed from uproot's arrays with math.fsum.
@@ -193,10 +195,27 @@ def main():
         out.write("\n")
 
 
+def make_limit_tree():
+    """Combine's limit tree as uproot writes a TTree: six entries of a 1D scan of r in [0, 2]."""
+    n = 6
+    r = np.linspace(0, 2, n).astype(np.float32)
+    branches = {"limit": np.float64, "limitErr": np.float64, "mh": np.float64, "syst": np.int32, "iToy": np.int32,
+                "iSeed": np.int32, "iChannel": np.int32, "t_cpu": np.float32, "t_real": np.float32,
+                "quantileExpected": np.float32, "r": np.float32, "deltaNLL": np.float32}
+    with uproot.recreate(os.path.join(HERE, "uproot_limit_tree.root"), compression=uproot.ZLIB(4)) as f:
+        t = f.mktree("limit", branches, title="limit")
+        t.extend({"limit": np.array([0.5] + [0] * (n - 1)), "limitErr": np.zeros(n), "mh": np.full(n, 125.),
+                  "syst": np.ones(n, np.int32), "iToy": np.zeros(n, np.int32), "iSeed": np.full(n, 123456, np.int32),
+                  "iChannel": np.zeros(n, np.int32), "t_cpu": np.zeros(n, np.float32), "t_real": np.zeros(n, np.float32),
+                  "quantileExpected": np.array([-1] + [1] * (n - 1), np.float32), "r": r,
+                  "deltaNLL": ((r - 1) ** 2 / 2).astype(np.float32)})
+
+
 def num(x):
     """15 significant digits (the test compares to 1e-12 relative); JSON has no NaN/Inf: strings."""
     return float("%.15g" % x) if math.isfinite(x) else repr(x)
 
 
 if __name__ == "__main__":
+    make_limit_tree()
     sys.exit(main())
