@@ -247,6 +247,19 @@ public func stackRatioRange(_ bins: [StackRatioBin]) -> (Double, Double) {
 // MARK: Drawing
 
 /// Draws the distribution figure of `input` to `path` (.png, .pdf or .svg), after `validate()`.
+/// How one bin's data is drawn: a marker with its error bar, or — for a zero count — its upper
+/// limit (the upper error, Garwood 68%: 1.84) as a short bar ending in a downward arrow.
+public enum StackDataMark: Sendable, Equatable {
+  case point(value: Double, low: Double, high: Double)
+  case upperLimit(Double)
+}
+
+/// The data marks of every bin (nil without data).
+public func stackDataMarks(_ input: StackPlotInput) -> [StackDataMark]? {
+  guard let d = input.data, let (el, eh) = stackDataErrors(input) else { return nil }
+  return d.indices.map { i in d[i] == 0 ? .upperLimit(eh[i]) : .point(value: d[i], low: d[i] - el[i], high: d[i] + eh[i]) }
+}
+
 public func plotStack(_ input: StackPlotInput, to path: String) throws {
   try input.validate()
   let st = input.style
@@ -261,7 +274,6 @@ public func plotStack(_ input: StackPlotInput, to path: String) throws {
   let compColors = order.map { colors[$0] }
   let bounds = stackBoundaries(comps.map(\.values), bins: n)
   let isLine = comps.map { input.signalAsLine && $0.isSignal }
-  let errs = stackDataErrors(input)
   let extent = stackContentExtent(input)
   let ratioBins = withRatio ? stackRatio(input) : []
 
@@ -407,22 +419,21 @@ public func plotStack(_ input: StackPlotInput, to path: String) throws {
     // Data: vertical error bars and markers. A zero count is drawn as its Garwood upper limit: a
     // short bar ending in a downward arrow, not a bar from the axis (which on a log axis would
     // run the frame's full height).
-    if let d = input.data, let (el, eh) = errs {
-      for i in 0..<n {
+    if let marks = stackDataMarks(input) {
+      for (i, mark) in marks.enumerated() {
         let xc = (xs[i] + xs[i + 1]) / 2
-        if d[i] == 0 {
-          let yUp = ax.py(ty(eh[i]))
+        switch mark {
+        case .upperLimit(let u):
+          let yUp = ax.py(ty(u))
           let yTip = yUp + 12 * s
           c.line(xc, yUp, xc, yTip - 4 * s, color: .black, width: 1.4 * s)
           c.line(xc - 3.5 * s, yUp, xc + 3.5 * s, yUp, color: .black, width: 1.4 * s)
           c.save(); c.setColor(.black)
           c.addPolyline([(xc, yTip), (xc - 3.5 * s, yTip - 6 * s), (xc + 3.5 * s, yTip - 6 * s)], closed: true); c.fill(); c.restore()
-          continue
+        case .point(let v, let lo, let hi):
+          if hi > lo { c.line(xc, ax.py(ty(lo)), xc, ax.py(ty(hi)), color: .black, width: 1.4 * s) }
+          c.marker(.circle, at: xc, ax.py(ty(v)), size: markerSize, color: .black)
         }
-        if el[i] + eh[i] > 0 {
-          c.line(xc, ax.py(ty(d[i] - el[i])), xc, ax.py(ty(d[i] + eh[i])), color: .black, width: 1.4 * s)
-        }
-        if d[i] > 0 || !logY { c.marker(.circle, at: xc, ax.py(ty(d[i])), size: markerSize, color: .black) }
       }
     }
     c.restore()

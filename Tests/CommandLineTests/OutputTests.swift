@@ -164,4 +164,19 @@ import TestSupport
     let summary = try Recombine.run(bin, ["summary", "main.csv:main"], in: dir)
     #expect(summary.stdout.contains("| main | chgXE3 | c_HG × 10³ | 1.00 |"), Comment(rawValue: summary.stdout))
   }
+
+  /// fit-diagnostics --plots draws pre-fit, s+b and b-only figures; a one-bin counting channel
+  /// works (one labelled bin).
+  @Test func fitDiagnosticsPlotsIncludeBackgroundOnly() throws {
+    let bin = try #require(Recombine.binary, "recombine not built beside the tests")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cli-fd-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try TestCards.countingOneBin.write(toFile: dir + "/card.txt", atomically: true, encoding: .utf8)
+    let r = try Recombine.run(bin, ["fit-diagnostics", "card.txt", "--plots", "figs", "--lumi", "19.7 fb^{-1} (8 TeV)"], in: dir)
+    #expect(r.status == 0, Comment(rawValue: r.stderr))
+    for f in ["b1_prefit.png", "b1_postfit_s.png", "b1_postfit_b.png"] {
+      #expect(FileManager.default.fileExists(atPath: dir + "/figs/" + f), "\(f)")
+    }
+  }
 }

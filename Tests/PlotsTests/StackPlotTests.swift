@@ -114,6 +114,27 @@ private func pngSize(_ b: [UInt8]) -> (Int, Int) {
     #expect(stackDataErrors(x) == nil)
   }
 
+  /// A zero count is drawn as its Garwood upper limit (1.84), not as a bar from the axis; a
+  /// one-bin channel is one labelled bin and renders.
+  @Test func zeroCountsAndOneBinChannels() throws {
+    var x = threeProcesses()
+    x.data = [0, 9, 6, 1]
+    let g0 = 1.8410216450092636  // Garwood 68% upper limit of 0: ½ χ²₂ quantile at 0.8413
+    x.dataErrorLow = [0, 3, 2, 1]
+    x.dataErrorHigh = [g0, 3.5, 3, 2.3]
+    let marks = try #require(stackDataMarks(x))
+    #expect(marks[0] == .upperLimit(g0))
+    #expect(marks[1] == .point(value: 9, low: 6, high: 12.5))
+    var one = StackPlotInput(edges: [0, 1], components: [StackComponent(label: "b", values: [3.2])], total: [3.2],
+                             totalError: [0.4], data: [0])
+    one.binLabels = ["cr_counting"]
+    one.xTitle = ""
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("rc-onebin-\(getpid()).png").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try plotStack(one, to: path)
+    #expect(FileManager.default.fileExists(atPath: path))
+  }
+
   @Test func linearRangeHoldsDataAndBandUnderTheHeadroom() {
     var x = threeProcesses()
     // Data + √n: 4+2, 9+3, 6+√6, 1+1 → 12; total + error: 4, 4.5, 7.5, 9 → 12 wins.
