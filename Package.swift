@@ -66,7 +66,7 @@ let package = Package(
     .testTarget(name: "InferenceTests", dependencies: ["Inference", "Maths", "Fit", "Likelihood", "Datacard", "EFT", "ROOTIO", "TestSupport"]),
     .testTarget(name: "BatchTests", dependencies: ["Batch", "Inference", "Support", "TestSupport"]),
     // The command line: argument parsing, exit statuses, output files, the Examples/ workflows.
-    .testTarget(name: "CommandLineTests", dependencies: ["Batch", "Datacard", "EFT", "Inference", "Support", "TestSupport"]),
+    .testTarget(name: "CommandLineTests", dependencies: ["Batch", "Datacard", "EFT", "Inference", "ROOTIO", "Support", "TestSupport"]),
     .testTarget(name: "EFTTests", dependencies: ["EFT", "Likelihood", "Datacard", "Fit", "Inference", "ROOTIO", "Support", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "InformationTreesTests", dependencies: ["InformationTrees", "EFT", "Datacard", "Likelihood", "Support", "TestSupport"]),
     .testTarget(name: "PlotsTests", dependencies: ["Plots", "Support", "TestSupport"]),

@@ -19,6 +19,7 @@ public struct LimitTreeTable: Sendable, Equatable {
   /// Standard branches of the limit tree that are never POIs.
   public static let standardBranches: Set<String> = [
     "limit", "limitErr", "mh", "syst", "iToy", "iSeed", "iChannel", "t_cpu", "t_real", "quantileExpected", "deltaNLL", "r_best",
+    "nll", "nll0",
   ]
 
   /// The header of the limit methods' rows (AsymptoticLimits, Significance).

@@ -19,6 +19,9 @@ struct FitCommand: ParsableCommand {
   @Option(name: .customLong("csv"), help: "Write Combine's limit-tree rows here.")
   var csv: String?
 
+  @Option(name: .customLong("root"), help: "Also write Combine's output file (the limit tree, as higgsCombine*.root holds it) here.")
+  var root: String?
+
   @Option(name: .customLong("json"), help: "Write the fit result (all parameters, Hesse errors, correlations) here.")
   var json: String?
 
@@ -68,7 +71,7 @@ struct FitCommand: ParsableCommand {
           print("   \(name) :  \(signed(result.best.x[k], 8))")
         }
       }
-      if let csv { try result.limitTree(problem, mass: model.mass).write(to: csv) }
+      try writeLimitTree(result.limitTree(problem, mass: model.mass), csv: csv, root: root, model: model)
       if let json { try writeJSON(result.json(problem), to: json) }
       if let plot, let k = problem.targets.first {
         let curve = try MultiDimFit.profileCurve(problem, result: result, poi: k, mass: model.mass)
@@ -99,6 +102,6 @@ struct FitCommand: ParsableCommand {
       }
       print(line)
     }
-    if let csv { try MultiDimFit.toyLimitTree(problem, study: study, mass: model.mass).write(to: csv) }
+    try writeLimitTree(MultiDimFit.toyLimitTree(problem, study: study, mass: model.mass), csv: csv, root: root, model: model)
   }
 }

@@ -44,6 +44,9 @@ struct LimitCommand: ParsableCommand {
   @Option(name: .customLong("csv"), help: "Write Combine's limit-tree rows (limit, limitErr, mh, iToy, quantileExpected) here.")
   var csv: String?
 
+  @Option(name: .customLong("root"), help: "Also write Combine's output file (the limit tree, as higgsCombine*.root holds it) here.")
+  var root: String?
+
   func run() throws {
     try runReportingErrors {
       var o = AsymptoticLimitsOptions()
@@ -78,7 +81,7 @@ struct LimitCommand: ParsableCommand {
         print(String(format: "Expected %4.1f%%: %@ < %6.4f", e.quantile * 100, name, e.limit))
       }
       print("")
-      if let csv { try res.limitTree(mass: model.mass, iToy: m.iToy).write(to: csv) }
+      try writeLimitTree(res.limitTree(mass: model.mass, iToy: m.iToy), csv: csv, root: root, model: model)
     }
   }
 }

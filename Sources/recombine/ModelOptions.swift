@@ -9,6 +9,7 @@ import Foundation
 import Inference
 import Likelihood
 import Support
+import ROOTIO
 
 
 /// Options shared by `fit` and `scan`: the card, the physics model, parameter settings, data.
@@ -170,5 +171,14 @@ func runReportingErrors(_ body: () throws -> Void) throws {
   } catch {
     printError("error: \(error)")
     throw ExitCode(1)
+  }
+}
+
+/// Writes a limit tree as CSV (`csv`) and as Combine's ROOT output file (`root`), each when given.
+func writeLimitTree(_ table: LimitTreeTable, csv: String?, root: String?, model: ModelOptions) throws {
+  if let csv { try table.write(to: csv) }
+  if let root {
+    try CombineOutput.write(table, mass: model.mass, seed: Int(truncatingIfNeeded: model.seed), to: root)
+    printError("wrote \(root)")
   }
 }

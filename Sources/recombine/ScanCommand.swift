@@ -61,6 +61,9 @@ struct ScanCommand: ParsableCommand {
   @Option(name: .customLong("csv"), help: "Write Combine's limit-tree rows here (atomically).")
   var csv: String?
 
+  @Option(name: .customLong("root"), help: "Also write Combine's output file (the limit tree, as higgsCombine*.root holds it) here.")
+  var root: String?
+
   @Option(name: .customLong("plot"), help: "Also draw the scan (1D: 2ΔNLL curve; 2D: 68%/95% contours) to this .png or .pdf.")
   var plot: String?
 
@@ -76,6 +79,7 @@ struct ScanCommand: ParsableCommand {
       guard algo == "grid" else { throw UsageError("--algo \(algo) is not supported by 'scan' (grid)") }
       guard points >= 1 else { throw UsageError("--points must be ≥ 1") }
       if let csv { try checkOutputPath(csv, option: "--csv") }
+      if let root { try checkOutputPath(root, option: "--root") }
       if let plot { try checkOutputPath(plot, option: "--plot") }
       let problem = try model.problem()
       let m = problem.model
@@ -102,6 +106,7 @@ struct ScanCommand: ParsableCommand {
       options.randomizedParameters = m.pois.filter { !axes.contains($0) && !problem.specs[$0].fixed }
       let result = try GridScan.run(problem, options: options, saveNuisances: saveNuisances, mass: model.mass)
       for w in result.warnings { printError(w) }
+      try writeLimitTree(result.table, csv: nil, root: root, model: model)
       if let csv {
         try result.table.write(to: csv)
         try? FileManager.default.removeItem(atPath: csv + ".partial")

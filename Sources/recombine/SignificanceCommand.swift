@@ -31,6 +31,9 @@ struct SignificanceCommand: ParsableCommand {
   @Option(name: .customLong("csv"), help: "Write Combine's limit-tree row (limit, limitErr, mh, iToy, quantileExpected) here.")
   var csv: String?
 
+  @Option(name: .customLong("root"), help: "Also write Combine's output file (the limit tree, as higgsCombine*.root holds it) here.")
+  var root: String?
+
   func run() throws {
     try runReportingErrors {
       let m = try model.boundedProblem()
@@ -43,6 +46,8 @@ struct SignificanceCommand: ParsableCommand {
       let value = pvalue ? z.pValue : z.significance
       print("\n -- Significance -- ")
       print((pvalue ? "p-value of background: " : "Significance: ") + String(format: "%g", value))
+      try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[value, 0, model.mass, m.iToy, -1]]),
+                         csv: nil, root: root, model: model)
       if let csv {
         try LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[value, 0, model.mass, m.iToy, -1]]).write(to: csv)
       }

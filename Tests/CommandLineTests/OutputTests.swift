@@ -3,6 +3,7 @@ import EFT
 import Foundation
 import Inference
 import Support
+import ROOTIO
 import Testing
 import TestSupport
 
@@ -177,6 +178,37 @@ import TestSupport
     #expect(r.status == 0, Comment(rawValue: r.stderr))
     for f in ["b1_prefit.png", "b1_postfit_s.png", "b1_postfit_b.png"] {
       #expect(FileManager.default.fileExists(atPath: dir + "/figs/" + f), "\(f)")
+    }
+  }
+
+  /// --root writes Combine's output file: the limit tree with Combine's branches, in its order and
+  /// types, holding the numbers of the CSV (as float where Combine stores floats).
+  @Test func rootOutputHoldsTheCSVNumbers() throws {
+    let bin = try #require(Recombine.binary, "recombine not built beside the tests")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cli-root-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try TestCards.countingOneBin.write(toFile: dir + "/card.txt", atomically: true, encoding: .utf8)
+    let standard = ["limit", "limitErr", "mh", "syst", "iToy", "iSeed", "iChannel", "t_cpu", "t_real", "quantileExpected"]
+    for (args, extra) in [(["scan", "card.txt", "--points", "7"], ["r", "deltaNLL"]), (["fit", "card.txt", "--algo", "singles"], ["r", "deltaNLL"]),
+                          (["limit", "card.txt"], []), (["significance", "card.txt"], [])] {
+      let r = try Recombine.run(bin, args + ["--csv", "t.csv", "--root", "t.root", "-m", "125"], in: dir)
+      #expect(r.status == 0, Comment(rawValue: r.stderr))
+      let table = try LimitTreeTable.read(dir + "/t.csv")
+      let tree = try ROOTFile(path: dir + "/t.root").tree("limit")
+      #expect(tree.branches.map(\.name) == standard + extra, "\(args[0])")
+      #expect(tree.entries == table.rows.count)
+      #expect(tree.column("mh")?.doubles.allSatisfy { $0 == 125 } == true)
+      #expect(tree.column("iSeed") == .int([Int32](repeating: 123456, count: table.rows.count)))
+      for name in table.header {
+        let csv = try #require(table.column(name)), root = try #require(tree.column(name))
+        switch root {
+        case .double(let v): #expect(v.map { Float($0) } == csv.map { Float($0) }, "\(args[0]) \(name)")
+        case .float(let v): #expect(v == csv.map { Float($0) }, "\(args[0]) \(name)")
+        case .int(let v): #expect(v.map(Double.init) == csv, "\(args[0]) \(name)")
+        case .long: Issue.record("no 64-bit branch in the limit tree")
+        }
+      }
     }
   }
 }
