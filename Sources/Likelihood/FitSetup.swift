@@ -71,6 +71,22 @@ public struct FitSetup: Sendable {
     return i
   }
 
+  /// The parameters a name stands for: itself, or, written `rgx{RE}` or `var{RE}` as Combine takes
+  /// them in `--freezeParameters`, `--setParameters` and `--setParameterRanges`, every parameter
+  /// whose whole name matches the regular expression RE (anchored at both ends, as Combine's
+  /// `std::regex_match`). A pattern matching nothing, or that is not a valid expression, is an error.
+  public func resolve(_ name: String) throws -> [Int] {
+    guard (name.hasPrefix("rgx{") || name.hasPrefix("var{")), name.hasSuffix("}"), name.count > 5 else { return [try require(name)] }
+    let pattern = String(name.dropFirst(4).dropLast())
+    let regex: Regex<AnyRegexOutput>
+    do { regex = try Regex(pattern) } catch {
+      throw LikelihoodError("'\(name)': '\(pattern)' is not a valid regular expression (\(error))")
+    }
+    let matches = names.indices.filter { (try? regex.wholeMatch(in: names[$0])) != nil }
+    guard !matches.isEmpty else { throw LikelihoodError("'\(name)' matches no parameter") }
+    return matches
+  }
+
   /// `--rMin/--rMax`: the range of the **first** POI, and its value moved to the midpoint.
   public mutating func setFirstPOIRange(min lo: Double?, max hi: Double?) throws {
     guard lo != nil || hi != nil else { return }
@@ -89,23 +105,25 @@ public struct FitSetup: Sendable {
     values[k] = Swift.min(Swift.max(values[k], l), h)
   }
 
-  /// `--setParameterRanges a=lo,hi:b=lo,hi` (`-inf`/`inf` allowed): changes ranges and clips values.
+  /// `--setParameterRanges a=lo,hi:b=lo,hi` (`-inf`/`inf` allowed; `rgx{RE}` names every match):
+  /// changes ranges and clips values.
   public mutating func setRanges(_ spec: String) throws {
     for item in spec.split(separator: ":") where !item.isEmpty {
       let kv = item.split(separator: "=", maxSplits: 1)
       guard kv.count == 2 else { throw LikelihoodError("--setParameterRanges: expected name=lo,hi, found '\(item)'") }
       let name = String(kv[0]).trimmingCharacters(in: .whitespaces)
-      let k = try require(name)
+      let targets = try resolve(name)
       let parts = kv[1].split(separator: ",").map { parseBound(String($0)) }
       guard parts.count == 2, let l = parts[0], let h = parts[1] else {
         throw LikelihoodError("--setParameterRanges: expected two numbers for '\(name)', found '\(kv[1])'")
       }
       guard l < h else { throw LikelihoodError("empty range [\(kv[1])] for '\(name)'") }
-      setRange(k, l, h)
+      for k in targets { setRange(k, l, h) }
     }
   }
 
-  /// `--setParameters a=v,b=w`: sets values; a value outside the parameter's range is an error
+  /// `--setParameters a=v,b=w` (`rgx{RE}=v` sets every match): sets values; a value outside the
+  /// parameter's range is an error
   /// ("is outside its range"), as in Combine.
   public mutating func setValues(_ spec: String) throws {
     for item in spec.split(separator: ",") where !item.isEmpty {
@@ -118,16 +136,17 @@ public struct FitSetup: Sendable {
         if v != 0 { maskedChannels.insert(c) } else { maskedChannels.remove(c) }
         continue
       }
-      let k = try require(name)
-      guard v >= declaredLower[k] && v <= declaredUpper[k] else {
-        throw LikelihoodError("parameter '\(name)' value \(v) is outside its range [\(declaredLower[k]), \(declaredUpper[k])]")
+      for k in try resolve(name) {
+        guard v >= declaredLower[k] && v <= declaredUpper[k] else {
+          throw LikelihoodError("parameter '\(names[k])' value \(v) is outside its range [\(declaredLower[k]), \(declaredUpper[k])]")
+        }
+        values[k] = v
+        explicitlySet.insert(names[k])
       }
-      values[k] = v
-      explicitlySet.insert(name)
     }
   }
 
-  /// `--freezeParameters a,b` or `allConstrainedNuisances`: hold at the current values.
+  /// `--freezeParameters a,b`, `rgx{RE}` or `allConstrainedNuisances`: hold at the current values.
   public mutating func freeze(_ spec: String) throws {
     for item in spec.split(separator: ",") where !item.isEmpty {
       let name = item.trimmingCharacters(in: .whitespaces)
@@ -135,7 +154,7 @@ public struct FitSetup: Sendable {
         for k in names.indices where constrained[k] { fixed[k] = true }
         continue
       }
-      fixed[try require(name)] = true
+      for k in try resolve(name) { fixed[k] = true }
     }
   }
 

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import Datacard
+@testable import Likelihood
+
+/// Combine's `rgx{…}`/`var{…}` parameter patterns: anchored regular expressions on parameter names
+/// in --freezeParameters, --setParameters and --setParameterRanges.
+@Suite struct ParameterPatternTests {
+  static let card = """
+    imax 2 jmax 1 kmax *
+    bin a b
+    observation 10 20
+    bin a a b b
+    process s bkg s bkg
+    process 0 1 0 1
+    rate 2 8 3 15
+    lumi_2016 lnN 1.02 1.02 1.02 1.02
+    lumi_2017 lnN 1.03 1.03 1.03 1.03
+    CMS_eff_e lnN - 1.05 - 1.05
+    xlumi_2018 lnN - 1.01 - -
+    """
+
+  @Test func patternsAreAnchoredRegularExpressions() throws {
+    let model = try CompiledModel.compile(try Datacard.parse(text: Self.card))
+    var setup = FitSetup(model: model)
+    let names = model.parameters.map(\.name)
+    #expect(try setup.resolve("rgx{lumi_.*}").map { names[$0] } == ["lumi_2016", "lumi_2017"])  // not xlumi_2018
+    #expect(try setup.resolve("var{.*_201[67]}").map { names[$0] } == ["lumi_2016", "lumi_2017"])
+    #expect(try setup.resolve("CMS_eff_e").map { names[$0] } == ["CMS_eff_e"])
+    #expect(throws: LikelihoodError.self) { try setup.resolve("rgx{nothing.*}") }
+    #expect(throws: LikelihoodError.self) { try setup.resolve("rgx{(}") }
+    try setup.freeze("rgx{lumi_.*},CMS_eff_e")
+    let fixed = names.indices.filter { setup.fixed[$0] }.map { names[$0] }
+    #expect(fixed == ["lumi_2016", "lumi_2017", "CMS_eff_e"])
+    try setup.setValues("rgx{.*lumi_201[78]}=0.5")
+    #expect(setup.values[model.index(of: "lumi_2017")!] == 0.5 && setup.values[model.index(of: "xlumi_2018")!] == 0.5)
+    #expect(setup.values[model.index(of: "lumi_2016")!] == 0)
+    try setup.setRanges("rgx{lumi_.*}=-2,2")
+    #expect(setup.lower[model.index(of: "lumi_2016")!] == -2 && setup.upper[model.index(of: "lumi_2017")!] == 2)
+  }
+}
