@@ -6,7 +6,7 @@ DEB_PKGS   := libgsl-dev pkg-config zlib1g-dev liblzma-dev liblz4-dev libzstd-de
 BIN        := .build/release/recombine
 DEMO_OUT   := demo-output
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test demo bench clean install
 
 all: build
 
@@ -48,6 +48,15 @@ bench: deps
 	@test -d "$(SHARED)/reference" || { echo "bench: $(SHARED)/reference not found: the benchmarks time the reference cards (give SHARED=DIR)" >&2; exit 1; }
 	$(SWIFT) build -c release --product RecombineBench
 	.build/release/RecombineBench $(SHARED)
+
+## install: the release binary to $(PREFIX)/bin/recombine, and the link $(PREFIX)/bin/combine to it
+## (run under that name it takes Combine's command line: combine -M MultiDimFit CARD …).
+PREFIX ?= /usr/local
+install: build
+	install -d "$(PREFIX)/bin"
+	install -m 755 $(BIN) "$(PREFIX)/bin/recombine"
+	ln -sf recombine "$(PREFIX)/bin/combine"
+	@echo "installed $(PREFIX)/bin/recombine and $(PREFIX)/bin/combine"
 
 clean:
 	rm -rf .build $(DEMO_OUT)

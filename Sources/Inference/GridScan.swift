@@ -268,8 +268,12 @@ public struct GridScanResult {
 extension GridScan {
   /// Combine's MultiDimFit `--algo grid` on a problem: the best fit, then the grid of its targets
   /// (`run(model:…)`), as a limit tree. With `saveNuisances` every other floating parameter's
-  /// profiled value is a column (Combine's `--saveSpecifiedNuis all`).
-  public static func run(_ problem: FitProblem, options: GridScanOptions, saveNuisances: Bool, mass: Double) throws -> GridScanResult {
+  /// profiled value is a column (Combine's `--saveSpecifiedNuis all`). With `saveNLL` (Combine's
+  /// `--saveNLL`) two more columns: `nll`, the NLL at the point, and `nll0`, the NLL at the best
+  /// fit (`nll` − `nll0` = `deltaNLL`; Recombine's NLL, whose constant terms differ from Combine's,
+  /// README "Conventions"; the best-fit row has nll = nll0).
+  public static func run(_ problem: FitProblem, options: GridScanOptions, saveNuisances: Bool, saveNLL: Bool = false,
+                         mass: Double) throws -> GridScanResult {
     let m = problem.model
     let best = try problem.bestFit()
     let axes = problem.targets
@@ -303,12 +307,15 @@ extension GridScan {
     }
     let others = saveNuisances ? m.parameters.indices.filter { !axes.contains($0) && !problem.specs[$0].fixed } : []
     let dof = axes.count + problem.floatingOtherPOIs
-    var rows: [[Double]] = [[mass, problem.iToy, -1] + axes.map { best.x[$0] } + others.map { best.x[$0] } + [0]]
+    let nll0 = best.fval
+    var rows: [[Double]] = [[mass, problem.iToy, -1] + axes.map { best.x[$0] } + others.map { best.x[$0] } + [0] + (saveNLL ? [nll0, nll0] : [])]
     for p in scan {
       let q = chiSquaredSurvival(2 * max(p.deltaNLL, 0), degreesOfFreedom: dof)
-      rows.append([mass, problem.iToy, q] + p.values + others.map { p.parameters[$0] } + [p.deltaNLL])
+      rows.append([mass, problem.iToy, q] + p.values + others.map { p.parameters[$0] } + [p.deltaNLL]
+                  + (saveNLL ? [nll0 + p.deltaNLL, nll0] : []))
     }
     let header = ["mh", "iToy", "quantileExpected"] + axes.map { m.parameters[$0].name } + others.map { m.parameters[$0].name } + ["deltaNLL"]
+      + (saveNLL ? ["nll", "nll0"] : [])
     return GridScanResult(axes: axes, best: best, points: scan, table: LimitTreeTable(header: header, values: rows), warnings: warnings)
   }
 }

@@ -8,12 +8,17 @@ struct Recombine: ParsableCommand {
   /// disk is exit status 1, not 0 with a truncated table (a reader that stopped reading, as
   /// `| head` does, is not an error).
   static func main() {
-    if let hint = commandHint(Array(CommandLine.arguments.dropFirst())) {
+    // Run under the name `combine` (the link `make install` creates): Combine's command line.
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    if (CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent }) == "combine" {
+      arguments = ["combine"] + arguments
+    }
+    if let hint = commandHint(arguments) {
       printError(hint)
       Foundation.exit(64)
     }
     do {
-      var command = try parseAsRoot()
+      var command = try parseAsRoot(arguments)
       try command.run()
     } catch {
       exit(withError: error)
@@ -30,7 +35,7 @@ struct Recombine: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "recombine",
     abstract: "Statistical fits of CMS Combine datacards, natively.",
-    subcommands: [Validate.self, CombineCardsCommand.self, FitCommand.self, ScanCommand.self, PlotCommand.self, BITCommand.self, ReinterpretCommand.self, SummaryCommand.self, LimitCommand.self, SignificanceCommand.self, MergeScansCommand.self, ImpactsCommand.self, FitDiagnosticsCommand.self, ModelCommand.self])
+    subcommands: [Validate.self, CombineCardsCommand.self, FitCommand.self, ScanCommand.self, PlotCommand.self, BITCommand.self, ReinterpretCommand.self, SummaryCommand.self, LimitCommand.self, SignificanceCommand.self, MergeScansCommand.self, ImpactsCommand.self, FitDiagnosticsCommand.self, ModelCommand.self, CombineCommand.self])
 }
 
 /// Combine's `-M METHOD` and the subcommand doing that job here.
@@ -49,7 +54,7 @@ func commandHint(_ arguments: [String]) -> String? {
   if first == "-M" || first.hasPrefix("--method") {
     let method = arguments.dropFirst().first ?? ""
     let target = combineMethods[method] ?? "a subcommand (\(names.joined(separator: ", ")))"
-    return "error: Recombine runs Combine's methods as subcommands, not with -M: for -M \(method) use \(target)"
+    return "error: Combine's command line is 'recombine combine -M \(method) …' (or 'combine …' after make install); the native command for -M \(method) is \(target)"
   }
   guard !first.hasPrefix("-"), !names.contains(first) else { return nil }
   return "error: unknown command '\(first)'\(didYouMean(first, in: names)); the commands are \(names.joined(separator: ", "))"

@@ -55,6 +55,9 @@ struct ScanCommand: ParsableCommand {
   @Option(name: .customLong("randPointsSeed"), help: "Seed of the random starts.")
   var randPointsSeed: UInt64 = 123456
 
+  @Flag(name: .customLong("saveNLL"), help: "Add the columns nll (the NLL at each point) and nll0 (at the best fit), as Combine's --saveNLL.")
+  var saveNLL = false
+
   @Flag(name: .customLong("save-nuisances"), help: "Add every other parameter's profiled value as a column (Combine's --saveSpecifiedNuis all).")
   var saveNuisances = false
 
@@ -104,7 +107,7 @@ struct ScanCommand: ParsableCommand {
       options.randomStarts = max(0, pointsRandProf)
       options.randomSeed = randPointsSeed
       options.randomizedParameters = m.pois.filter { !axes.contains($0) && !problem.specs[$0].fixed }
-      let result = try GridScan.run(problem, options: options, saveNuisances: saveNuisances, mass: model.mass)
+      let result = try GridScan.run(problem, options: options, saveNuisances: saveNuisances, saveNLL: saveNLL, mass: model.mass)
       for w in result.warnings { printError(w) }
       try writeLimitTree(result.table, csv: nil, root: root, model: model)
       if let csv {

@@ -88,13 +88,13 @@ import TestSupport
     #expect(!FileManager.default.fileExists(atPath: dir + "/out.csv"))
   }
 
-  /// A mistyped command gets the closest ones; Combine's `-M METHOD` gets the subcommand that does
-  /// that job; both exit with the usage status 64.
+  /// A mistyped command gets the closest ones; Combine's `-M METHOD` without `combine` gets the
+  /// front end's spelling and the subcommand that does that job; both exit with the usage status 64.
   @Test func commandHints() throws {
     let (s1, e1) = try run(["fitt", "card.txt"])
     #expect(s1 == 64 && e1.hasPrefix("error: unknown command 'fitt' (did you mean fit"), "\(e1)")
     let (s2, e2) = try run(["-M", "AsymptoticLimits", "card.txt"])
-    #expect(s2 == 64 && e2.contains("for -M AsymptoticLimits use 'recombine limit CARD'"), "\(e2)")
+    #expect(s2 == 64 && e2.contains("'recombine combine -M AsymptoticLimits …'") && e2.contains("is 'recombine limit CARD'"), "\(e2)")
     let (s3, e3) = try run(["-M", "MultiDimFit"])
     #expect(s3 == 64 && e3.contains("'recombine scan CARD' (--algo grid)"), "\(e3)")
   }

@@ -1,0 +1,266 @@
+//===--- CombineFrontEnd.swift --------------------------------------------===//
+// `recombine combine …` (and `combine …` through the link `make install` creates): Combine's
+// command line, verbatim. The arguments are translated into one Recombine subcommand per mass,
+// run in this process, and each run's limit tree is written as Combine's output file
+// `higgsCombine<NAME>.<METHOD>.mH<MASS>[.<SEED>].root` (with the CSV beside it when --csv-too).
+// Options are listed in `CombineCommandLine`: passed on, translated, accepted without effect (the
+// minimiser settings, each documented), or refused with an error naming them.
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import Foundation
+import ROOTIO
+import Support
+
+struct CombineCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "combine",
+    abstract: "Combine's command line: recombine combine -M METHOD CARD [Combine's options] (also runnable as 'combine').",
+    discussion: """
+      Methods: MultiDimFit (--algo none, singles, grid), AsymptoticLimits, Significance, FitDiagnostics. \
+      The card is a text datacard (or .txt.gz) where Combine takes a workspace (-d or positional). \
+      -m takes a value, a comma list or lo:hi:step (one run per mass, $MASS in the card path replaced). \
+      Writes higgsCombine<NAME>.<METHOD>.mH<MASS>[.<SEED>].root (the limit tree) in the current directory. \
+      See the README's Combine-compatibility table for every option.
+      """)
+
+  @Argument(parsing: .captureForPassthrough, help: "Combine's arguments.")
+  var arguments: [String] = []
+
+  func run() throws {
+    try runReportingErrors {
+      let plan = try CombineCommandLine(arguments)
+      for note in plan.notes { printError(note) }
+      for mass in plan.masses {
+        let argv = plan.subcommandArguments(mass: mass)
+        printError(">>> recombine \(argv.map(JobShell.quote).joined(separator: " "))")
+        var command = try Recombine.parseAsRoot(argv)
+        try command.run()
+        try plan.finish(mass: mass)
+      }
+    }
+  }
+}
+
+/// Shell quoting for the echoed command.
+enum JobShell {
+  static func quote(_ s: String) -> String {
+    s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=,:+".contains($0) }) && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+  }
+}
+
+/// Combine's arguments, parsed and translated.
+struct CombineCommandLine {
+  var method = ""
+  var card = ""
+  var name = "Test"
+  var masses: [Double] = [120]
+  var massGiven = false
+  var seed = CombineOutput.defaultSeed
+  var toys = 0
+  var algo = "none"
+  /// Options passed to the subcommand as they are.
+  var passed: [String] = []
+  var saveNLL = false
+  var saveSpecifiedNuis: [String]? = nil
+  var notes: [String] = []
+  /// The temporary CSV each run writes (read back for the ROOT file).
+  let scratch: String
+
+  /// Options that take a value and mean the same in the subcommands.
+  static let passedWithValue: Set<String> = [
+    "-t", "--expectSignal", "-P", "--floatOtherPOIs", "--setParameters", "--setParameterRanges", "--freezeParameters",
+    "--freezeNuisanceGroups", "--rMin", "--rMax", "--points", "--firstPoint", "--lastPoint", "--alignEdges", "--cl", "--run",
+    "--physics-model", "--PO", "--eft", "--truncation", "--preFitValue", "--numToysForShapes",
+  ]
+  static let passedFlags: Set<String> = ["--toysFrequentist", "--toysNoSystematics", "--skipBOnlyFit"]
+  /// Minimiser and run-time settings that have no counterpart: accepted, with what they mean here.
+  static let acceptedWithValue: [String: String] = [
+    "--X-rtd": "Combine run-time defines tune RooFit/Minuit internals; Recombine's minimiser has none",
+    "--X-rt": "Combine run-time settings tune RooFit internals; not applicable",
+    "--cminDefaultMinimizerStrategy": "Recombine always computes the covariance as strategy 1 does",
+    "--cminDefaultMinimizerType": "Recombine has one minimiser (variable metric with analytic gradients)",
+    "--cminDefaultMinimizerAlgo": "Recombine has one minimiser",
+    "--cminDefaultMinimizerTolerance": "Recombine's convergence criterion is fixed (EDM < 1e-3 as Minuit's default)",
+    "--cminFallbackAlgo": "Recombine retries failed fits from other starts by itself",
+    "--robustFit": "every Recombine fit is robust: failed fits are retried, intervals are profile crossings",
+    "--robustHesse": "HESSE is computed from the analytic gradient",
+    "--stepSize": "intervals are found by root finding, not steps",
+    "-v": "verbosity", "--verbose": "verbosity",
+  ]
+  static let acceptedFlags: [String: String] = [
+    "--cminPreScan": "not needed: fits start from several points when they fail",
+    "--saveFitResult": "the fit result is written as JSON with 'recombine fit --json' (no RooFitResult)",
+    "--saveWorkspace": "there is no workspace: the card is the model",
+  ]
+
+  init(_ args: [String]) throws {
+    scratch = FileManager.default.temporaryDirectory.appendingPathComponent("recombine-combine-\(getpid()).csv").path
+    var i = 0
+    func value(_ option: String) throws -> String {
+      guard i + 1 < args.count else { throw UsageError("\(option) needs a value") }
+      i += 1
+      return args[i]
+    }
+    var positional: [String] = []
+    var redefined: [String]? = nil
+    var systematicsOff = false
+    var userPOIs = false
+    while i < args.count {
+      var a = args[i]
+      var inlineValue: String? = nil
+      if a.hasPrefix("--"), let eq = a.firstIndex(of: "=") {
+        inlineValue = String(a[a.index(after: eq)...])
+        a = String(a[..<eq])
+      }
+      func v() throws -> String { try inlineValue ?? value(a) }
+      switch a {
+      case "-M", "--method": method = try v()
+      case "-d", "--datacard": card = try v()
+      case "-n", "--name": name = try v()
+      case "-m", "--mass":
+        masses = try Self.masses(try v())
+        massGiven = true
+      case "-s", "--seed":
+        let s = try v()
+        guard let n = Int(s) else { throw UsageError("-s expects an integer seed, found '\(s)'") }
+        seed = n == -1 ? Int.random(in: 1...999_999) : n
+        if n == -1 { notes.append("note: -s -1: the seed drawn is \(seed)") }
+      case "--algo": algo = try v()
+      case "--saveNLL": saveNLL = true
+      case "--saveSpecifiedNuis": saveSpecifiedNuis = try v().split(separator: ",").map(String.init)
+      case "--redefineSignalPOIs": redefined = try v().split(separator: ",").map(String.init)
+      case "-S", "--systematics":
+        let s = try v()
+        guard s == "0" || s == "1" else { throw UsageError("-S expects 0 or 1, found '\(s)'") }
+        systematicsOff = s == "0"
+      case _ where Self.passedWithValue.contains(a):
+        let val = try v()
+        if a == "-t" { toys = Int(val) ?? 0 }
+        if a == "-P" { userPOIs = true }
+        passed += [a, val]
+      case _ where Self.passedFlags.contains(a):
+        passed.append(a)
+      case _ where Self.acceptedWithValue[a] != nil:
+        let val = try v()
+        notes.append("note: \(a) \(val) accepted without effect: \(Self.acceptedWithValue[a]!)")
+      case _ where Self.acceptedFlags[a] != nil:
+        notes.append("note: \(a) accepted without effect: \(Self.acceptedFlags[a]!)")
+      default:
+        if a.hasPrefix("-") && !(a.count > 1 && a.dropFirst().first!.isNumber) {
+          throw UsageError("combine option '\(a)' is not supported by Recombine (README: Combine compatibility)")
+        }
+        positional.append(a)
+      }
+      i += 1
+    }
+    if card.isEmpty, let p = positional.first { card = p; positional.removeFirst() }
+    guard positional.isEmpty else { throw UsageError("unexpected argument '\(positional[0])'") }
+    guard !card.isEmpty else { throw UsageError("no datacard: give it with -d CARD or as an argument") }
+    guard !method.isEmpty else { throw UsageError("no method: give -M MultiDimFit, AsymptoticLimits, Significance or FitDiagnostics") }
+    if systematicsOff {
+      // -S 0: every constrained nuisance frozen (added to any --freezeParameters list).
+      if let k = passed.firstIndex(of: "--freezeParameters"), k + 1 < passed.count {
+        passed[k + 1] += ",allConstrainedNuisances"
+      } else {
+        passed += ["--freezeParameters", "allConstrainedNuisances"]
+      }
+    }
+    if let r = redefined {
+      guard !userPOIs else {
+        throw UsageError("--redefineSignalPOIs with -P is not supported: give the POIs with -P alone (README: Combine compatibility)")
+      }
+      // The listed POIs are fitted; the model's other POIs become floating nuisances.
+      for p in r { passed += ["-P", p] }
+      passed += ["--floatOtherPOIs", "1"]
+    }
+    switch method {
+    case "MultiDimFit":
+      guard ["none", "singles", "grid"].contains(algo) else {
+        throw UsageError("-M MultiDimFit --algo \(algo) is not supported (none, singles, grid are; impacts: 'recombine impacts CARD')")
+      }
+    case "AsymptoticLimits", "Significance", "FitDiagnostics":
+      guard algo == "none" else { throw UsageError("--algo belongs to -M MultiDimFit") }
+    case "GoodnessOfFit", "HybridNew", "ChannelCompatibilityCheck":
+      throw UsageError("-M \(method) is not available yet in Recombine")
+    default:
+      throw UsageError("unknown method -M \(method) (MultiDimFit, AsymptoticLimits, Significance, FitDiagnostics)")
+    }
+    if saveNLL && !(method == "MultiDimFit" && algo == "grid") {
+      throw UsageError("--saveNLL is supported with -M MultiDimFit --algo grid only")
+    }
+    if saveSpecifiedNuis != nil && !(method == "MultiDimFit" && algo == "grid") {
+      throw UsageError("--saveSpecifiedNuis is supported with -M MultiDimFit --algo grid only")
+    }
+  }
+
+  /// `-m` as Combine takes it: one value, a comma list, or lo:hi:step.
+  static func masses(_ s: String) throws -> [Double] {
+    if s.contains(":") {
+      let p = s.split(separator: ":").map { Double($0) }
+      guard p.count == 3, let lo = p[0], let hi = p[1], let step = p[2], step > 0, lo <= hi else {
+        throw UsageError("-m \(s): expected lo:hi:step with step > 0")
+      }
+      var out: [Double] = []
+      var k = 0.0
+      while lo + k * step <= hi + 1e-9 * step { out.append(lo + k * step); k += 1 }
+      return out
+    }
+    let values = s.split(separator: ",").map { Double($0) }
+    guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { throw UsageError("-m \(s): expected a mass, a list a,b,c or lo:hi:step") }
+    return values.map { $0! }
+  }
+
+  /// The method's file-name part and the subcommand doing it here.
+  var subcommand: String {
+    switch method {
+    case "AsymptoticLimits": "limit"
+    case "Significance": "significance"
+    case "FitDiagnostics": "fit-diagnostics"
+    default: algo == "grid" ? "scan" : "fit"
+    }
+  }
+
+  func cardPath(mass: Double) -> String { card.replacingOccurrences(of: "$MASS", with: String(format: "%g", mass)) }
+
+  /// The subcommand's arguments for one mass.
+  func subcommandArguments(mass: Double) -> [String] {
+    var a = [subcommand, cardPath(mass: mass), "-m", String(format: "%g", mass), "-s", String(seed)] + passed
+    switch subcommand {
+    case "fit": a += ["--algo", algo, "--csv", scratch]
+    case "scan":
+      a += ["--csv", scratch]
+      if saveNLL { a.append("--saveNLL") }
+      if saveSpecifiedNuis != nil { a.append("--save-nuisances") }
+    case "limit", "significance": a += ["--csv", scratch]
+    default: break
+    }
+    return a
+  }
+
+  /// After a run: the limit tree as Combine's output file (not for FitDiagnostics, whose ROOT file
+  /// is not written yet: its results are in the JSON of `recombine fit-diagnostics --json`).
+  func finish(mass: Double) throws {
+    guard subcommand != "fit-diagnostics" else { return }
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    var table = try LimitTreeTable.read(scratch)
+    if let keep = saveSpecifiedNuis, keep != ["all"] {
+      // Keep the standard columns, the scanned POIs (-P, else the first POI column) and the
+      // listed nuisances.
+      let unknown = keep.filter { !table.header.contains($0) }
+      if !unknown.isEmpty { printError("warning: --saveSpecifiedNuis: no floating parameter \(unknown.joined(separator: ", "))") }
+      let argv = subcommandArguments(mass: mass)
+      var scanned = Set(argv.indices.dropLast().filter { argv[$0] == "-P" }.map { argv[$0 + 1] })
+      if scanned.isEmpty, let first = table.poiNames.first { scanned = [first] }
+      let pois = Set(table.poiNames), saved = Set(keep)
+      let columns = table.header.indices.filter { i in
+        let n = table.header[i]
+        return !pois.contains(n) || saved.contains(n) || scanned.contains(n)
+      }
+      table = LimitTreeTable(header: columns.map { table.header[$0] }, rows: table.rows.map { r in columns.map { r[$0] } })
+    }
+    let file = CombineOutput.fileName(name: name, method: method, mass: mass, seed: seed, toys: toys)
+    try CombineOutput.write(table, mass: mass, seed: seed, to: file)
+    printError("wrote \(file)")
+  }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import ROOTIO
+import Support
+import Testing
+import TestSupport
+
+/// `recombine combine …` and the `combine` link: Combine's command line, its output files.
+@Suite struct CombineFrontEndTests {
+  static func directory(_ tag: String) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-combine-\(tag)-\(getpid())").path
+    try? FileManager.default.removeItem(atPath: dir)
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try TestCards.countingOneBin.write(toFile: dir + "/card.txt", atomically: true, encoding: .utf8)
+    return dir
+  }
+
+  /// MultiDimFit --algo grid with -n, -m and --saveNLL writes higgsCombine.x.MultiDimFit.mH125.root
+  /// with Combine's branches, holding what `recombine scan` computes for the same scan.
+  @Test func multiDimFitGridWritesCombinesFile() throws {
+    let bin = try #require(Recombine.binary)
+    let dir = try Self.directory("grid")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let r = try Recombine.run(bin, ["combine", "-M", "MultiDimFit", "card.txt", "--algo", "grid", "--points", "50", "-n", ".x", "-m", "125",
+                                    "--saveNLL", "--cminDefaultMinimizerStrategy", "0", "--X-rtd", "MINIMIZER_analytic"], in: dir)
+    #expect(r.status == 0, Comment(rawValue: r.stderr))
+    #expect(r.stderr.contains("--cminDefaultMinimizerStrategy 0 accepted without effect"))
+    let tree = try ROOTFile(path: dir + "/higgsCombine.x.MultiDimFit.mH125.root").tree("limit")
+    #expect(tree.branches.map(\.name) == ["limit", "limitErr", "mh", "syst", "iToy", "iSeed", "iChannel", "t_cpu", "t_real",
+                                          "quantileExpected", "r", "deltaNLL", "nll", "nll0"])
+    #expect(tree.entries == 51)
+    let native = try Recombine.run(bin, ["scan", "card.txt", "--points", "50", "-m", "125", "--csv", "n.csv"], in: dir)
+    #expect(native.status == 0)
+    let table = try LimitTreeTable.read(dir + "/n.csv")
+    #expect(tree.column("r")?.doubles == table.column("r")!.map { Double(Float($0)) })
+    #expect(tree.column("deltaNLL")?.doubles == table.column("deltaNLL")!.map { Double(Float($0)) })
+    let nll = tree.column("nll")!.doubles, nll0 = tree.column("nll0")!.doubles, d = table.column("deltaNLL")!
+    for k in d.indices { #expect(abs(nll[k] - nll0[k] - d[k]) < 1e-6 * max(1, abs(d[k]))) }
+  }
+
+  /// AsymptoticLimits over -m lo:hi:step: one file per mass (seed in the name with -s), six rows
+  /// each; a comma list works too; $MASS in the card path is replaced.
+  @Test func limitsOverMasses() throws {
+    let bin = try #require(Recombine.binary)
+    let dir = try Self.directory("masses")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    for m in ["120", "125", "130"] { try FileManager.default.copyItem(atPath: dir + "/card.txt", toPath: dir + "/card_\(m).txt") }
+    let r = try Recombine.run(bin, ["combine", "-M", "AsymptoticLimits", "-d", "card_$MASS.txt", "-m", "120:130:5", "-s", "7"], in: dir)
+    #expect(r.status == 0, Comment(rawValue: r.stderr))
+    let native = try LimitTreeTable.read(try { () throws -> String in
+      _ = try Recombine.run(bin, ["limit", "card.txt", "--csv", "n.csv"], in: dir); return dir + "/n.csv" }())
+    for m in [120.0, 125, 130] {
+      let tree = try ROOTFile(path: dir + "/higgsCombineTest.AsymptoticLimits.mH\(Int(m)).7.root").tree("limit")
+      #expect(tree.entries == 6 && tree.column("mh")?.doubles == [Double](repeating: m, count: 6))
+      #expect(tree.column("iSeed") == .int([Int32](repeating: 7, count: 6)))
+      #expect(tree.column("limit")?.doubles == native.column("limit"))
+      #expect(tree.column("quantileExpected")?.doubles == native.column("quantileExpected")!.map { Double(Float($0)) })
+    }
+    let list = try Recombine.run(bin, ["combine", "-M", "Significance", "card.txt", "-m", "120,125"], in: dir)
+    #expect(list.status == 0, Comment(rawValue: list.stderr))
+    #expect(FileManager.default.fileExists(atPath: dir + "/higgsCombineTest.Significance.mH120.root"))
+    #expect(FileManager.default.fileExists(atPath: dir + "/higgsCombineTest.Significance.mH125.root"))
+  }
+
+  /// Unsupported options and methods are errors naming them; -S 0 freezes the constrained
+  /// nuisances; rgx{} patterns pass through; run under the name `combine` (the install link).
+  @Test func optionsAndTheCombineLink() throws {
+    let bin = try #require(Recombine.binary)
+    let dir = try Self.directory("opts")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let bogus = try Recombine.run(bin, ["combine", "-M", "MultiDimFit", "card.txt", "--bogusOption", "1"], in: dir)
+    #expect(bogus.status != 0 && bogus.stderr.contains("'--bogusOption' is not supported"), Comment(rawValue: bogus.stderr))
+    let method = try Recombine.run(bin, ["combine", "-M", "HybridNew", "card.txt"], in: dir)
+    #expect(method.status != 0 && method.stderr.contains("HybridNew"), Comment(rawValue: method.stderr))
+    // -S 0 equals freezing every constrained nuisance; rgx{} reaches the fit.
+    let stat = try Recombine.run(bin, ["combine", "-M", "MultiDimFit", "card.txt", "--algo", "singles", "-S", "0"], in: dir)
+    let frozen = try Recombine.run(bin, ["fit", "card.txt", "--algo", "singles", "--freezeParameters", "allConstrainedNuisances"], in: dir)
+    let rgx = try Recombine.run(bin, ["combine", "-M", "MultiDimFit", "card.txt", "--algo", "singles", "--freezeParameters", "rgx{bkg.*}"], in: dir)
+    #expect(stat.status == 0 && frozen.status == 0 && rgx.status == 0, Comment(rawValue: stat.stderr + rgx.stderr))
+    func line(_ s: String) -> String? { s.split(separator: "\n").first { $0.contains("(68%)") }.map(String.init) }
+    #expect(line(stat.stdout) != nil && line(stat.stdout) == line(frozen.stdout) && line(rgx.stdout) == line(frozen.stdout),
+            Comment(rawValue: stat.stdout + frozen.stdout))
+    // The install link: the binary run as `combine`.
+    let link = dir + "/combine"
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: bin)
+    let viaLink = try runProgram(link, ["-M", "Significance", "card.txt", "-n", "Link"], in: dir)
+    #expect(viaLink.status == 0, Comment(rawValue: viaLink.stderr))
+    #expect(FileManager.default.fileExists(atPath: dir + "/higgsCombineLink.Significance.mH120.root"))
+  }
+}
