@@ -54,8 +54,20 @@ public enum CombineOutput {
     return FlatTree(name: "limit", title: "limit", branches: branches)
   }
 
-  /// Writes `table` as Combine's output file at `path` (atomically): the `limit` tree (and an
-  /// empty `toys` directory is not written: Recombine does not save toys in it).
+  /// A limit tree (Combine's or ours) as a table: one column per branch, in order.
+  public static func table(_ tree: FlatTree) -> LimitTreeTable {
+    let columns = tree.branches.map(\.values.doubles)
+    return LimitTreeTable(header: tree.branches.map(\.name),
+                          values: (0..<tree.entries).map { k in columns.map { $0[k] } })
+  }
+
+  /// Reads a limit tree from Combine's output file (`.root`, its `limit` tree) or a CSV.
+  public static func readTable(_ path: String) throws -> LimitTreeTable {
+    path.lowercased().hasSuffix(".root") ? table(try ROOTFile(path: path).tree("limit")) : try LimitTreeTable.read(path)
+  }
+
+  /// Writes `table` as Combine's output file at `path` (atomically): the `limit` tree (Combine's
+  /// `toys` directory is not written: Recombine does not save toys).
   public static func write(_ table: LimitTreeTable, mass: Double, seed: Int = defaultSeed, systematics: Bool = true,
                            to path: String) throws {
     let w = ROOTFileWriter(compression: .zlib(level: 1))

@@ -9,6 +9,7 @@
 
 import ArgumentParser
 import Foundation
+import Plots
 import ROOTIO
 import Support
 
@@ -31,12 +32,20 @@ struct CombineCommand: ParsableCommand {
     try runReportingErrors {
       let plan = try CombineCommandLine(arguments)
       for note in plan.notes { printError(note) }
+      var files: [String] = []
       for mass in plan.masses {
         let argv = plan.subcommandArguments(mass: mass)
         printError(">>> recombine \(argv.map(JobShell.quote).joined(separator: " "))")
         var command = try Recombine.parseAsRoot(argv)
         try command.run()
-        try plan.finish(mass: mass)
+        if let f = try plan.finish(mass: mass) { files.append(f) }
+      }
+      if plan.method == "AsymptoticLimits" && files.count > 1 {
+        // Several masses: the limits JSON of combineTool's CollectLimits, for 'recombine plot limits'.
+        let json = "limits\(plan.name).json"
+        let points = try CollectedLimits.points(try files.map(CombineOutput.readTable))
+        try writeFileAtomically(String(decoding: try CollectedLimits.json(points), as: UTF8.self) + "\n", to: json)
+        printError("wrote \(json) (\(points.count) masses; draw it with 'recombine plot limits \(json) -o limits.png')")
       }
     }
   }
@@ -240,8 +249,9 @@ struct CombineCommandLine {
 
   /// After a run: the limit tree as Combine's output file (not for FitDiagnostics, whose ROOT file
   /// is not written yet: its results are in the JSON of `recombine fit-diagnostics --json`).
-  func finish(mass: Double) throws {
-    guard subcommand != "fit-diagnostics" else { return }
+  @discardableResult
+  func finish(mass: Double) throws -> String? {
+    guard subcommand != "fit-diagnostics" else { return nil }
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     var table = try LimitTreeTable.read(scratch)
     if let keep = saveSpecifiedNuis, keep != ["all"] {
@@ -262,5 +272,6 @@ struct CombineCommandLine {
     let file = CombineOutput.fileName(name: name, method: method, mass: mass, seed: seed, toys: toys)
     try CombineOutput.write(table, mass: mass, seed: seed, to: file)
     printError("wrote \(file)")
+    return file
   }
 }

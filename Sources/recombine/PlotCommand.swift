@@ -12,7 +12,7 @@ struct PlotCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "plot",
     abstract: "Figures of likelihood scans (PNG, PDF or SVG by the output's extension).",
-    subcommands: [PlotScanCommand.self, PlotContourCommand.self, PlotBITCommand.self])
+    subcommands: [PlotScanCommand.self, PlotContourCommand.self, PlotBITCommand.self, PlotLimitsCommand.self])
 }
 
 /// Options shared by both figures.

@@ -55,6 +55,15 @@ import TestSupport
       #expect(tree.column("limit")?.doubles == native.column("limit"))
       #expect(tree.column("quantileExpected")?.doubles == native.column("quantileExpected")!.map { Double(Float($0)) })
     }
+    // The limits JSON (combineTool's CollectLimits layout) and the Brazil figure.
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/limitsTest.json"))) as? [String: [String: Double]])
+    #expect(json.keys.sorted() == ["120.0", "125.0", "130.0"])
+    let median = native.column("limit")![native.column("quantileExpected")!.firstIndex { abs($0 - 0.5) < 1e-6 }!]
+    #expect(json["125.0"]?["exp0"] == median && json["125.0"]?.count == 6)
+    let collected = try Recombine.run(bin, ["collect-limits", "higgsCombineTest.AsymptoticLimits.mH120.7.root", "n.csv", "-o", "c.json"], in: dir)
+    #expect(collected.status == 0 && collected.stdout.contains("1 masses"), Comment(rawValue: collected.stdout + collected.stderr))
+    let brazil = try Recombine.run(bin, ["plot", "limits", "limitsTest.json", "-o", "brazil.png", "--logo", "CMS"], in: dir)
+    #expect(brazil.status == 0 && FileManager.default.fileExists(atPath: dir + "/brazil.png"), Comment(rawValue: brazil.stderr))
     let list = try Recombine.run(bin, ["combine", "-M", "Significance", "card.txt", "-m", "120,125"], in: dir)
     #expect(list.status == 0, Comment(rawValue: list.stderr))
     #expect(FileManager.default.fileExists(atPath: dir + "/higgsCombineTest.Significance.mH120.root"))
