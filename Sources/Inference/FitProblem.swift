@@ -31,6 +31,10 @@ public struct FitOptions: Sendable {
   public var toysNoSystematics = false
   /// `--floatOtherPOIs 1`: POIs not given with `-P` float (else they are held).
   public var floatOtherPOIs = false
+  /// Parameter values to start from (a saved fit: `--fromFit FILE`, Combine's `--snapshotName`),
+  /// applied after the ranges and before `--setParameters`, so `--freezeParameters` holds the
+  /// parameters at these values. Names the model lacks are ignored (and counted in a note).
+  public var startValues: [String: Double]? = nil
   /// `--per-bin-scaling`: how per-bin scalings meet morphed templates (`PerBinScaling`).
   public var perBinScaling: PerBinScaling = .nominal
   public init() {}
@@ -134,8 +138,23 @@ public struct FitProblem {
       data = [Double](repeating: 0, count: model.binCount)
     }
     nll = try NLL(model: model, data: data)
+    Self.holdBarlowBeeston(nll, setup: setup, fromSnapshot: o.startValues != nil)
     self.targets = targets
     specs = setup.parameterSpecs(model: model)
+  }
+
+  /// Frozen autoMCStats parameters (`allConstrainedNuisances`, group `autoMCStats`) are held, as
+  /// Combine holds its `prop_bin*` parameters: at their values in the saved fit (`--fromFit`: the
+  /// analytic x̂_j at the saved parameters, which is where the fit left them), else at their
+  /// nominal values (the global observables, 0).
+  static func holdBarlowBeeston(_ nll: NLL, setup: FitSetup, fromSnapshot: Bool) {
+    guard setup.barlowBeestonFrozen else { return }
+    if fromSnapshot {
+      _ = nll.value(at: setup.values)
+      nll.freezeBarlowBeeston(nll.barlowBeestonValues)
+    } else {
+      nll.freezeBarlowBeeston(nll.barlowBeestonGlobalObservables)
+    }
   }
 
   /// The problem as AsymptoticLimits, Significance and GoodnessOfFit see it: one POI (the first
@@ -161,9 +180,10 @@ public struct FitProblem {
     default:
       throw LikelihoodError("-t \(o.toys!): only -t -1 (Asimov) is supported")
     }
+    let nll = try NLL(model: compiled, data: data)
+    holdBarlowBeeston(nll, setup: setup, fromSnapshot: o.startValues != nil)
     return try FitProblem(
-      model: compiled, nll: try NLL(model: compiled, data: data), specs: setup.boundedParameterSpecs(model: compiled),
-      targets: [poi], asimov: o.toys == -1)
+      model: compiled, nll: nll, specs: setup.boundedParameterSpecs(model: compiled), targets: [poi], asimov: o.toys == -1)
   }
 
   /// `bounded(card:physics:options:)` from a card file.
@@ -192,6 +212,7 @@ public struct FitProblem {
     var setup = FitSetup(model: compiled)
     try setup.setFirstPOIRange(min: o.rMin, max: o.rMax)
     if let s = o.setParameterRanges { try setup.setRanges(s) }
+    if let start = o.startValues { try setup.start(from: start) }
     if let s = o.setParameters { try setup.setValues(s) }
     var targets: [Int] = []
     for name in o.pois {

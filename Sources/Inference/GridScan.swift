@@ -99,6 +99,7 @@ public enum GridScan {
   /// interrupted scan was resumed. Points whose minimisation fails are left out, as Combine does.
   /// Results are sorted by index.
   public static func run(model: CompiledModel, data: [Double], globalObservables: [Double]? = nil,
+                         frozenBarlowBeeston: [Double]? = nil,
                          specs: [ParameterSpec], best: MinimizationResult, axes: [Int],
                          options: GridScanOptions = GridScanOptions()) throws -> [ScanPoint] {
     let perAxis = options.pointsPerAxis ?? Array(repeating: pointsPerAxis(options.points, dimensions: axes.count), count: axes.count)
@@ -115,12 +116,13 @@ public enum GridScan {
       throw LikelihoodError("--firstPoint \(options.firstPoint ?? 0) --lastPoint \(options.lastPoint ?? all.count - 1) select no point of the \(all.count)-point grid (0…\(all.count - 1))")
     }
 
-    // A checkpoint is resumed only by the same scan: same grid, data, global observables,
-    // parameter settings and best fit (FNV-1a of their bit patterns).
+    // A checkpoint is resumed only by the same scan: same grid, data, global observables, held
+    // Barlow–Beeston-lite values, parameter settings and best fit (FNV-1a of their bit patterns).
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     func mix(_ v: Double) { h = (h ^ v.bitPattern) &* 0x100_0000_01b3 }
     for v in data { mix(v) }
     for v in globalObservables ?? [] { mix(v) }
+    for v in frozenBarlowBeeston ?? [] { mix(v) }
     for p in specs { for v in [p.value, p.lower, p.upper, p.fixed ? 1 : 0] { mix(v) } }
     for v in best.x { mix(v) }
     mix(best.fval)
@@ -154,7 +156,8 @@ public enum GridScan {
     let blocks = Dictionary(grouping: todo) { $0 / Self.blockSize }.sorted { $0.key < $1.key }.map { $0.value.sorted() }
     let queue = WorkQueue<Void>(count: blocks.count)
     let threads = max(1, min(options.threads, blocks.count))
-    try forEachWorker(threads: threads, model: model, data: data, globalObservables: globalObservables) { _, nll in
+    try forEachWorker(threads: threads, model: model, data: data, globalObservables: globalObservables,
+                      frozenBarlowBeeston: frozenBarlowBeeston) { _, nll in
       let minimizer = Minimizer()
       while let b = queue.next() {
         for idx in blocks[b] {
@@ -278,6 +281,7 @@ extension GridScan {
     let best = try problem.bestFit()
     let axes = problem.targets
     let scan = try run(model: m, data: problem.nll.data, globalObservables: problem.nll.globalObservables,
+                       frozenBarlowBeeston: problem.nll.frozenBarlowBeeston,
                        specs: problem.specs, best: best, axes: axes, options: options)
     var warnings: [String] = []
     if let sc = m.scalings {

@@ -7,9 +7,11 @@ import Foundation
 import Likelihood
 
 /// Runs `body(worker, nll)` on `threads` threads at once, each with its own `NLL` of `model` and
-/// `data` (NLL evaluations use per-instance scratch buffers, so instances cannot be shared).
+/// `data` (NLL evaluations use per-instance scratch buffers, so instances cannot be shared), its
+/// global observables and held Barlow–Beeston-lite values set as given.
 /// Rethrows the error of an NLL that could not be built.
 func forEachWorker(threads: Int, model: CompiledModel, data: [Double], globalObservables: [Double]?,
+                   frozenBarlowBeeston: [Double]? = nil,
                    _ body: @Sendable (_ worker: Int, _ nll: NLL) -> Void) throws {
   let failure = FirstError()
   DispatchQueue.concurrentPerform(iterations: max(1, threads)) { worker in
@@ -17,6 +19,7 @@ func forEachWorker(threads: Int, model: CompiledModel, data: [Double], globalObs
     do {
       nll = try NLL(model: model, data: data)
       if let g = globalObservables { nll.setGlobalObservables(g) }
+      if let f = frozenBarlowBeeston { nll.freezeBarlowBeeston(f) }
     } catch {
       failure.record(error)
       return

@@ -27,6 +27,10 @@ public struct FitSetup: Sendable {
   let groups: [String: [Int]]
   /// Channels masked with `--setParameters mask_<channel>=1` (no `--channel-masks` step is needed).
   public var maskedChannels: Set<Int> = []
+  /// The autoMCStats Barlow–Beeston-lite parameters are held (`allConstrainedNuisances`, or the
+  /// group `autoMCStats`, as Combine names it) instead of being profiled.
+  public var barlowBeestonFrozen = false
+  let hasBarlowBeeston: Bool
 
   /// The pre-fit state: initial values, declared ranges (lnN-type nuisances unbounded for fits),
   /// `nuisance edit freeze` parameters fixed.
@@ -44,6 +48,7 @@ public struct FitSetup: Sendable {
     channelIndex = Dictionary(model.channels.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     groups = model.groups
     maskedChannels = model.maskedChannels
+    hasBarlowBeeston = !model.barlowBeestonBins.isEmpty
   }
 
   /// `--freezeNuisanceGroups g1,^g2`: freeze every member of g1, and every nuisance not in g2.
@@ -52,6 +57,15 @@ public struct FitSetup: Sendable {
       var name = item.trimmingCharacters(in: .whitespaces)
       let invert = name.hasPrefix("^")
       if invert { name.removeFirst() }
+      if name == "autoMCStats" && groups[name] == nil && hasBarlowBeeston {
+        // Combine's automatic group of the autoMCStats parameters.
+        if invert {
+          for k in names.indices where constrained[k] { fixed[k] = true }
+        } else {
+          barlowBeestonFrozen = true
+        }
+        continue
+      }
       guard let members = groups[name] else {
         throw LikelihoodError("unknown nuisance group '\(name)' (groups: \(groups.keys.sorted().joined(separator: ", ")))")
       }
@@ -146,12 +160,26 @@ public struct FitSetup: Sendable {
     }
   }
 
+  /// Start values from a saved fit (`--fromFit`): every named parameter of the model takes its
+  /// value, clipped to its range. Names the model does not have are skipped; none matching is an
+  /// error (the fit belongs to another card).
+  public mutating func start(from saved: [String: Double]) throws {
+    var matched = 0
+    for (name, v) in saved {
+      guard let k = indexOf[name], v.isFinite else { continue }
+      values[k] = Swift.min(Swift.max(v, declaredLower[k]), declaredUpper[k])
+      matched += 1
+    }
+    guard matched > 0 || saved.isEmpty else { throw LikelihoodError("the saved fit names none of this model's parameters") }
+  }
+
   /// `--freezeParameters a,b`, `rgx{RE}` or `allConstrainedNuisances`: hold at the current values.
   public mutating func freeze(_ spec: String) throws {
     for item in spec.split(separator: ",") where !item.isEmpty {
       let name = item.trimmingCharacters(in: .whitespaces)
       if name == "allConstrainedNuisances" {
         for k in names.indices where constrained[k] { fixed[k] = true }
+        barlowBeestonFrozen = hasBarlowBeeston
         continue
       }
       for k in try resolve(name) { fixed[k] = true }

@@ -120,6 +120,9 @@ public final class NLL {
   private var nu: UnsafeMutableBufferPointer<Double>
   private var err2: UnsafeMutableBufferPointer<Double>
   private var xhat: UnsafeMutableBufferPointer<Double>  // per flat bin (BB-lite), 0 elsewhere
+  /// Barlow–Beeston-lite values held fixed instead of profiled (Combine's autoMCStats parameters
+  /// frozen), per flat bin; nil: profiled analytically.
+  public private(set) var frozenBarlowBeeston: [Double]? = nil
   private var eTot: UnsafeMutableBufferPointer<Double>  // per flat bin √err2 for BB-lite bins
   private var floored: UnsafeMutableBufferPointer<Bool>  // ν floored (autoMCStats)
   private var cur: UnsafeMutableBufferPointer<Double>  // current template T_i(θ), aligned with templates
@@ -317,6 +320,13 @@ public final class NLL {
 
   /// Replaces the Barlow–Beeston-lite global observables (one per flat bin; bins without a BB-lite
   /// parameter ignore theirs).
+  /// Holds the Barlow–Beeston-lite parameters at `x` (per flat bin) instead of profiling them;
+  /// nil profiles them again. With x_j fixed the bin term is ν − n ln ν + ½(x_j − g_j)², ν = v + e·x_j.
+  public func freezeBarlowBeeston(_ x: [Double]?) {
+    precondition(x == nil || x!.count == nBins)
+    frozenBarlowBeeston = x
+  }
+
   public func setBarlowBeestonGlobalObservables(_ g: [Double]) {
     precondition(g.count == nBins)
     barlowBeestonGlobalObservables = g
@@ -438,7 +448,7 @@ public final class NLL {
           continue
         }
         let gj = barlowBeestonGlobalObservables[j]
-        let xh = barlowBeestonMinimum(v: v, e: e, n: data[j], g: gj)
+        let xh = frozenBarlowBeeston?[j] ?? barlowBeestonMinimum(v: v, e: e, n: data[j], g: gj)
         xhat[j] = xh
         nu[j] = v + e * xh
         penalty += 0.5 * (xh - gj) * (xh - gj)
@@ -514,8 +524,10 @@ public final class NLL {
       wErr[i] = 0
     }
     // Barlow–Beeston-lite bins: the envelope derivatives of the profiled bin term.
+    let bbFrozen = frozenBarlowBeeston != nil
     for j in bbBins where eTot[j] > 0 && !isMasked[j] {
-      (wBin[j], wErr[j]) = barlowBeestonGradient(
+      // Held x_j: ν = v + e·x_j directly (a floored bin has wBin 0 already).
+      (wBin[j], wErr[j]) = bbFrozen ? (wBin[j], wBin[j] * xhat[j]) : barlowBeestonGradient(
         w: wBin[j], xhat: xhat[j], g: barlowBeestonGlobalObservables[j], e: eTot[j], floored: floored[j])
     }
     if let f = scalingFunctions { for k in 0..<f.count { muW[k] = 0 } }

@@ -21,7 +21,7 @@ struct ModelCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      var o = model.fitOptions
+      var o = try model.fitOptions
       o.pois = []
       let problem = try FitProblem.load(card: model.card, physics: model.physicsChoice, options: o)
       let d = ModelDescription(problem)

@@ -77,6 +77,9 @@ struct ModelOptions: ParsableArguments {
   @Option(name: .customLong("eigen-threshold"), help: "With --eft-basis rotated: keep eigenvectors whose eigenvalue exceeds this.")
   var eigenThreshold: Double = 0.001
 
+  @Option(name: .customLong("fromFit"), help: "Start every parameter at its value in this saved fit (fit --json), Combine's --snapshotName; --freezeParameters then holds them there.")
+  var fromFit: String?
+
   @Option(name: .customLong("per-bin-scaling"), help: "Per-bin scalings (scaling.json) on morphed templates: nominal (Combine's CMSHistSum: μ·T⁰ + ΣΔ, default) or template (μ·(T⁰ + ΣΔ)).")
   var perBinScaling: String = "nominal"
 }
@@ -84,6 +87,7 @@ struct ModelOptions: ParsableArguments {
 extension ModelOptions {
   /// The parameter settings as the library takes them.
   var fitOptions: FitOptions {
+    get throws {
     var o = FitOptions()
     o.mass = mass
     o.pois = poi
@@ -99,7 +103,9 @@ extension ModelOptions {
     o.toysNoSystematics = toysNoSystematics
     o.floatOtherPOIs = floatOtherPOIs != 0
     o.perBinScaling = PerBinScaling(rawValue: perBinScaling) ?? .nominal
+    if let fromFit { o.startValues = try FitSnapshot.read(fromFit) }
     return o
+    }
   }
 
   /// The physics model as named on the command line.
@@ -115,7 +121,7 @@ extension ModelOptions {
   /// The fit problem of `fit`, `scan`, `impacts`, `fit-diagnostics` (its notes printed).
   func problem(allowToys: Bool = false) throws -> FitProblem {
     guard PerBinScaling(rawValue: perBinScaling) != nil else { throw UsageError("--per-bin-scaling must be nominal or template") }
-    let p = try FitProblem.load(card: card, physics: physicsChoice, options: fitOptions, allowToys: allowToys)
+    let p = try FitProblem.load(card: card, physics: physicsChoice, options: try fitOptions, allowToys: allowToys)
     for n in p.notes { printError(n) }
     return p
   }
@@ -123,7 +129,7 @@ extension ModelOptions {
   /// The problem as `limit` and `significance` see it (declared ranges, one POI).
   func boundedProblem() throws -> FitProblem {
     guard PerBinScaling(rawValue: perBinScaling) != nil else { throw UsageError("--per-bin-scaling must be nominal or template") }
-    let p = try FitProblem.loadBounded(card: card, physics: physicsChoice, options: fitOptions)
+    let p = try FitProblem.loadBounded(card: card, physics: physicsChoice, options: try fitOptions)
     for n in p.notes { printError(n) }
     return p
   }
