@@ -42,7 +42,7 @@ let package = Package(
     .target(name: "Likelihood", dependencies: ["Support", "Maths", "Datacard", "ROOTIO"]),
     .target(name: "EFT", dependencies: ["Support", "Maths", "Datacard", "Likelihood", "ROOTIO"], exclude: ["FORMAT.md"]),
     .target(name: "Fit", dependencies: ["Maths", "Likelihood"]),
-    .target(name: "Inference", dependencies: ["Support", "Maths", "Datacard", "Likelihood", "EFT", "Fit"]),
+    .target(name: "Inference", dependencies: ["Support", "Maths", "ROOTIO", "Datacard", "Likelihood", "EFT", "Fit"]),
     // Batch scale-out: job arrays for Slurm, HTCondor and plain scripts, manifests, merging.
     .target(name: "Batch", dependencies: ["Support"]),
     .target(name: "InformationTrees", dependencies: ["Support", "Datacard", "Likelihood", "EFT", "CCompression"]),

@@ -46,6 +46,8 @@ public struct FitDiagnosticsResult {
   public let prefit: [ChannelYields]
   public let fitS: [ChannelYields]
   public let fitB: [ChannelYields]?
+  /// The first POI's value for the pre-fit yields (`--preFitValue`).
+  public var prefitPOIValue: Double = 1
 }
 
 public enum FitDiagnostics {
@@ -96,7 +98,7 @@ public enum FitDiagnostics {
     let fitB = try bFit.map { b in try yields("b-only fit") { try yieldTable(nll: problem.nll, at: b.best.x, distribution: b.distribution, method: method) } }
     let fitS = try yields("s+b fit") { try yieldTable(nll: problem.nll, at: sb.x, distribution: sbFit.distribution, method: method) }
     return FitDiagnosticsResult(poi: poi, poiName: poiName, signalPlusBackground: sbFit, interval: iv, backgroundOnly: bFit,
-                                pulls: pulls, prefit: prefit, fitS: fitS, fitB: fitB)
+                                pulls: pulls, prefit: prefit, fitS: fitS, fitB: fitB, prefitPOIValue: options.preFitValue)
   }
 }
 

@@ -21,7 +21,8 @@ struct CombineCommand: ParsableCommand {
       Methods: MultiDimFit (--algo none, singles, grid), AsymptoticLimits, Significance, FitDiagnostics. \
       The card is a text datacard (or .txt.gz) where Combine takes a workspace (-d or positional). \
       -m takes a value, a comma list or lo:hi:step (one run per mass, $MASS in the card path replaced). \
-      Writes higgsCombine<NAME>.<METHOD>.mH<MASS>[.<SEED>].root (the limit tree) in the current directory. \
+      Writes higgsCombine<NAME>.<METHOD>.mH<MASS>[.<SEED>].root (the limit tree) in the current directory, \
+      and fitDiagnostics<NAME>.root for -M FitDiagnostics. \
       See the README's Combine-compatibility table for every option.
       """)
 
@@ -80,7 +81,7 @@ struct CombineCommandLine {
   static let passedWithValue: Set<String> = [
     "-t", "--expectSignal", "-P", "--floatOtherPOIs", "--setParameters", "--setParameterRanges", "--freezeParameters",
     "--freezeNuisanceGroups", "--rMin", "--rMax", "--points", "--firstPoint", "--lastPoint", "--alignEdges", "--cl", "--run",
-    "--physics-model", "--PO", "--eft", "--truncation", "--preFitValue", "--numToysForShapes",
+    "--physics-model", "--PO", "--eft", "--truncation", "--preFitValue", "--numToysForShapes", "--fromFit",
   ]
   static let passedFlags: Set<String> = ["--toysFrequentist", "--toysNoSystematics", "--skipBOnlyFit"]
   /// Minimiser and run-time settings that have no counterpart: accepted, with what they mean here.
@@ -242,13 +243,13 @@ struct CombineCommandLine {
       if saveNLL { a.append("--saveNLL") }
       if saveSpecifiedNuis != nil { a.append("--save-nuisances") }
     case "limit", "significance": a += ["--csv", scratch]
-    default: break
+    default: a += ["--root", "fitDiagnostics\(name).root"]
     }
     return a
   }
 
-  /// After a run: the limit tree as Combine's output file (not for FitDiagnostics, whose ROOT file
-  /// is not written yet: its results are in the JSON of `recombine fit-diagnostics --json`).
+  /// After a run: the limit tree as Combine's output file (FitDiagnostics writes its
+  /// fitDiagnostics<NAME>.root itself; its limit tree is the first POI's best fit and interval).
   @discardableResult
   func finish(mass: Double) throws -> String? {
     guard subcommand != "fit-diagnostics" else { return nil }

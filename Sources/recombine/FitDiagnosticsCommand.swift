@@ -38,6 +38,9 @@ struct FitDiagnosticsCommand: ParsableCommand {
   @Option(name: .customLong("json"), help: "Write the fits, pulls and yields (per bin) here.")
   var json: String?
 
+  @Option(name: .customLong("root"), help: "Write Combine's fitDiagnostics ROOT file here (tree_fit_sb, tree_fit_b, tree_prefit, shapes_* histograms).")
+  var root: String?
+
   @Option(name: .customLong("plots"), help: "Write the pre-fit, post-fit (s+b) and post-fit (b-only, unless --skipBOnlyFit) distributions of each channel into this directory (PNG).")
   var plots: String?
 
@@ -96,6 +99,10 @@ struct FitDiagnosticsCommand: ParsableCommand {
       }
       printNormalizations(prefit: r.prefit, fitS: r.fitS, fitB: r.fitB)
 
+      if let root {
+        try r.writeROOT(problem, to: root)
+        print("wrote \(root)")
+      }
       if let json {
         var doc = try r.json(problem.model)
         doc["errors"] = errors

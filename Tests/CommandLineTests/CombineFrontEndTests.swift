@@ -95,4 +95,35 @@ import TestSupport
     #expect(viaLink.status == 0, Comment(rawValue: viaLink.stderr))
     #expect(FileManager.default.fileExists(atPath: dir + "/higgsCombineLink.Significance.mH120.root"))
   }
+
+  /// -M FitDiagnostics writes fitDiagnostics<NAME>.root: the fit trees hold the numbers of the
+  /// JSON, the shapes are Combine's densities (yield / bin width) whose integral is the yield.
+  @Test func fitDiagnosticsFile() throws {
+    let bin = try #require(Recombine.binary)
+    let dir = try Self.directory("fd")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let r = try Recombine.run(bin, ["combine", "-M", "FitDiagnostics", "card.txt", "-n", ".t"], in: dir)
+    #expect(r.status == 0, Comment(rawValue: r.stderr))
+    let native = try Recombine.run(bin, ["fit-diagnostics", "card.txt", "--json", "fd.json"], in: dir)
+    #expect(native.status == 0)
+    let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/fd.json"))) as? [String: Any])
+    let fitS = try #require((doc["fit_s"] as? [String: Any])?["parameters"] as? [[String: Any]])
+    let rJSON = try #require(fitS.first { $0["name"] as? String == "r" })
+    let f = try ROOTFile(path: dir + "/fitDiagnostics.t.root")
+    let sb = try f.tree("tree_fit_sb")
+    #expect(sb.entries == 1)
+    #expect(sb.column("fit_status") == .int([0]))
+    // (JSONSerialization's reading of a double may differ in the last bit.)
+    #expect(abs(sb.column("r")!.doubles[0] - (rJSON["value"] as! Double)) < 1e-12)
+    #expect(abs(sb.column("rLoErr")!.doubles[0] + (rJSON["errorLo"] as! Double)) < 1e-12)
+    #expect(abs(sb.column("rHiErr")!.doubles[0] - (rJSON["errorHi"] as! Double)) < 1e-12)
+    #expect(sb.column("bkgUnc") != nil && sb.column("bkgUnc_In") == .double([0]))
+    #expect(try f.tree("tree_fit_b").column("r") == .double([0]))
+    let shapes = try #require(doc["shapes_fit_s"] as? [[String: Any]])
+    let total = try #require((shapes[0]["total"] as? [String: Any])?["values"] as? [Double])
+    let h = try f.histogram("shapes_fit_s/b1/total")
+    // A counting channel is one bin [0, 1]: the density equals the yield.
+    #expect(h.xEdges == [0, 1] && h.contents[1] == total[0])
+    #expect(try f.histogram("shapes_prefit/b1/data").contents[1] == 15)
+  }
 }
