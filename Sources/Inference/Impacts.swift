@@ -8,6 +8,7 @@ import Dispatch
 import Fit
 import Foundation
 import Likelihood
+import Support
 
 /// The best fit and 68% interval of one POI: `fit` = [lo, best, hi] (Combine's singles rows).
 public struct ImpactPOI: Sendable, Equatable {
@@ -198,6 +199,26 @@ public enum Impacts {
   /// a failed warm fit is redone from the pre-fit values) runs on one of `threads` workers, each
   /// with its own NLL.
   /// Impacts on the problem's targets, from its best fit.
+  /// Combine's `-M MultiDimFit --algo impact -P θ` limit tree (what combineTool.py's Impacts
+  /// reads): the best fit (quantileExpected −1), then per parameter its fits at θ_lo and θ_hi
+  /// (quantileExpected 0.32 each, as MultiDimFit::doImpact commits them); columns: the
+  /// parameters, then the POIs (`--saveInactivePOI 1`), then deltaNLL (0 at the best fit, the
+  /// singles ΔNLL at the interval ends). A parameter's column holds its best-fit value in the rows
+  /// of the other parameters.
+  public static func limitTree(_ result: ImpactsResult, problem: FitProblem, mass: Double) -> LimitTreeTable {
+    let names = result.params.map(\.name), pois = result.pois.map(\.name)
+    var rows: [[Double]] = [[mass, problem.iToy, -1] + result.params.map { $0.fit[1] } + result.pois.map { $0.fit[1] } + [0]]
+    let delta = problem.model.singlesDelta
+    for (i, p) in result.params.enumerated() {
+      for side in [0, 2] {
+        var values = result.params.map { $0.fit[1] }
+        values[i] = p.fit[side]
+        rows.append([mass, problem.iToy, 0.32] + values + pois.map { p.poiValues[$0]?[side] ?? .nan } + [delta])
+      }
+    }
+    return LimitTreeTable(header: ["mh", "iToy", "quantileExpected"] + names + pois + ["deltaNLL"], values: rows)
+  }
+
   public static func compute(_ problem: FitProblem, options: ImpactsOptions = ImpactsOptions()) throws -> ImpactsResult {
     let best = try problem.bestFit()
     return try compute(model: problem.model, data: problem.nll.data, globalObservables: problem.nll.globalObservables,

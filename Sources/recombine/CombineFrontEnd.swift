@@ -18,7 +18,7 @@ struct CombineCommand: ParsableCommand {
     commandName: "combine",
     abstract: "Combine's command line: recombine combine -M METHOD CARD [Combine's options] (also runnable as 'combine').",
     discussion: """
-      Methods: MultiDimFit (--algo none, singles, grid), AsymptoticLimits, Significance, FitDiagnostics. \
+      Methods: MultiDimFit (--algo none, singles, grid, impact), AsymptoticLimits, Significance, FitDiagnostics. \
       The card is a text datacard (or .txt.gz) where Combine takes a workspace (-d or positional). \
       -m takes a value, a comma list or lo:hi:step (one run per mass, $MASS in the card path replaced). \
       Writes higgsCombine<NAME>.<METHOD>.mH<MASS>[.<SEED>].root (the limit tree) in the current directory, \
@@ -73,6 +73,8 @@ struct CombineCommandLine {
   var passed: [String] = []
   var saveNLL = false
   var saveSpecifiedNuis: [String]? = nil
+  /// `--algo impact`: the parameters whose impacts are computed (-P).
+  var impactParameters: [String] = []
   var notes: [String] = []
   /// The temporary CSV each run writes (read back for the ROOT file).
   let scratch: String
@@ -115,7 +117,8 @@ struct CombineCommandLine {
     var positional: [String] = []
     var redefined: [String]? = nil
     var systematicsOff = false
-    var userPOIs = false
+    var pList: [String] = []
+    var saveInactivePOI = false
     while i < args.count {
       var a = args[i]
       var inlineValue: String? = nil
@@ -140,6 +143,10 @@ struct CombineCommandLine {
       case "--saveNLL": saveNLL = true
       case "--saveSpecifiedNuis": saveSpecifiedNuis = try v().split(separator: ",").map(String.init)
       case "--redefineSignalPOIs": redefined = try v().split(separator: ",").map(String.init)
+      case "-P", "--parameters": pList.append(try v())
+      case "--saveInactivePOI":
+        let s = try v()
+        saveInactivePOI = s != "0"
       case "-S", "--systematics":
         let s = try v()
         guard s == "0" || s == "1" else { throw UsageError("-S expects 0 or 1, found '\(s)'") }
@@ -147,7 +154,6 @@ struct CombineCommandLine {
       case _ where Self.passedWithValue.contains(a):
         let val = try v()
         if a == "-t" { toys = Int(val) ?? 0 }
-        if a == "-P" { userPOIs = true }
         passed += [a, val]
       case _ where Self.passedFlags.contains(a):
         passed.append(a)
@@ -176,18 +182,29 @@ struct CombineCommandLine {
         passed += ["--freezeParameters", "allConstrainedNuisances"]
       }
     }
-    if let r = redefined {
-      guard !userPOIs else {
-        throw UsageError("--redefineSignalPOIs with -P is not supported: give the POIs with -P alone (README: Combine compatibility)")
+    if algo == "impact" {
+      // combineTool.py's Impacts: -P is the parameter whose impact is computed, the POIs are
+      // --redefineSignalPOIs (default: the model's); their values are saved (--saveInactivePOI).
+      guard !pList.isEmpty else { throw UsageError("--algo impact needs -P PARAMETER") }
+      impactParameters = pList
+      for p in redefined ?? [] { passed += ["-P", p] }
+    } else {
+      if saveInactivePOI { throw UsageError("--saveInactivePOI is supported with --algo impact only") }
+      if let r = redefined {
+        guard pList.isEmpty else {
+          throw UsageError("--redefineSignalPOIs with -P is not supported: give the POIs with -P alone (README: Combine compatibility)")
+        }
+        // The listed POIs are fitted; the model's other POIs become floating nuisances.
+        for p in r { passed += ["-P", p] }
+        passed += ["--floatOtherPOIs", "1"]
+      } else {
+        for p in pList { passed += ["-P", p] }
       }
-      // The listed POIs are fitted; the model's other POIs become floating nuisances.
-      for p in r { passed += ["-P", p] }
-      passed += ["--floatOtherPOIs", "1"]
     }
     switch method {
     case "MultiDimFit":
-      guard ["none", "singles", "grid"].contains(algo) else {
-        throw UsageError("-M MultiDimFit --algo \(algo) is not supported (none, singles, grid are; impacts: 'recombine impacts CARD')")
+      guard ["none", "singles", "grid", "impact"].contains(algo) else {
+        throw UsageError("-M MultiDimFit --algo \(algo) is not supported (none, singles, grid, impact are)")
       }
     case "AsymptoticLimits", "Significance", "FitDiagnostics":
       guard algo == "none" else { throw UsageError("--algo belongs to -M MultiDimFit") }
@@ -227,7 +244,7 @@ struct CombineCommandLine {
     case "AsymptoticLimits": "limit"
     case "Significance": "significance"
     case "FitDiagnostics": "fit-diagnostics"
-    default: algo == "grid" ? "scan" : "fit"
+    default: algo == "grid" ? "scan" : algo == "impact" ? "impacts" : "fit"
     }
   }
 
@@ -243,6 +260,9 @@ struct CombineCommandLine {
       if saveNLL { a.append("--saveNLL") }
       if saveSpecifiedNuis != nil { a.append("--save-nuisances") }
     case "limit", "significance": a += ["--csv", scratch]
+    case "impacts":
+      a += ["-o", scratch + ".json", "--root", CombineOutput.fileName(name: name, method: method, mass: mass, seed: seed, toys: toys)]
+      for p in impactParameters { a += ["--parameter", p] }
     default: a += ["--root", "fitDiagnostics\(name).root"]
     }
     return a
@@ -253,6 +273,10 @@ struct CombineCommandLine {
   @discardableResult
   func finish(mass: Double) throws -> String? {
     guard subcommand != "fit-diagnostics" else { return nil }
+    if subcommand == "impacts" {
+      try? FileManager.default.removeItem(atPath: scratch + ".json")
+      return CombineOutput.fileName(name: name, method: method, mass: mass, seed: seed, toys: toys)
+    }
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     var table = try LimitTreeTable.read(scratch)
     if let keep = saveSpecifiedNuis, keep != ["all"] {

@@ -30,17 +30,32 @@ struct ImpactsCommand: ParsableCommand {
 
   @OptionGroup var labels: FigureLabelOptions
 
+  @Option(name: .customLong("parameter"), help: "Only these parameters (repeatable; default: every floating nuisance).")
+  var parameters: [String] = []
+
+  @Option(name: .customLong("root"), help: "Also write the limit tree of Combine's -M MultiDimFit --algo impact (what combineTool's Impacts reads) here.")
+  var root: String?
+
   func run() throws {
     try runReportingErrors {
       let problem = try model.problem()
       var o = ImpactsOptions()
       if let threads { o.threads = max(1, threads) }
+      if !parameters.isEmpty {
+        o.parameters = try parameters.map { name in
+          guard let k = problem.model.index(of: name) else {
+            throw UsageError("--parameter: unknown parameter '\(name)'\(didYouMean(name, in: problem.model.parameters.map(\.name)))")
+          }
+          return k
+        }
+      }
       let start = Date()
       o.progress = { done, total in
         if done % 10 == 0 || done == total { printError("impacts: \(done)/\(total) parameters") }
       }
       let result = try Impacts.compute(problem, options: o)
       try writeFileAtomically(String(decoding: try result.jsonData(), as: UTF8.self), to: output)
+      if root != nil { try writeLimitTree(Impacts.limitTree(result, problem: problem, mass: model.mass), csv: nil, root: root, model: model) }
       for p in result.params where !p.warnings.isEmpty {
         printError("warning: \(p.name): \(p.warnings.joined(separator: "; "))")
       }

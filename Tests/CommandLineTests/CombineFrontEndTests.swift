@@ -126,4 +126,24 @@ import TestSupport
     #expect(h.xEdges == [0, 1] && h.contents[1] == total[0])
     #expect(try f.histogram("shapes_prefit/b1/data").contents[1] == 15)
   }
+
+  /// combineTool.py's Impacts call: -M MultiDimFit --algo impact -P θ writes the three rows it
+  /// reads (best fit, θ_lo, θ_hi) with the POI's values: those of `recombine impacts`.
+  @Test func algoImpactAsCombineToolCallsIt() throws {
+    let bin = try #require(Recombine.binary)
+    let dir = try Self.directory("impact")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let r = try Recombine.run(bin, ["combine", "-M", "MultiDimFit", "-n", "_paramFit_Test_bkgUnc", "--algo", "impact", "--redefineSignalPOIs", "r",
+                                    "-P", "bkgUnc", "--floatOtherPOIs", "1", "--saveInactivePOI", "1", "-m", "120", "card.txt"], in: dir)
+    #expect(r.status == 0, Comment(rawValue: r.stderr))
+    let tree = try ROOTFile(path: dir + "/higgsCombine_paramFit_Test_bkgUnc.MultiDimFit.mH120.root").tree("limit")
+    #expect(tree.column("quantileExpected") == .float([-1, 0.32, 0.32]))
+    let native = try Recombine.run(bin, ["impacts", "card.txt", "-o", "i.json"], in: dir)
+    #expect(native.status == 0)
+    let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/i.json"))) as? [String: Any])
+    let p = try #require((doc["params"] as? [[String: Any]])?.first { $0["name"] as? String == "bkgUnc" })
+    let fit = p["fit"] as! [Double], rv = p["r"] as! [Double]
+    #expect(tree.column("bkgUnc")!.doubles == [fit[1], fit[0], fit[2]].map { Double(Float($0)) })
+    #expect(tree.column("r")!.doubles == [rv[1], rv[0], rv[2]].map { Double(Float($0)) })
+  }
 }
