@@ -72,6 +72,8 @@ struct CombineCommandLine {
   /// Options passed to the subcommand as they are.
   var passed: [String] = []
   var saveNLL = false
+  /// `--saveFitResult`: the fit result as `multidimfit<NAME>.json` (fit --json; no RooFitResult).
+  var saveFitResult = false
   var saveSpecifiedNuis: [String]? = nil
   /// `--algo impact`: the parameters whose impacts are computed (-P).
   var impactParameters: [String] = []
@@ -102,7 +104,6 @@ struct CombineCommandLine {
   ]
   static let acceptedFlags: [String: String] = [
     "--cminPreScan": "not needed: fits start from several points when they fail",
-    "--saveFitResult": "the fit result is written as JSON with 'recombine fit --json' (no RooFitResult)",
     "--saveWorkspace": "there is no workspace: the card is the model",
   ]
 
@@ -141,6 +142,7 @@ struct CombineCommandLine {
         if n == -1 { notes.append("note: -s -1: the seed drawn is \(seed)") }
       case "--algo": algo = try v()
       case "--saveNLL": saveNLL = true
+      case "--saveFitResult": saveFitResult = true
       case "--saveSpecifiedNuis": saveSpecifiedNuis = try v().split(separator: ",").map(String.init)
       case "--redefineSignalPOIs": redefined = try v().split(separator: ",").map(String.init)
       case "-P", "--parameters": pList.append(try v())
@@ -254,7 +256,9 @@ struct CombineCommandLine {
   func subcommandArguments(mass: Double) -> [String] {
     var a = [subcommand, cardPath(mass: mass), "-m", String(format: "%g", mass), "-s", String(seed)] + passed
     switch subcommand {
-    case "fit": a += ["--algo", algo, "--csv", scratch]
+    case "fit":
+      a += ["--algo", algo, "--csv", scratch]
+      if saveFitResult { a += ["--json", "multidimfit\(name).json"] }
     case "scan":
       a += ["--csv", scratch]
       if saveNLL { a.append("--saveNLL") }
