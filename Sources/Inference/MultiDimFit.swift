@@ -6,6 +6,7 @@
 import Fit
 import Foundation
 import Likelihood
+import Maths
 import Support
 
 /// One fit with its HESSE covariance.
@@ -140,6 +141,37 @@ public struct ToyStudyResult {
 /// Combine's MultiDimFit with `--algo none` or `singles`.
 public enum MultiDimFit {
   public enum Algorithm: String, Sendable { case none, singles }
+
+  /// MultiDimFit `--algo fixed`: the best fit, then the targets held at `values` (`--fixedPointPOIs
+  /// a=1,b=2`) with every other floating parameter profiled; as the limit tree: the best-fit row
+  /// and the fixed point's, with deltaNLL = NLL(fixed) − NLL(best) and quantileExpected =
+  /// P(χ²_n > 2·deltaNLL), n = the targets plus the floating other POIs (as Combine's).
+  public static func fixedPoint(_ problem: FitProblem, values: [String: Double], mass: Double) throws -> LimitTreeTable {
+    let m = problem.model
+    let best = try problem.bestFit()
+    var specs = problem.specs
+    for k in problem.targets {
+      guard let v = values[m.parameters[k].name] else {
+        throw LikelihoodError("--fixedPointPOIs gives no value for '\(m.parameters[k].name)' (give every fitted POI)")
+      }
+      guard v >= specs[k].lower && v <= specs[k].upper else {
+        throw LikelihoodError("--fixedPointPOIs: \(m.parameters[k].name) = \(v) is outside its range [\(specs[k].lower), \(specs[k].upper)]")
+      }
+      specs[k].value = v
+      specs[k].fixed = true
+    }
+    for name in values.keys where !problem.targets.contains(where: { m.parameters[$0].name == name }) {
+      throw LikelihoodError("--fixedPointPOIs: '\(name)' is not a fitted POI (\(problem.targets.map { m.parameters[$0].name }.joined(separator: ", ")))")
+    }
+    let r = Minimizer().minimize(problem.nll, parameters: specs)
+    guard r.status.isConverged else { throw LikelihoodError("the fit at the fixed point did not converge: \(r.status)") }
+    let d = r.fval - best.fval
+    let q = chiSquaredSurvival(2 * max(d, 0), degreesOfFreedom: problem.targets.count + problem.floatingOtherPOIs)
+    return LimitTreeTable(header: limitTreeHeader(problem), values: [
+      [mass, problem.iToy, -1] + problem.targets.map { best.x[$0] } + [0],
+      [mass, problem.iToy, q] + problem.targets.map { r.x[$0] } + [d],
+    ])
+  }
 
   /// The best fit; with `singles` the 68% interval of each target (2ΔNLL = 2·singlesDelta);
   /// with `hesse` HESSE errors and correlations.

@@ -18,7 +18,7 @@ struct CombineCommand: ParsableCommand {
     commandName: "combine",
     abstract: "Combine's command line: recombine combine -M METHOD CARD [Combine's options] (also runnable as 'combine').",
     discussion: """
-      Methods: MultiDimFit (--algo none, singles, grid, impact), AsymptoticLimits, Significance, FitDiagnostics. \
+      Methods: MultiDimFit (--algo none, singles, grid, impact, fixed), AsymptoticLimits, Significance, FitDiagnostics. \
       The card is a text datacard (or .txt.gz) where Combine takes a workspace (-d or positional). \
       -m takes a value, a comma list or lo:hi:step (one run per mass, $MASS in the card path replaced). \
       Writes higgsCombine<NAME>.<METHOD>.mH<MASS>[.<SEED>].root (the limit tree) in the current directory, \
@@ -85,7 +85,7 @@ struct CombineCommandLine {
   static let passedWithValue: Set<String> = [
     "-t", "--expectSignal", "-P", "--floatOtherPOIs", "--setParameters", "--setParameterRanges", "--freezeParameters",
     "--freezeNuisanceGroups", "--rMin", "--rMax", "--points", "--firstPoint", "--lastPoint", "--alignEdges", "--cl", "--run",
-    "--physics-model", "--PO", "--eft", "--truncation", "--preFitValue", "--numToysForShapes", "--fromFit",
+    "--physics-model", "--PO", "--eft", "--truncation", "--preFitValue", "--numToysForShapes", "--fromFit", "--fixedPointPOIs",
   ]
   static let passedFlags: Set<String> = ["--toysFrequentist", "--toysNoSystematics", "--skipBOnlyFit"]
   /// Minimiser and run-time settings that have no counterpart: accepted, with what they mean here.
@@ -205,8 +205,8 @@ struct CombineCommandLine {
     }
     switch method {
     case "MultiDimFit":
-      guard ["none", "singles", "grid", "impact"].contains(algo) else {
-        throw UsageError("-M MultiDimFit --algo \(algo) is not supported (none, singles, grid, impact are)")
+      guard ["none", "singles", "grid", "impact", "fixed"].contains(algo) else {
+        throw UsageError("-M MultiDimFit --algo \(algo) is not supported (none, singles, grid, impact, fixed are)")
       }
     case "AsymptoticLimits", "Significance", "FitDiagnostics":
       guard algo == "none" else { throw UsageError("--algo belongs to -M MultiDimFit") }

@@ -16,6 +16,9 @@ struct FitCommand: ParsableCommand {
   @Option(name: .customLong("algo"), help: "none or singles.")
   var algo: String = "none"
 
+  @Option(name: .customLong("fixedPointPOIs"), parsing: .unconditional, help: "With --algo fixed: the point a=1,b=2 where the profiled ΔNLL is computed (default: the --setParameters values).")
+  var fixedPointPOIs: String?
+
   @Option(name: .customLong("csv"), help: "Write Combine's limit-tree rows here.")
   var csv: String?
 
@@ -38,8 +41,10 @@ struct FitCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
+      if algo == "fixed" { return try runFixedPoint() }
+      guard fixedPointPOIs == nil else { throw UsageError("--fixedPointPOIs needs --algo fixed") }
       guard let algorithm = MultiDimFit.Algorithm(rawValue: algo) else {
-        throw UsageError("--algo \(algo) is not supported by 'fit' (none, singles; use 'scan' for grid)")
+        throw UsageError("--algo \(algo) is not supported by 'fit' (none, singles, fixed; use 'scan' for grid)")
       }
       let problem = try model.problem(allowToys: true)
       if let k = splitToys {
@@ -103,5 +108,24 @@ struct FitCommand: ParsableCommand {
       print(line)
     }
     try writeLimitTree(MultiDimFit.toyLimitTree(problem, study: study, mass: model.mass), csv: csv, root: root, model: model)
+  }
+
+  /// --algo fixed: the best fit and the profiled ΔNLL at one point of the POIs.
+  func runFixedPoint() throws {
+    let problem = try model.problem()
+    guard let spec = fixedPointPOIs ?? model.setParameters else {
+      throw UsageError("--algo fixed needs --fixedPointPOIs a=1,b=2 (or --setParameters)")
+    }
+    var values: [String: Double] = [:]
+    for item in spec.split(separator: ",") {
+      let kv = item.split(separator: "=", maxSplits: 1)
+      guard kv.count == 2, let v = Double(kv[1]) else { throw UsageError("--fixedPointPOIs: expected name=value, found '\(item)'") }
+      values[String(kv[0])] = v
+    }
+    let table = try MultiDimFit.fixedPoint(problem, values: values, mass: model.mass)
+    let d = table.column("deltaNLL")![1], q = table.column("quantileExpected")![1]
+    print("\n --- MultiDimFit (fixed point) ---")
+    print("deltaNLL at \(spec) = \(String(format: "%.6f", d)) (2ΔNLL = \(String(format: "%.6f", 2 * d)), p = \(String(format: "%.4g", q)))")
+    try writeLimitTree(table, csv: csv, root: root, model: model)
   }
 }

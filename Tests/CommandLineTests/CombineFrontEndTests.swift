@@ -146,4 +146,21 @@ import TestSupport
     #expect(tree.column("bkgUnc")!.doubles == [fit[1], fit[0], fit[2]].map { Double(Float($0)) })
     #expect(tree.column("r")!.doubles == [rv[1], rv[0], rv[2]].map { Double(Float($0)) })
   }
+
+  /// --algo fixed --fixedPointPOIs r=2: the profiled ΔNLL at the point, the scan's value there.
+  @Test func algoFixed() throws {
+    let bin = try #require(Recombine.binary)
+    let dir = try Self.directory("fixed")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let r = try Recombine.run(bin, ["combine", "-M", "MultiDimFit", "card.txt", "--algo", "fixed", "--fixedPointPOIs", "r=2"], in: dir)
+    #expect(r.status == 0, Comment(rawValue: r.stderr))
+    let tree = try ROOTFile(path: dir + "/higgsCombineTest.MultiDimFit.mH120.root").tree("limit")
+    #expect(tree.entries == 2 && tree.column("r")?.doubles.last == 2)
+    _ = try Recombine.run(bin, ["scan", "card.txt", "--points", "21", "--setParameterRanges", "r=0,4", "--alignEdges", "1", "--csv", "s.csv"], in: dir)
+    let scan = try LimitTreeTable.read(dir + "/s.csv")
+    let k = try #require(scan.column("r")!.indices.first { scan.column("r")![$0] == 2 && scan.column("quantileExpected")![$0] != -1 })
+    #expect(abs(tree.column("deltaNLL")!.doubles[1] - scan.column("deltaNLL")![k]) < 1e-6)
+    let bad = try Recombine.run(bin, ["combine", "-M", "MultiDimFit", "card.txt", "--algo", "fixed", "--fixedPointPOIs", "bkgUnc=1"], in: dir)
+    #expect(bad.status == 1 && bad.stderr.contains("gives no value for 'r'"), Comment(rawValue: bad.stderr))
+  }
 }
