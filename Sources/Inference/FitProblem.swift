@@ -161,7 +161,7 @@ public struct FitProblem {
   /// target), data observed or `-t -1`, and every parameter at its **declared** range (lnN-type
   /// nuisances bounded at [−7, 7], `shape` at [−4, 4]: no OPTIMIZE_BOUNDS). The POI's start value
   /// is not changed by `-t -1`'s signal (Combine restores the clean snapshot).
-  public static func bounded(card: Datacard, physics: PhysicsModel, options o: FitOptions) throws -> FitProblem {
+  public static func bounded(card: Datacard, physics: PhysicsModel, options o: FitOptions, allowToys: Bool = false) throws -> FitProblem {
     var (compiled, setup, targets) = try configure(card: card, physics: physics, options: o)
     guard let poi = targets.first else { throw LikelihoodError("the model has no POI") }
     if !o.floatOtherPOIs { setup.fixPOIs(except: [poi]) }
@@ -169,6 +169,7 @@ public struct FitProblem {
     if let s = o.freezeNuisanceGroups { try setup.freezeGroups(s) }
     compiled.maskedChannels = setup.maskedChannels
     let data: [Double]
+    var toys: Int? = nil, toySignal = true
     switch o.toys {
     case nil, 0:
       guard let d = compiled.observed else {
@@ -177,21 +178,33 @@ public struct FitProblem {
       data = d
     case -1:
       data = setup.makeAsimov(model: compiled, expectSignal: o.expectSignal)
+    case let n? where n > 0 && allowToys:
+      // Toys: generated at the --expectSignal values (background only without it, as Combine).
+      toySignal = setup.applyExpectSignal(model: compiled, o.expectSignal)
+      toys = n
+      data = compiled.observed ?? [Double](repeating: 0, count: compiled.binCount)
     default:
       throw LikelihoodError("-t \(o.toys!): only -t -1 (Asimov) is supported")
     }
     let nll = try NLL(model: compiled, data: data)
     holdBarlowBeeston(nll, setup: setup, fromSnapshot: o.startValues != nil)
-    return try FitProblem(
+    var p = try FitProblem(
       model: compiled, nll: nll, specs: setup.boundedParameterSpecs(model: compiled), targets: [poi], asimov: o.toys == -1)
+    p.toys = toys
+    p.toySignal = toySignal
+    if toys != nil && !toySignal {
+      p.notes.append("warning: neither --expectSignal nor --setParameters: the background-only model (every signal process dropped) generates the toys, as in Combine")
+    }
+    return p
   }
 
   /// `bounded(card:physics:options:)` from a card file.
-  public static func loadBounded(card path: String, physics choice: PhysicsModelChoice, options: FitOptions) throws -> FitProblem {
+  public static func loadBounded(card path: String, physics choice: PhysicsModelChoice, options: FitOptions,
+                                 allowToys: Bool = false) throws -> FitProblem {
     let card = try Datacard.parse(contentsOf: path)
     let (physics, notes) = try choice.make(for: card, mass: options.mass)
-    var p = try bounded(card: card, physics: physics, options: options)
-    p.notes = notes
+    var p = try bounded(card: card, physics: physics, options: options, allowToys: allowToys)
+    p.notes = notes + p.notes
     return p
   }
 

@@ -18,7 +18,8 @@ struct CombineCommand: ParsableCommand {
     commandName: "combine",
     abstract: "Combine's command line: recombine combine -M METHOD CARD [Combine's options] (also runnable as 'combine').",
     discussion: """
-      Methods: MultiDimFit (--algo none, singles, grid, impact, fixed), AsymptoticLimits, Significance, FitDiagnostics. \
+      Methods: MultiDimFit (--algo none, singles, grid, impact, fixed), AsymptoticLimits, Significance, FitDiagnostics, \
+      GoodnessOfFit (--algo saturated, KS, AD). \
       The card is a text datacard (or .txt.gz) where Combine takes a workspace (-d or positional). \
       -m takes a value, a comma list or lo:hi:step (one run per mass, $MASS in the card path replaced). \
       Writes higgsCombine<NAME>.<METHOD>.mH<MASS>[.<SEED>].root (the limit tree) in the current directory, \
@@ -85,7 +86,7 @@ struct CombineCommandLine {
   static let passedWithValue: Set<String> = [
     "-t", "--expectSignal", "-P", "--floatOtherPOIs", "--setParameters", "--setParameterRanges", "--freezeParameters",
     "--freezeNuisanceGroups", "--rMin", "--rMax", "--points", "--firstPoint", "--lastPoint", "--alignEdges", "--cl", "--run",
-    "--physics-model", "--PO", "--eft", "--truncation", "--preFitValue", "--numToysForShapes", "--fromFit", "--fixedPointPOIs",
+    "--physics-model", "--PO", "--eft", "--truncation", "--preFitValue", "--numToysForShapes", "--fromFit", "--fixedPointPOIs", "--fixedSignalStrength",
   ]
   static let passedFlags: Set<String> = ["--toysFrequentist", "--toysNoSystematics", "--skipBOnlyFit"]
   /// Minimiser and run-time settings that have no counterpart: accepted, with what they mean here.
@@ -210,10 +211,12 @@ struct CombineCommandLine {
       }
     case "AsymptoticLimits", "Significance", "FitDiagnostics":
       guard algo == "none" else { throw UsageError("--algo belongs to -M MultiDimFit") }
-    case "GoodnessOfFit", "HybridNew", "ChannelCompatibilityCheck":
+    case "GoodnessOfFit":
+      guard ["saturated", "KS", "AD"].contains(algo) else { throw UsageError("-M GoodnessOfFit needs --algo saturated, KS or AD") }
+    case "HybridNew", "ChannelCompatibilityCheck":
       throw UsageError("-M \(method) is not available yet in Recombine")
     default:
-      throw UsageError("unknown method -M \(method) (MultiDimFit, AsymptoticLimits, Significance, FitDiagnostics)")
+      throw UsageError("unknown method -M \(method) (MultiDimFit, AsymptoticLimits, Significance, FitDiagnostics, GoodnessOfFit)")
     }
     if saveNLL && !(method == "MultiDimFit" && algo == "grid") {
       throw UsageError("--saveNLL is supported with -M MultiDimFit --algo grid only")
@@ -246,6 +249,7 @@ struct CombineCommandLine {
     case "AsymptoticLimits": "limit"
     case "Significance": "significance"
     case "FitDiagnostics": "fit-diagnostics"
+    case "GoodnessOfFit": "gof"
     default: algo == "grid" ? "scan" : algo == "impact" ? "impacts" : "fit"
     }
   }
@@ -264,6 +268,7 @@ struct CombineCommandLine {
       if saveNLL { a.append("--saveNLL") }
       if saveSpecifiedNuis != nil { a.append("--save-nuisances") }
     case "limit", "significance": a += ["--csv", scratch]
+    case "gof": a += ["--algo", algo, "--csv", scratch]
     case "impacts":
       a += ["-o", scratch + ".json", "--root", CombineOutput.fileName(name: name, method: method, mass: mass, seed: seed, toys: toys)]
       for p in impactParameters { a += ["--parameter", p] }
@@ -283,6 +288,10 @@ struct CombineCommandLine {
     }
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     var table = try LimitTreeTable.read(scratch)
+    if subcommand == "gof" && toys > 0, let k = table.header.firstIndex(of: "iToy") {
+      // As Combine: a toy run's file holds the toys only (the data's statistic is another run).
+      table.rows = table.rows.filter { $0[k] != "0" }
+    }
     if let keep = saveSpecifiedNuis, keep != ["all"] {
       // Keep the standard columns, the scanned POIs (-P, else the first POI column) and the
       // listed nuisances.

@@ -127,9 +127,9 @@ extension ModelOptions {
   }
 
   /// The problem as `limit` and `significance` see it (declared ranges, one POI).
-  func boundedProblem() throws -> FitProblem {
+  func boundedProblem(allowToys: Bool = false) throws -> FitProblem {
     guard PerBinScaling(rawValue: perBinScaling) != nil else { throw UsageError("--per-bin-scaling must be nominal or template") }
-    let p = try FitProblem.loadBounded(card: card, physics: physicsChoice, options: try fitOptions)
+    let p = try FitProblem.loadBounded(card: card, physics: physicsChoice, options: try fitOptions, allowToys: allowToys)
     for n in p.notes { printError(n) }
     return p
   }

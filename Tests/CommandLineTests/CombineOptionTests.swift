@@ -1,4 +1,5 @@
 import Foundation
+import ROOTIO
 import Testing
 import TestSupport
 
@@ -21,6 +22,9 @@ import TestSupport
     (["-M", "Significance", "-t", "-1", "--expectSignal", "1"], ["-t -1"]),
     (["-M", "FitDiagnostics", "--skipBOnlyFit", "--preFitValue", "0.5"], ["--skipBOnlyFit", "--preFitValue 0.5"]),
     (["-M", "MultiDimFit", "-S", "0"], ["--freezeParameters allConstrainedNuisances"]),
+    (["-M", "GoodnessOfFit", "--algo", "saturated", "-t", "5", "--fixedSignalStrength", "1", "--toysFrequentist"],
+     ["gof", "--algo saturated", "-t 5", "--fixedSignalStrength 1", "--toysFrequentist"]),
+    (["-M", "GoodnessOfFit", "--algo", "AD"], ["--algo AD"]),
     (["-M", "MultiDimFit", "--robustFit", "1", "--cminDefaultMinimizerStrategy", "0", "--X-rtd", "MINIMIZER_analytic", "--cminFallbackAlgo",
       "Minuit2,0:0.1", "--X-rt", "MINIMIZER_freezeDisassociatedParams", "-v", "1", "--cminPreScan"], []),
   ]
@@ -45,5 +49,10 @@ import TestSupport
     if args.contains("--saveFitResult") { #expect(FileManager.default.fileExists(atPath: dir + "/multidimfitSaved.json")) }
     if args.contains("--robustFit") { #expect(r.stderr.components(separatedBy: "accepted without effect").count - 1 == 7) }
     if args.contains("-s") { #expect(r.stderr.contains("note: -s -1: the seed drawn is")) }
+    if args.contains("GoodnessOfFit") && args.contains("-t") {
+      // A toy run's file holds the toys only, numbered 1…N (the data's statistic is another run).
+      let tree = try ROOTFile(path: dir + "/higgsCombineTest.GoodnessOfFit.mH120.123456.root").tree("limit")
+      #expect(tree.column("iToy") == .int([1, 2, 3, 4, 5]))
+    }
   }
 }
