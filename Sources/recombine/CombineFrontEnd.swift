@@ -19,7 +19,7 @@ struct CombineCommand: ParsableCommand {
     abstract: "Combine's command line: recombine combine -M METHOD CARD [Combine's options] (also runnable as 'combine').",
     discussion: """
       Methods: MultiDimFit (--algo none, singles, grid, impact, fixed), AsymptoticLimits, Significance, FitDiagnostics, \
-      GoodnessOfFit (--algo saturated, KS, AD). \
+      GoodnessOfFit (--algo saturated, KS, AD), ChannelCompatibilityCheck. \
       The card is a text datacard (or .txt.gz) where Combine takes a workspace (-d or positional). \
       -m takes a value, a comma list or lo:hi:step (one run per mass, $MASS in the card path replaced). \
       Writes higgsCombine<NAME>.<METHOD>.mH<MASS>[.<SEED>].root (the limit tree) in the current directory, \
@@ -75,6 +75,7 @@ struct CombineCommandLine {
   var saveNLL = false
   /// `--saveFitResult`: the fit result as `multidimfit<NAME>.json` (fit --json; no RooFitResult).
   var saveFitResult = false
+  var runMinos = false
   var saveSpecifiedNuis: [String]? = nil
   /// `--algo impact`: the parameters whose impacts are computed (-P).
   var impactParameters: [String] = []
@@ -144,6 +145,11 @@ struct CombineCommandLine {
       case "--algo": algo = try v()
       case "--saveNLL": saveNLL = true
       case "--saveFitResult": saveFitResult = true
+      case "--runMinos":
+        // Combine takes --runMinos with a value (1/0) or alone.
+        var n = inlineValue
+        if n == nil, i + 1 < args.count, ["0", "1", "true", "false"].contains(args[i + 1]) { n = try value(a) }
+        runMinos = n.map { $0 == "1" || $0 == "true" } ?? true
       case "--saveSpecifiedNuis": saveSpecifiedNuis = try v().split(separator: ",").map(String.init)
       case "--redefineSignalPOIs": redefined = try v().split(separator: ",").map(String.init)
       case "-P", "--parameters": pList.append(try v())
@@ -213,10 +219,12 @@ struct CombineCommandLine {
       guard algo == "none" else { throw UsageError("--algo belongs to -M MultiDimFit") }
     case "GoodnessOfFit":
       guard ["saturated", "KS", "AD"].contains(algo) else { throw UsageError("-M GoodnessOfFit needs --algo saturated, KS or AD") }
-    case "HybridNew", "ChannelCompatibilityCheck":
+    case "ChannelCompatibilityCheck":
+      guard algo == "none" else { throw UsageError("--algo belongs to -M MultiDimFit and -M GoodnessOfFit") }
+    case "HybridNew":
       throw UsageError("-M \(method) is not available yet in Recombine")
     default:
-      throw UsageError("unknown method -M \(method) (MultiDimFit, AsymptoticLimits, Significance, FitDiagnostics, GoodnessOfFit)")
+      throw UsageError("unknown method -M \(method) (MultiDimFit, AsymptoticLimits, Significance, FitDiagnostics, GoodnessOfFit, ChannelCompatibilityCheck)")
     }
     if saveNLL && !(method == "MultiDimFit" && algo == "grid") {
       throw UsageError("--saveNLL is supported with -M MultiDimFit --algo grid only")
@@ -250,6 +258,7 @@ struct CombineCommandLine {
     case "Significance": "significance"
     case "FitDiagnostics": "fit-diagnostics"
     case "GoodnessOfFit": "gof"
+    case "ChannelCompatibilityCheck": "channel-compat"
     default: algo == "grid" ? "scan" : algo == "impact" ? "impacts" : "fit"
     }
   }
@@ -269,6 +278,9 @@ struct CombineCommandLine {
       if saveSpecifiedNuis != nil { a.append("--save-nuisances") }
     case "limit", "significance": a += ["--csv", scratch]
     case "gof": a += ["--algo", algo, "--csv", scratch]
+    case "channel-compat":
+      a += ["--csv", scratch]
+      if runMinos { a.append("--runMinos") }
     case "impacts":
       a += ["-o", scratch + ".json", "--root", CombineOutput.fileName(name: name, method: method, mass: mass, seed: seed, toys: toys)]
       for p in impactParameters { a += ["--parameter", p] }

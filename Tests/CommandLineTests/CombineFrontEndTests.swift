@@ -163,4 +163,20 @@ import TestSupport
     let bad = try Recombine.run(bin, ["combine", "-M", "MultiDimFit", "card.txt", "--algo", "fixed", "--fixedPointPOIs", "bkgUnc=1"], in: dir)
     #expect(bad.status == 1 && bad.stderr.contains("gives no value for 'r'"), Comment(rawValue: bad.stderr))
   }
+
+  /// -M ChannelCompatibilityCheck: limit = 2ΔNLL, the value channel-compat prints.
+  @Test func channelCompatibility() throws {
+    let bin = try #require(Recombine.binary)
+    let dir = try Self.directory("ccc")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try BreakdownTests.card.write(toFile: dir + "/two.txt", atomically: true, encoding: .utf8)
+    let r = try Recombine.run(bin, ["combine", "-M", "ChannelCompatibilityCheck", "two.txt", "--rMin", "-5", "--rMax", "10", "--runMinos", "1"], in: dir)
+    #expect(r.status == 0, Comment(rawValue: r.stderr))
+    let m = try #require(r.stdout.firstMatch(of: /Chi2-like compatibility variable: ([0-9.e+-]+)/))
+    let tree = try ROOTFile(path: dir + "/higgsCombineTest.ChannelCompatibilityCheck.mH120.root").tree("limit")
+    #expect(abs(tree.column("limit")!.doubles[0] - Double(m.1)!) < 1e-5 * max(1, Double(m.1)!))
+    let native = try Recombine.run(bin, ["channel-compat", "two.txt", "--rMin", "-5", "--rMax", "10", "--runMinos", "--plot", "c.png"], in: dir)
+    #expect(native.status == 0 && native.stdout.contains("r_a") && native.stdout.contains("r_b"), Comment(rawValue: native.stdout + native.stderr))
+    #expect(FileManager.default.fileExists(atPath: dir + "/c.png"))
+  }
 }
