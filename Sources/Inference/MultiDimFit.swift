@@ -72,6 +72,12 @@ public struct HesseFit: Sendable {
   }
 }
 
+/// The 95% level of a one-parameter profile interval.
+public enum Level95 {
+  /// 2ΔNLL = χ²₁ quantile at 0.95.
+  public static let twoDeltaNLL = 3.841458820694124
+}
+
 /// The result of `MultiDimFit.run`.
 public struct MultiDimFitResult {
   public let best: MinimizationResult
@@ -79,14 +85,17 @@ public struct MultiDimFitResult {
   public let intervals: [Int: ProfileInterval]
   /// HESSE (when asked for).
   public let hesse: HesseFit?
-  /// Half the 2ΔNLL of the intervals (`CompiledModel.singlesDelta`).
+  /// Half the 2ΔNLL of the intervals (`CompiledModel.singlesDelta`, or the one of `--cl`).
   public let singlesDelta: Double
+  /// The 95% intervals (`--do95 1`: 2ΔNLL = 3.84), when asked for.
+  public var intervals95: [Int: ProfileInterval] = [:]
 
   /// Combine's limit-tree rows of the fit (see `limitTreeRows`).
   public func limitTree(_ problem: FitProblem, mass: Double) -> LimitTreeTable {
     LimitTreeTable(
       header: MultiDimFit.limitTreeHeader(problem),
-      values: MultiDimFit.limitTreeRows(mass: mass, iToy: problem.iToy, targets: problem.targets, best: best.x, intervals: intervals))
+      values: MultiDimFit.limitTreeRows(mass: mass, iToy: problem.iToy, targets: problem.targets, best: best.x, intervals: intervals,
+                                        intervals95: intervals95))
   }
 
   /// The fit result document of `fit --json`: `nll`, `status`, the parameters with HESSE errors
@@ -173,20 +182,29 @@ public enum MultiDimFit {
     ])
   }
 
-  /// The best fit; with `singles` the 68% interval of each target (2ΔNLL = 2·singlesDelta);
-  /// with `hesse` HESSE errors and correlations.
-  public static func run(_ problem: FitProblem, algorithm: Algorithm, hesse: Bool) throws -> MultiDimFitResult {
+  /// The best fit; with `singles` the 68% interval of each target (2ΔNLL = 2·singlesDelta, or
+  /// the χ²₁ quantile of `cl`: an extension, Combine ignores --cl with singles) and with `do95`
+  /// also the 95% one (2ΔNLL = 3.84, Combine's --do95 1); with `hesse` HESSE errors and correlations.
+  public static func run(_ problem: FitProblem, algorithm: Algorithm, hesse: Bool, cl: Double? = nil, do95: Bool = false) throws
+    -> MultiDimFitResult
+  {
     let best = try problem.bestFit()
-    let delta = problem.model.singlesDelta
-    var intervals: [Int: ProfileInterval] = [:]
+    let delta = cl.map { chiSquaredQuantile($0, degreesOfFreedom: 1) / 2 } ?? problem.model.singlesDelta
+    var intervals: [Int: ProfileInterval] = [:], intervals95: [Int: ProfileInterval] = [:]
     if algorithm == .singles {
       for k in problem.targets {
         intervals[k] = profileInterval(
           problem.nll, parameters: problem.specs, best: best, index: k, delta: delta, minimizer: Minimizer())
+        if do95 {
+          intervals95[k] = profileInterval(
+            problem.nll, parameters: problem.specs, best: best, index: k, delta: Level95.twoDeltaNLL / 2, minimizer: Minimizer())
+        }
       }
     }
-    return MultiDimFitResult(
+    var r = MultiDimFitResult(
       best: best, intervals: intervals, hesse: hesse ? HesseFit(problem, specs: problem.specs, best: best) : nil, singlesDelta: delta)
+    r.intervals95 = intervals95
+    return r
   }
 
   /// The header of a fit's limit tree: `mh, iToy, quantileExpected, <targets>, deltaNLL`.
@@ -196,7 +214,9 @@ public enum MultiDimFit {
 
   /// Combine's limit-tree rows of one fit: the best fit (quantileExpected −1), then per target with
   /// an interval its lower (−0.32) and upper (+0.32) end, the other targets at their best fit.
-  public static func limitTreeRows(mass: Double, iToy: Double, targets: [Int], best x: [Double], intervals: [Int: ProfileInterval]) -> [[Double]] {
+  /// With `intervals95` (`--do95`), the 95% ends follow each target's 68% ones at −0.05 and +0.05.
+  public static func limitTreeRows(mass: Double, iToy: Double, targets: [Int], best x: [Double], intervals: [Int: ProfileInterval],
+                                   intervals95: [Int: ProfileInterval] = [:]) -> [[Double]] {
     let best = targets.map { x[$0] }
     var rows: [[Double]] = [[mass, iToy, -1] + best + [0]]
     for (j, k) in targets.enumerated() {
@@ -206,6 +226,12 @@ public enum MultiDimFit {
       hi[j] = iv.upper
       rows.append([mass, iToy, -0.32] + lo + [0])
       rows.append([mass, iToy, 0.32] + hi + [0])
+      if let iv95 = intervals95[k] {
+        lo[j] = iv95.lower
+        hi[j] = iv95.upper
+        rows.append([mass, iToy, -0.05] + lo + [0])
+        rows.append([mass, iToy, 0.05] + hi + [0])
+      }
     }
     return rows
   }

@@ -87,7 +87,7 @@ struct CombineCommandLine {
   static let passedWithValue: Set<String> = [
     "-t", "--expectSignal", "-P", "--floatOtherPOIs", "--setParameters", "--setParameterRanges", "--freezeParameters",
     "--freezeNuisanceGroups", "--rMin", "--rMax", "--points", "--firstPoint", "--lastPoint", "--alignEdges", "--cl", "--run",
-    "--physics-model", "--PO", "--eft", "--truncation", "--preFitValue", "--numToysForShapes", "--fromFit", "--fixedPointPOIs", "--fixedSignalStrength",
+    "--physics-model", "--PO", "--eft", "--truncation", "--preFitValue", "--numToysForShapes", "--fromFit", "--fixedPointPOIs", "--fixedSignalStrength", "--do95",
   ]
   static let passedFlags: Set<String> = ["--toysFrequentist", "--toysNoSystematics", "--skipBOnlyFit"]
   /// Minimiser and run-time settings that have no counterpart: accepted, with what they mean here.

@@ -16,6 +16,12 @@ struct FitCommand: ParsableCommand {
   @Option(name: .customLong("algo"), help: "none or singles.")
   var algo: String = "none"
 
+  @Option(name: .customLong("do95"), help: "1: with --algo singles, also the 95% intervals (2ΔNLL = 3.84), as Combine's --do95 1.")
+  var do95: Int = 0
+
+  @Option(name: .customLong("cl"), help: "With --algo singles: the intervals' confidence level (default 0.6827; Combine ignores --cl with singles, Recombine honours it).")
+  var cl: Double?
+
   @Option(name: .customLong("fixedPointPOIs"), parsing: .unconditional, help: "With --algo fixed: the point a=1,b=2 where the profiled ΔNLL is computed (default: the --setParameters values).")
   var fixedPointPOIs: String?
 
@@ -60,7 +66,8 @@ struct FitCommand: ParsableCommand {
         return try runToys(problem, algorithm: algorithm, count: n)
       }
       // HESSE only when asked for (--json): errors and correlations of the floating parameters.
-      let result = try MultiDimFit.run(problem, algorithm: algorithm, hesse: json != nil)
+      if let cl { guard cl > 0 && cl < 1 else { throw UsageError("--cl must be in (0, 1)") } }
+      let result = try MultiDimFit.run(problem, algorithm: algorithm, hesse: json != nil, cl: cl, do95: do95 != 0)
       let m = problem.model
       print("\n --- MultiDimFit ---")
       print(algorithm == .singles ? "best fit parameter values and profile-likelihood uncertainties: " : "best fit parameter values: ")
@@ -71,7 +78,14 @@ struct FitCommand: ParsableCommand {
           // An end that is the parameter's range limit is not a crossing: say so.
           let atRange = [iv.lowerAtBound ? "lower" : nil, iv.upperAtBound ? "upper" : nil].compactMap { $0 }
           let note = atRange.isEmpty ? "" : "   [\(atRange.joined(separator: " and ")) end at the range limit, not a 2ΔNLL crossing]"
-          print("   \(name) :  \(signed(result.best.x[k], 8))   \(signed(iv.lower - result.best.x[k], 6))/\(signed(iv.upper - result.best.x[k], 6)) (68%)\(note)")
+          let level = cl.map { String(format: "%.0f", 100 * $0) } ?? "68"
+          var line = "   \(name) :  \(signed(result.best.x[k], 8))   \(signed(iv.lower - result.best.x[k], 6))/\(signed(iv.upper - result.best.x[k], 6)) (\(level)%)"
+          if let iv95 = result.intervals95[k] {
+            line += "    \(signed(iv95.lower - result.best.x[k], 6))/\(signed(iv95.upper - result.best.x[k], 6)) (95%)"
+            let at95 = [iv95.lowerAtBound ? "lower" : nil, iv95.upperAtBound ? "upper" : nil].compactMap { $0 }
+            if !at95.isEmpty { line += "   [95% \(at95.joined(separator: " and ")) end at the range limit]" }
+          }
+          print(line + note)
         } else {
           print("   \(name) :  \(signed(result.best.x[k], 8))")
         }

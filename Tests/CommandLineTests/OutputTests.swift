@@ -211,4 +211,22 @@ import TestSupport
       }
     }
   }
+
+  /// --do95 1 adds the 95% ends at quantileExpected ∓0.05 (Combine's rows), the interval that
+  /// --cl 0.95 gives; the 68% rows are unchanged.
+  @Test func do95Rows() throws {
+    let bin = try #require(Recombine.binary)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-cli-do95-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try TestCards.countingOneBin.replacingOccurrences(of: "observation 15", with: "observation 30")
+      .write(toFile: dir + "/card.txt", atomically: true, encoding: .utf8)
+    #expect(try Recombine.run(bin, ["fit", "card.txt", "--algo", "singles", "--do95", "1", "--csv", "a.csv"], in: dir).status == 0)
+    #expect(try Recombine.run(bin, ["fit", "card.txt", "--algo", "singles", "--cl", "0.95", "--csv", "b.csv"], in: dir).status == 0)
+    #expect(try Recombine.run(bin, ["fit", "card.txt", "--algo", "singles", "--csv", "c.csv"], in: dir).status == 0)
+    let a = try LimitTreeTable.read(dir + "/a.csv"), b = try LimitTreeTable.read(dir + "/b.csv"), c = try LimitTreeTable.read(dir + "/c.csv")
+    #expect(a.column("quantileExpected") == [-1, -0.32, 0.32, -0.05, 0.05])
+    #expect(Array(a.column("r")![3...4]) == Array(b.column("r")![1...2]))
+    #expect(Array(a.column("r")![0...2]) == c.column("r")!)
+  }
 }
