@@ -19,7 +19,7 @@ struct CombineCommand: ParsableCommand {
     abstract: "Combine's command line: recombine combine -M METHOD CARD [Combine's options] (also runnable as 'combine').",
     discussion: """
       Methods: MultiDimFit (--algo none, singles, grid, impact, fixed), AsymptoticLimits, Significance, FitDiagnostics, \
-      GoodnessOfFit (--algo saturated, KS, AD), ChannelCompatibilityCheck. \
+      GoodnessOfFit (--algo saturated, KS, AD), ChannelCompatibilityCheck, HybridNew (--LHCmode LHC-limits). \
       The card is a text datacard (or .txt.gz) where Combine takes a workspace (-d or positional). \
       -m takes a value, a comma list or lo:hi:step (one run per mass, $MASS in the card path replaced). \
       Writes higgsCombine<NAME>.<METHOD>.mH<MASS>[.<SEED>].root (the limit tree) in the current directory, \
@@ -88,6 +88,7 @@ struct CombineCommandLine {
     "-t", "--expectSignal", "-P", "--floatOtherPOIs", "--setParameters", "--setParameterRanges", "--freezeParameters",
     "--freezeNuisanceGroups", "--rMin", "--rMax", "--points", "--firstPoint", "--lastPoint", "--alignEdges", "--cl", "--run",
     "--physics-model", "--PO", "--eft", "--truncation", "--preFitValue", "--numToysForShapes", "--fromFit", "--fixedPointPOIs", "--fixedSignalStrength", "--do95",
+    "--LHCmode", "--singlePoint", "-T", "--rule", "--testStat", "--rAbsAcc", "--rRelAcc", "--clsAcc",
   ]
   static let passedFlags: Set<String> = ["--toysFrequentist", "--toysNoSystematics", "--skipBOnlyFit"]
   /// Minimiser and run-time settings that have no counterpart: accepted, with what they mean here.
@@ -103,6 +104,7 @@ struct CombineCommandLine {
     "--robustHesse": "HESSE is computed from the analytic gradient",
     "--stepSize": "intervals are found by root finding, not steps",
     "-v": "verbosity", "--verbose": "verbosity",
+    "--fork": "toys run on every core (--threads of the subcommand)",
   ]
   static let acceptedFlags: [String: String] = [
     "--cminPreScan": "not needed: fits start from several points when they fail",
@@ -222,9 +224,9 @@ struct CombineCommandLine {
     case "ChannelCompatibilityCheck":
       guard algo == "none" else { throw UsageError("--algo belongs to -M MultiDimFit and -M GoodnessOfFit") }
     case "HybridNew":
-      throw UsageError("-M \(method) is not available yet in Recombine")
+      guard algo == "none" else { throw UsageError("--algo belongs to -M MultiDimFit and -M GoodnessOfFit") }
     default:
-      throw UsageError("unknown method -M \(method) (MultiDimFit, AsymptoticLimits, Significance, FitDiagnostics, GoodnessOfFit, ChannelCompatibilityCheck)")
+      throw UsageError("unknown method -M \(method) (MultiDimFit, AsymptoticLimits, Significance, FitDiagnostics, GoodnessOfFit, ChannelCompatibilityCheck, HybridNew)")
     }
     if saveNLL && !(method == "MultiDimFit" && algo == "grid") {
       throw UsageError("--saveNLL is supported with -M MultiDimFit --algo grid only")
@@ -259,6 +261,7 @@ struct CombineCommandLine {
     case "FitDiagnostics": "fit-diagnostics"
     case "GoodnessOfFit": "gof"
     case "ChannelCompatibilityCheck": "channel-compat"
+    case "HybridNew": "hybrid"
     default: algo == "grid" ? "scan" : algo == "impact" ? "impacts" : "fit"
     }
   }
@@ -278,6 +281,7 @@ struct CombineCommandLine {
       if saveSpecifiedNuis != nil { a.append("--save-nuisances") }
     case "limit", "significance": a += ["--csv", scratch]
     case "gof": a += ["--algo", algo, "--csv", scratch]
+    case "hybrid": a += ["--csv", scratch]
     case "channel-compat":
       a += ["--csv", scratch]
       if runMinos { a.append("--runMinos") }

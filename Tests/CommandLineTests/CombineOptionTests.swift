@@ -25,6 +25,8 @@ import TestSupport
     (["-M", "GoodnessOfFit", "--algo", "saturated", "-t", "5", "--fixedSignalStrength", "1", "--toysFrequentist"],
      ["gof", "--algo saturated", "-t 5", "--fixedSignalStrength 1", "--toysFrequentist"]),
     (["-M", "GoodnessOfFit", "--algo", "AD"], ["--algo AD"]),
+    (["-M", "HybridNew", "--LHCmode", "LHC-limits", "--singlePoint", "1", "-T", "200", "--rule", "CLs", "--testStat", "LHC", "--fork", "2"],
+     ["hybrid", "--LHCmode LHC-limits", "--singlePoint 1", "-T 200", "--rule CLs", "--testStat LHC"]),
     (["-M", "MultiDimFit", "--robustFit", "1", "--cminDefaultMinimizerStrategy", "0", "--X-rtd", "MINIMIZER_analytic", "--cminFallbackAlgo",
       "Minuit2,0:0.1", "--X-rt", "MINIMIZER_freezeDisassociatedParams", "-v", "1", "--cminPreScan"], []),
   ]

@@ -1,0 +1,188 @@
+//===--- HybridNew.swift --------------------------------------------------===//
+// Toy-based CLs (Combine's -M HybridNew --LHCmode LHC-limits): the LHC test statistic
+//
+//     q̃_μ = 2·[NLL(μ, θ̂_μ) − NLL(r̂, θ̂)],  r̂ constrained to [0, μ]  (q̃_μ = 0 when r̂ ≥ μ),
+//
+// on the data and on toys of two hypotheses: s+b at r = μ and b at r = 0, each generated with the
+// nuisances at their conditional fit to the data under that hypothesis and the global
+// observables drawn around them ("LHC-style" frequentist toys, `ToyNuisances.frequentist`); each
+// toy is fitted with its own global observables.
+//
+//     CL_s+b = P(q ≥ q_obs | s+b),  CL_b = P(q ≥ q_obs | b),  CL_s = CL_s+b / CL_b,
+//
+// estimated as fractions of toys (binomial errors √(p(1−p)/N), propagated in quadrature to CL_s).
+// The limit is the μ where CL_s (or CL_s+b with `--rule CLsplusb`) crosses 1 − CL: bracketed from
+// the asymptotic limit, then refined by interpolating ln CL_s linearly between the bracket's ends
+// until the step is below `rAbsAcc` and `rRelAcc`·μ or CL_s is within `clsAcc` of 1 − CL; its
+// error is the CL_s error divided by the slope there. Each point uses fresh toys, from streams
+// seeded by (seed, point, hypothesis, toy).
+//===----------------------------------------------------------------------===//
+
+import Fit
+import Foundation
+import Likelihood
+import Maths
+import Support
+
+public struct HybridNewOptions: Sendable {
+  public var cl = 0.95
+  public var rule: LimitRule = .cls
+  /// Toys per hypothesis and point (`-T`).
+  public var toys = 500
+  public var seed: UInt64 = 123456
+  public var threads = ProcessInfo.processInfo.activeProcessorCount
+  public var rAbsAcc = 0.1
+  public var rRelAcc = 0.05
+  public var clsAcc = 0.005
+  /// Points evaluated at most in a limit search.
+  public var maxPoints = 12
+  public init() {}
+}
+
+/// CL values at one μ.
+public struct CLsPoint: Sendable {
+  public var mu: Double
+  public var qObserved: Double
+  public var clsb: Double, clsbError: Double
+  public var clb: Double, clbError: Double
+  public var cls: Double, clsError: Double
+  public var toysSB: Int, toysB: Int
+
+  /// The value the rule compares with 1 − CL.
+  public func value(_ rule: LimitRule) -> Double { rule == .cls ? cls : clsb }
+  public func error(_ rule: LimitRule) -> Double { rule == .cls ? clsError : clsbError }
+}
+
+public struct HybridNewLimit: Sendable {
+  public var limit: Double
+  public var error: Double
+  public var points: [CLsPoint]
+}
+
+public enum HybridNew {
+  /// q̃_μ of the data in `nll` (with its global observables), `specs` the problem's parameters.
+  static func qTilde(_ nll: NLL, specs: [ParameterSpec], poi: Int, mu: Double) -> Double? {
+    var cond = specs
+    cond[poi].value = mu
+    cond[poi].fixed = true
+    var free = specs
+    free[poi].fixed = false
+    free[poi].lower = 0
+    free[poi].upper = mu
+    free[poi].value = min(max(free[poi].value, 0), mu)
+    let c = Minimizer().minimize(nll, parameters: cond)
+    let f = Minimizer().minimize(nll, parameters: free)
+    guard c.status.isConverged, f.status.isConverged else { return nil }
+    return 2 * max(c.fval - min(f.fval, c.fval), 0)
+  }
+
+  /// CL_s+b, CL_b and CL_s at μ with `options.toys` toys per hypothesis; `point` numbers the
+  /// point (it selects the toys' streams).
+  public static func point(_ problem: FitProblem, mu: Double, point: Int = 0, options o: HybridNewOptions) throws -> CLsPoint {
+    guard let poi = problem.targets.first else { throw LikelihoodError("HybridNew: the model has no POI") }
+    guard mu > 0 else { throw LikelihoodError("HybridNew: the tested \(problem.model.parameters[poi].name) must be positive") }
+    let specs = problem.specs
+    guard let qObs = qTilde(problem.nll, specs: specs, poi: poi, mu: mu) else {
+      throw LikelihoodError("HybridNew: the fits of the data at \(problem.model.parameters[poi].name) = \(mu) did not converge")
+    }
+    let model = problem.model
+    let observed = problem.nll.data
+    /// The conditional fit to the data at r = value: the toys' generating point.
+    func generating(_ value: Double) throws -> [Double] {
+      var s = specs
+      s[poi].value = value
+      s[poi].fixed = true
+      let r = Minimizer().minimize(problem.nll, parameters: s)
+      guard r.status.isConverged else { throw LikelihoodError("HybridNew: the fit of the data at \(value) did not converge") }
+      return r.x
+    }
+    let hypotheses = [try generating(mu), try generating(0)]
+    var passing = [0, 0], counted = [0, 0]
+    for (h, at) in hypotheses.enumerated() {
+      // A stream per (seed, point, hypothesis): toys of different points and hypotheses differ.
+      let streamSeed = o.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(point) &* 1_000_003 &+ UInt64(h)
+      let generator = ToyGenerator(model: model, observed: observed, seed: streamSeed, signal: true)
+      let queue = WorkQueue<Double?>(count: o.toys)
+      try forEachWorker(threads: min(o.threads, o.toys), model: model, data: observed, globalObservables: nil) { _, nll in
+        while let k = queue.next() {
+          let toy = generator.toy(k, at: at, nuisances: .frequentist, nll: nll)
+          nll.setData(toy.data)
+          nll.setGlobalObservables(toy.globalObservables)
+          nll.setBarlowBeestonGlobalObservables(toy.barlowBeestonGlobalObservables)
+          queue.set(k, qTilde(nll, specs: specs, poi: poi, mu: mu))
+        }
+      }
+      let qs = queue.results.compactMap { $0 }.compactMap { $0 }
+      counted[h] = qs.count
+      // Ties (discrete data): a toy with the observed counts has the observed q up to rounding.
+      let tolerance = 1e-6 * max(1, qObs)
+      passing[h] = qs.filter { $0 >= qObs - tolerance }.count
+    }
+    guard counted[0] > 0, counted[1] > 0 else { throw LikelihoodError("HybridNew: no toy fit converged") }
+    func frac(_ h: Int) -> (Double, Double) {
+      let p = Double(passing[h]) / Double(counted[h])
+      return (p, (p * (1 - p) / Double(counted[h])).squareRoot())
+    }
+    let (sb, sbe) = frac(0), (b, be) = frac(1)
+    let cls = b > 0 ? sb / b : 0
+    let clsErr = b > 0 && sb > 0 ? cls * ((sbe / sb) * (sbe / sb) + (be / b) * (be / b)).squareRoot() : (b > 0 ? sbe / b : 0)
+    return CLsPoint(mu: mu, qObserved: qObs, clsb: sb, clsbError: sbe, clb: b, clbError: be, cls: cls, clsError: clsErr,
+                    toysSB: counted[0], toysB: counted[1])
+  }
+
+  /// The observed limit: the μ where the rule's CL crosses 1 − CL, searched from `hint` (e.g. the
+  /// asymptotic limit).
+  public static func limit(_ problem: FitProblem, hint: Double, options o: HybridNewOptions,
+                           progress: ((CLsPoint) -> Void)? = nil) throws -> HybridNewLimit {
+    let alpha = 1 - o.cl
+    var points: [CLsPoint] = []
+    func eval(_ mu: Double) throws -> CLsPoint {
+      let p = try point(problem, mu: mu, point: points.count, options: o)
+      points.append(p)
+      progress?(p)
+      return p
+    }
+    guard hint > 0, hint.isFinite else { throw LikelihoodError("HybridNew: the starting point must be positive") }
+    // Bracket: CL(lo) > α > CL(hi).
+    var lo: CLsPoint? = nil, hi: CLsPoint? = nil
+    var mu = hint
+    while (lo == nil || hi == nil) && points.count < o.maxPoints {
+      let p = try eval(mu)
+      if p.value(o.rule) > alpha {
+        if lo == nil || mu > lo!.mu { lo = p }
+        mu = hi.map { 0.5 * (mu + $0.mu) } ?? mu * 1.5
+      } else {
+        if hi == nil || mu < hi!.mu { hi = p }
+        mu = lo.map { 0.5 * (mu + $0.mu) } ?? mu / 1.5
+      }
+    }
+    guard var a = lo, var b = hi else {
+      throw LikelihoodError("HybridNew: could not bracket the limit in \(points.count) points (CL values \(points.map { String(format: "%.3g@%.3g", $0.value(o.rule), $0.mu) }))")
+    }
+    // Refine: interpolate ln CL linearly between the bracket's ends.
+    func interpolate(_ a: CLsPoint, _ b: CLsPoint) -> Double {
+      let la = log(max(a.value(o.rule), 1e-12)), lb = log(max(b.value(o.rule), 1e-12))
+      guard la != lb else { return 0.5 * (a.mu + b.mu) }
+      return a.mu + (log(alpha) - la) * (b.mu - a.mu) / (lb - la)
+    }
+    var estimate = interpolate(a, b)
+    while points.count < o.maxPoints {
+      let width = b.mu - a.mu
+      if width < o.rAbsAcc && width < o.rRelAcc * estimate { break }
+      let p = try eval(min(max(estimate, a.mu + 0.05 * width), b.mu - 0.05 * width))
+      if abs(p.value(o.rule) - alpha) < max(o.clsAcc, p.error(o.rule)) {
+        estimate = p.mu
+        // Close enough: keep it as an end on its side, for the slope.
+        if p.value(o.rule) > alpha { a = p } else { b = p }
+        break
+      }
+      if p.value(o.rule) > alpha { a = p } else { b = p }
+      estimate = interpolate(a, b)
+    }
+    estimate = interpolate(a, b)
+    // Error: the CL error at the crossing over the slope of CL between the ends.
+    let slope = abs((b.value(o.rule) - a.value(o.rule)) / (b.mu - a.mu))
+    let clErr = 0.5 * (a.error(o.rule) + b.error(o.rule))
+    return HybridNewLimit(limit: estimate, error: slope > 0 ? clErr / slope : .infinity, points: points)
+  }
+}

@@ -1,0 +1,99 @@
+//===--- HybridNewCommand.swift -------------------------------------------===//
+// `recombine hybrid`: Combine's -M HybridNew --LHCmode LHC-limits (toy-based CLs).
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import Foundation
+import Inference
+import Support
+
+struct HybridNewCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "hybrid",
+    abstract: "Toy-based CLs (Combine's -M HybridNew --LHCmode LHC-limits): CLs at one point (--singlePoint) or the observed limit.",
+    discussion: """
+      Test statistic: LHC (q̃_μ, r̂ constrained to [0, μ]). Toys per hypothesis (-T): s+b at μ and b at 0, \
+      each generated at the nuisances' conditional fit to the data and with drawn global observables, \
+      fitted with their own global observables. The limit search starts at the asymptotic limit, \
+      brackets the crossing of 1 − CL and refines it (--rAbsAcc, --rRelAcc, --clsAcc); each point uses fresh toys.
+      """)
+
+  @OptionGroup var model: ModelOptions
+
+  @Option(name: .customLong("LHCmode"), help: "LHC-limits (the only mode supported).")
+  var lhcMode: String = "LHC-limits"
+
+  @Option(name: .customLong("testStat"), help: "LHC (the only test statistic supported).")
+  var testStat: String = "LHC"
+
+  @Option(name: .customLong("rule"), help: "CLs (default) or CLsplusb.")
+  var rule: String = "CLs"
+
+  @Option(name: .customShort("T"), help: "Toys per hypothesis and point.")
+  var toysPerPoint: Int = 500
+
+  @Option(name: .customLong("singlePoint"), parsing: .unconditional, help: "Only CLs at this value of the POI.")
+  var singlePoint: Double?
+
+  @Option(name: .customLong("cl"), help: "Confidence level of the limit.")
+  var cl: Double = 0.95
+
+  @Option(name: .customLong("rAbsAcc"), help: "Absolute accuracy of the limit search.")
+  var rAbsAcc: Double = 0.1
+
+  @Option(name: .customLong("rRelAcc"), help: "Relative accuracy of the limit search.")
+  var rRelAcc: Double = 0.05
+
+  @Option(name: .customLong("clsAcc"), help: "Stop when CLs is this close to 1 − CL.")
+  var clsAcc: Double = 0.005
+
+  @Option(name: .customLong("threads"), help: "Worker threads (default: all cores).")
+  var threads: Int?
+
+  @Option(name: .customLong("csv"), help: "Write the limit-tree row here (limit = CLs with --singlePoint, else the limit).")
+  var csv: String?
+
+  @Option(name: .customLong("root"), help: "Write Combine's output file (limit tree) here.")
+  var root: String?
+
+  func run() throws {
+    try runReportingErrors {
+      guard lhcMode == "LHC-limits" else { throw UsageError("--LHCmode \(lhcMode) is not supported (LHC-limits is)") }
+      guard testStat == "LHC" else { throw UsageError("--testStat \(testStat) is not supported (LHC is)") }
+      var o = HybridNewOptions()
+      switch rule {
+      case "CLs": o.rule = .cls
+      case "CLsplusb": o.rule = .pmu
+      default: throw UsageError("--rule must be CLs or CLsplusb")
+      }
+      guard toysPerPoint >= 10 else { throw UsageError("-T must be at least 10") }
+      guard cl > 0 && cl < 1 else { throw UsageError("--cl must be in (0, 1)") }
+      o.toys = toysPerPoint; o.cl = cl; o.seed = model.seed
+      o.rAbsAcc = rAbsAcc; o.rRelAcc = rRelAcc; o.clsAcc = clsAcc
+      if let threads { o.threads = max(1, threads) }
+      let problem = try model.boundedProblem()
+      let name = problem.model.parameters[problem.targets[0]].name
+      func show(_ p: CLsPoint) {
+        print(String(format: "%@ = %.4g: CLs = %.4f ± %.4f, CLs+b = %.4f ± %.4f, CLb = %.4f ± %.4f (q_obs = %.4g; %d + %d toys)",
+                     name, p.mu, p.cls, p.clsError, p.clsb, p.clsbError, p.clb, p.clbError, p.qObserved, p.toysSB, p.toysB))
+      }
+      print("\n -- HybridNew, frequentist statistic (LHC) --")
+      if let mu = singlePoint {
+        let p = try HybridNew.point(problem, mu: mu, options: o)
+        show(p)
+        try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[p.value(o.rule), p.error(o.rule), model.mass, 0, -1]]),
+                           csv: csv, root: root, model: model)
+        return
+      }
+      var ao = AsymptoticLimitsOptions()
+      ao.run = .observed
+      ao.cl = cl
+      let hint = try AsymptoticLimits.run(model: problem.model, data: problem.nll.data, specs: problem.specs, poi: problem.targets[0], options: ao).observed ?? 1
+      print(String(format: "starting from the asymptotic limit %@ < %.4g", name, hint))
+      let r = try HybridNew.limit(problem, hint: hint, options: o, progress: show)
+      print(String(format: "\n -- HybridNew --\nLimit: %@ < %.4f +/- %.4f @ %.0f%% CL", name, r.limit, r.error, 100 * cl))
+      try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[r.limit, r.error, model.mass, 0, -1]]),
+                         csv: csv, root: root, model: model)
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import Datacard
+@testable import Inference
+@testable import Likelihood
+
+/// HybridNew against the closed-form Poisson CLs of a counting card without systematics: with q̃_μ
+/// ordering the outcomes by n (for q_obs > 0), CL_s+b = P(n ≤ n_obs | μs + b), CL_b = P(n ≤ n_obs | b).
+@Suite struct HybridNewTests {
+  static let card = """
+    imax 1 jmax 1 kmax 0
+    bin b1
+    observation 5
+    bin b1 b1
+    process sig bkg
+    process 0 1
+    rate 5 3
+    """
+
+  static func poissonCDF(_ n: Int, _ l: Double) -> Double {
+    var term = exp(-l), sum = term
+    for k in stride(from: 1, through: n, by: 1) { term *= l / Double(k); sum += term }
+    return sum
+  }
+
+  static func problem() throws -> FitProblem {
+    try FitProblem.bounded(card: try Datacard.parse(text: card), physics: DefaultPhysicsModel(), options: FitOptions())
+  }
+
+  @Test func singlePointIsThePoissonCLs() throws {
+    var o = HybridNewOptions()
+    o.toys = 4000
+    o.seed = 1
+    let p = try HybridNew.point(try Self.problem(), mu: 1, options: o)
+    let sb = Self.poissonCDF(5, 8), b = Self.poissonCDF(5, 3)
+    #expect(abs(p.clsb - sb) < 4 * p.clsbError, "CLs+b \(p.clsb) ± \(p.clsbError) vs \(sb)")
+    #expect(abs(p.clb - b) < 4 * p.clbError, "CLb \(p.clb) ± \(p.clbError) vs \(b)")
+    #expect(abs(p.cls - sb / b) < 4 * p.clsError, "CLs \(p.cls) ± \(p.clsError) vs \(sb / b)")
+    // Toys are reproducible by seed.
+    let again = try HybridNew.point(try Self.problem(), mu: 1, options: o)
+    #expect(again.cls == p.cls)
+  }
+
+  @Test func limitIsThePoissonCLsLimit() throws {
+    // The closed-form limit: CL_s(μ) = 0.05 by bisection.
+    var lo = 0.1, hi = 10.0
+    for _ in 0..<60 {
+      let m = 0.5 * (lo + hi)
+      if Self.poissonCDF(5, 5 * m + 3) / Self.poissonCDF(5, 3) > 0.05 { lo = m } else { hi = m }
+    }
+    var o = HybridNewOptions()
+    o.toys = 3000
+    o.seed = 7
+    o.rAbsAcc = 0.02
+    o.rRelAcc = 0.01
+    let r = try HybridNew.limit(try Self.problem(), hint: 1.2, options: o)
+    #expect(abs(r.limit - lo) < 3 * r.error + 0.02, "limit \(r.limit) ± \(r.error) vs \(lo)")
+    #expect(r.error > 0 && r.error < 0.2)
+  }
+}
