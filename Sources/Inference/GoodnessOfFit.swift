@@ -110,35 +110,15 @@ public enum GoodnessOfFit {
       return GoodnessOfFitResult(algorithm: algorithm, observed: observed.total, perChannel: observed.perChannel, toys: [],
                                  toyIndices: [], failedToys: 0)
     }
-    var generating = specs.map(\.value)
-    if nuisances == .frequentist {
-      // Post-fit nuisances of a fit to the data with the POIs at their generating values.
-      var s = specs
-      for k in problem.model.pois { s[k].fixed = true }
-      let r = Minimizer().minimize(problem.nll, parameters: s)
-      guard r.status.isConverged else { throw LikelihoodError("the fit to the data for --toysFrequentist did not converge: \(r.status)") }
-      generating = r.x
-    }
     let model = problem.model
-    let generator = ToyGenerator(model: model, observed: problem.nll.data, seed: seed, signal: problem.toySignal)
-    let fitSpecs = specs, at = generating
-    let fixed = Set(specs.indices.filter { specs[$0].fixed })
-    let queue = WorkQueue<(Int, Double?)>(count: toys)
-    try forEachWorker(threads: min(threads, toys), model: model, data: problem.nll.data, globalObservables: nil) { _, nll in
-      while let k = queue.next() {
-        let toy = generator.toy(first + k, at: at, nuisances: nuisances, fixed: fixed, nll: nll)
-        nll.setData(toy.data)
-        nll.setGlobalObservables(toy.globalObservables)
-        nll.setBarlowBeestonGlobalObservables(toy.barlowBeestonGlobalObservables)
-        let fit = Minimizer().minimize(nll, parameters: fitSpecs)
-        let q: Double? = fit.status.isConverged ? statistic(algorithm, nll: nll, model: model, best: fit).total : nil
-        queue.set(k, (first + k, q))
-      }
+    let fitSpecs = specs
+    let results = try Toys.map(problem, specs: specs, nuisances: nuisances, seed: seed, first: first, count: toys, threads: threads) { nll in
+      let fit = Minimizer().minimize(nll, parameters: fitSpecs)
+      return fit.status.isConverged ? statistic(algorithm, nll: nll, model: model, best: fit).total : nil
     }
-    let results = queue.results.compactMap { $0 }
-    let ok = results.filter { $0.1 != nil }
+    let ok = results.filter { $0.value != nil }
     return GoodnessOfFitResult(algorithm: algorithm, observed: observed.total, perChannel: observed.perChannel,
-                               toys: ok.map { $0.1! }, toyIndices: ok.map(\.0), failedToys: results.count - ok.count)
+                               toys: ok.map { $0.value! }, toyIndices: ok.map(\.index), failedToys: results.count - ok.count)
   }
 
   /// Combine's limit tree rows: limit = the statistic, quantileExpected −1; iToy 0 for the data,

@@ -129,4 +129,38 @@ public enum Toys {
     }
     return queue.results.compactMap { $0 }
   }
+
+  /// Runs `body` on toys `first..<first+count` of `problem` (generated at the problem's parameter
+  /// values — `--expectSignal` applied — or, with `.frequentist`, at the conditional fit to the
+  /// data with the POIs at those values), in parallel; `body` gets an NLL holding the toy's data
+  /// and global observables. Results in toy order, nil where `body` gave nil.
+  public static func map<T: Sendable>(
+    _ problem: FitProblem, specs: [ParameterSpec]? = nil, nuisances: ToyNuisances, seed: UInt64, first: Int = 0, count: Int,
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount, _ body: @escaping @Sendable (NLL) -> T?
+  ) throws -> [(index: Int, value: T?)] {
+    let specs = specs ?? problem.specs
+    var generating = specs.map(\.value)
+    if nuisances == .frequentist {
+      var s = specs
+      for k in problem.model.pois { s[k].fixed = true }
+      let r = Minimizer().minimize(problem.nll, parameters: s)
+      guard r.status.isConverged else { throw LikelihoodError("the fit to the data for --toysFrequentist did not converge: \(r.status)") }
+      generating = r.x
+    }
+    let model = problem.model
+    let generator = ToyGenerator(model: model, observed: problem.nll.data, seed: seed, signal: problem.toySignal)
+    let at = generating
+    let fixed = Set(specs.indices.filter { specs[$0].fixed })
+    let queue = WorkQueue<(Int, T?)>(count: count)
+    try forEachWorker(threads: min(threads, max(1, count)), model: model, data: problem.nll.data, globalObservables: nil) { _, nll in
+      while let k = queue.next() {
+        let toy = generator.toy(first + k, at: at, nuisances: nuisances, fixed: fixed, nll: nll)
+        nll.setData(toy.data)
+        nll.setGlobalObservables(toy.globalObservables)
+        nll.setBarlowBeestonGlobalObservables(toy.barlowBeestonGlobalObservables)
+        queue.set(k, (first + k, body(nll)))
+      }
+    }
+    return queue.results.compactMap { $0 }.map { (index: $0.0, value: $0.1) }
+  }
 }

@@ -5,6 +5,7 @@
 import ArgumentParser
 import Foundation
 import Inference
+import Support
 
 struct LimitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -41,6 +42,9 @@ struct LimitCommand: ParsableCommand {
   @Option(name: .customLong("rRelAcc"), help: "Relative accuracy on r.")
   var rRelAcc: Double = 0.005
 
+  @Option(name: .customLong("firstToy"), help: "Index of the first toy (-t N; job splitting).")
+  var firstToy: Int = 0
+
   @Option(name: .customLong("csv"), help: "Write Combine's limit-tree rows (limit, limitErr, mh, iToy, quantileExpected) here.")
   var csv: String?
 
@@ -71,6 +75,7 @@ struct LimitCommand: ParsableCommand {
       }
       o.rAbsAccuracy = rAbsAcc
       o.rRelAccuracy = rRelAcc
+      if let n = model.toys, n > 0 { return try runToys(n, options: o) }
       let m = try model.boundedProblem()
       let poi = m.targets[0]
       let res = try AsymptoticLimits.run(model: m.model, data: m.nll.data, specs: m.specs, poi: poi, options: o)
@@ -83,5 +88,23 @@ struct LimitCommand: ParsableCommand {
       print("")
       try writeLimitTree(res.limitTree(mass: model.mass, iToy: m.iToy), csv: csv, root: root, model: model)
     }
+  }
+
+  /// -t N: the observed asymptotic limit of each toy (one row per toy, iToy = index + 1), and the
+  /// distribution's median and bands: expected limits from toys.
+  func runToys(_ n: Int, options: AsymptoticLimitsOptions) throws {
+    let m = try model.boundedProblem(allowToys: true)
+    let nuisances: ToyNuisances = model.toysFrequentist ? .frequentist : model.toysNoSystematics ? .none : .prior
+    let r = try ToyMethods.asymptoticLimits(m, options: options, nuisances: nuisances, seed: model.seed, first: firstToy, count: n)
+    let ok = r.compactMap { t in t.value.map { (t.index, $0.0, $0.1) } }
+    let v = ok.map(\.1)
+    let name = m.model.parameters[m.targets[0]].name
+    print("\n -- AsymptoticLimits on \(n) toys (seed \(model.seed)) --")
+    print("converged: \(ok.count) of \(n)")
+    for (q, label) in [(0.025, "2.5%"), (0.16, "16.0%"), (0.5, "50.0%"), (0.84, "84.0%"), (0.975, "97.5%")] where !v.isEmpty {
+      print(String(format: "Toys %@: %@ < %6.4f", label, name, toyQuantile(v, q)))
+    }
+    let rows = ok.map { [$0.1, $0.2, model.mass, Double($0.0 + 1), -1] }
+    try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: rows), csv: csv, root: root, model: model)
   }
 }

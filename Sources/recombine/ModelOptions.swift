@@ -47,7 +47,7 @@ struct ModelOptions: ParsableArguments {
   @Option(name: .customLong("rMax"), parsing: .unconditional)
   var rMax: Double?
 
-  @Option(name: .customShort("t"), parsing: .unconditional, help: "-1: the Asimov dataset; N > 0: N toys (fit only; see --seed, --toysFrequentist, --toysNoSystematics).")
+  @Option(name: .customShort("t"), parsing: .unconditional, help: "-1: the Asimov dataset; N > 0: N toys (fit, limit, significance, gof; see --seed, --toysFrequentist, --toysNoSystematics).")
   var toys: Int?
 
   @Option(name: .customLong("expectSignal"), parsing: .unconditional)

@@ -28,6 +28,9 @@ struct SignificanceCommand: ParsableCommand {
   @Option(name: .customLong("signalForSignificance"), parsing: .unconditional, help: "The null hypothesis value of the POI.")
   var signalForSignificance: Double = 0
 
+  @Option(name: .customLong("firstToy"), help: "Index of the first toy (-t N; job splitting).")
+  var firstToy: Int = 0
+
   @Option(name: .customLong("csv"), help: "Write Combine's limit-tree row (limit, limitErr, mh, iToy, quantileExpected) here.")
   var csv: String?
 
@@ -36,6 +39,7 @@ struct SignificanceCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
+      if let n = model.toys, n > 0 { return try runToys(n) }
       let m = try model.boundedProblem()
       let poi = m.targets[0]
       let z = try Significance.compute(
@@ -52,5 +56,23 @@ struct SignificanceCommand: ParsableCommand {
         try LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[value, 0, model.mass, m.iToy, -1]]).write(to: csv)
       }
     }
+  }
+
+  /// -t N: the significance of each toy, one row per toy (iToy = index + 1), and the distribution.
+  func runToys(_ n: Int) throws {
+    let m = try model.boundedProblem(allowToys: true)
+    let nuisances: ToyNuisances = model.toysFrequentist ? .frequentist : model.toysNoSystematics ? .none : .prior
+    let r = try ToyMethods.significance(m, nullValue: signalForSignificance, uncapped: uncapped, pValue: pvalue, nuisances: nuisances,
+                                        seed: model.seed, first: firstToy, count: n)
+    let ok = r.compactMap { t in t.value.map { (t.index, $0) } }
+    let v = ok.map(\.1)
+    print("\n -- Significance, \(n) toys (seed \(model.seed)) -- ")
+    print("converged: \(ok.count) of \(n)")
+    if !v.isEmpty {
+      print(String(format: "median %@ %g, 68%% of toys in [%g, %g], 95%% in [%g, %g]", pvalue ? "p-value" : "significance",
+                   toyQuantile(v, 0.5), toyQuantile(v, 0.16), toyQuantile(v, 0.84), toyQuantile(v, 0.025), toyQuantile(v, 0.975)))
+    }
+    let rows = ok.map { [$0.1, 0, model.mass, Double($0.0 + 1), -1] }
+    try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: rows), csv: csv, root: root, model: model)
   }
 }

@@ -78,8 +78,8 @@ import TestSupport
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let bogus = try Recombine.run(bin, ["combine", "-M", "MultiDimFit", "card.txt", "--bogusOption", "1"], in: dir)
     #expect(bogus.status != 0 && bogus.stderr.contains("'--bogusOption' is not supported"), Comment(rawValue: bogus.stderr))
-    let method = try Recombine.run(bin, ["combine", "-M", "HybridNew", "card.txt"], in: dir)
-    #expect(method.status != 0 && method.stderr.contains("HybridNew"), Comment(rawValue: method.stderr))
+    let method = try Recombine.run(bin, ["combine", "-M", "MarkovChainMC", "card.txt"], in: dir)
+    #expect(method.status != 0 && method.stderr.contains("MarkovChainMC"), Comment(rawValue: method.stderr))
     // -S 0 equals freezing every constrained nuisance; rgx{} reaches the fit.
     let stat = try Recombine.run(bin, ["combine", "-M", "MultiDimFit", "card.txt", "--algo", "singles", "-S", "0"], in: dir)
     let frozen = try Recombine.run(bin, ["fit", "card.txt", "--algo", "singles", "--freezeParameters", "allConstrainedNuisances"], in: dir)

@@ -1,0 +1,49 @@
+import Foundation
+import Inference
+import Support
+import Testing
+import TestSupport
+
+/// Toys in limit and significance (-t N): one row per toy, reproducible by seed and split, and at
+/// large counts their medians are the asymptotic (Asimov) expected values.
+@Suite struct ToyMethodTests {
+  static let card = """
+    imax 1 jmax 1 kmax 1
+    bin b1
+    observation 1000
+    bin b1 b1
+    process sig bkg
+    process 0 1
+    rate 60 1000
+    bkgUnc lnN - 1.01
+    """
+
+  static func run(_ bin: String, _ args: [String], in dir: String) throws -> LimitTreeTable {
+    let r = try Recombine.run(bin, args + ["--csv", "t.csv"], in: dir)
+    #expect(r.status == 0, Comment(rawValue: r.stderr))
+    return try LimitTreeTable.read(dir + "/t.csv")
+  }
+
+  @Test func significanceAndLimitToys() throws {
+    let bin = try #require(Recombine.binary)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-toymethods-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try Self.card.write(toFile: dir + "/card.txt", atomically: true, encoding: .utf8)
+    // Significance: toys at r = 1 against the Asimov expected significance.
+    let toys = try Self.run(bin, ["significance", "card.txt", "-t", "300", "-s", "5", "--expectSignal", "1"], in: dir)
+    #expect(toys.rows.count == 300 && toys.column("iToy") == (1...300).map(Double.init))
+    let asimov = try Self.run(bin, ["significance", "card.txt", "-t", "-1", "--expectSignal", "1"], in: dir).column("limit")![0]
+    let median = toyQuantile(toys.column("limit")!, 0.5)
+    #expect(abs(median - asimov) < 0.15, "median \(median) vs Asimov \(asimov)")
+    // Split: toys 100… of the same seed are the same toys.
+    let part = try Self.run(bin, ["significance", "card.txt", "-t", "50", "-s", "5", "--expectSignal", "1", "--firstToy", "100"], in: dir)
+    #expect(part.column("limit")! == Array(toys.column("limit")![100..<150]))
+    // Limits: the toys' median against the asymptotic expected median (background-only toys).
+    let lt = try Self.run(bin, ["limit", "card.txt", "-t", "200", "-s", "9"], in: dir)
+    let expected = try Self.run(bin, ["limit", "card.txt", "--run", "blind"], in: dir)
+    let q = expected.column("quantileExpected")!, l = expected.column("limit")!
+    let exp50 = l[q.firstIndex { abs($0 - 0.5) < 1e-6 }!]
+    #expect(abs(toyQuantile(lt.column("limit")!, 0.5) - exp50) < 0.1 * exp50, "toys \(toyQuantile(lt.column("limit")!, 0.5)) vs \(exp50)")
+  }
+}
