@@ -165,6 +165,10 @@ struct DatacardParser {
     var binSet = Set<String>()
     var processSet = Set<String>()
     var keyline: [(bin: String, process: String, id: Int, column: Int)] = []
+    // Whether each process is a signal (and a bin where it was declared so), and whether any
+    // column is a signal: kept across `process` lines so that each line costs its own length.
+    var sign: [String: (Bool, String)] = [:]
+    var anySignal = false
 
     for (index, rawLine) in lines.enumerated() {
       lineNumber = index + 1
@@ -256,6 +260,7 @@ struct DatacardParser {
           throw fail("the two 'process' lines have different lengths (\(processline.count) and \(sigline.count))", first, line: lineText)
         }
         let hadBins = !card.bins.isEmpty
+        let newFrom = keyline.count
         for (i, b) in binline.enumerated() {
           let p = processline[i].text
           guard let id = Int(sigline[i].text) else {
@@ -285,15 +290,15 @@ struct DatacardParser {
           }
           obsMapped = true
         }
-        var sign: [String: (Bool, String)] = [:]
-        for k in keyline {
+        for k in keyline[newFrom...] {
           let s = k.id <= 0
           if let (prev, bin) = sign[k.process], prev != s {
             throw fail("process '\(k.process)' is declared as signal in some bin and as background in another (bins '\(bin)' and '\(k.bin)')", first, line: lineText)
           }
           sign[k.process] = (s, k.bin)
+          if s { anySignal = true }
         }
-        if !options.allowNoSignal, !keyline.contains(where: { $0.id <= 0 }),
+        if !options.allowNoSignal, !anySignal,
           !card.warnings.contains(where: { $0.message.hasPrefix("the card has no signal") })
         {
           // Combine's parser raises here unless --X-allow-no-signal; a control-region card is
@@ -547,8 +552,11 @@ struct DatacardParser {
   mutating func finish(nuisances: Int) throws {
     var nuisances = nuisances
     let endLoc = SourceLocation(file: path, line: lineNumber)
+    // The non-zero columns of each bin, grouped in one pass (not one filter per bin).
+    var columnsOfBin: [String: [ProcessColumn]] = [:]
+    for c in card.columns where c.rate != 0 { columnsOfBin[c.bin, default: []].append(c) }
     for b in card.bins {
-      let cols = card.columns.filter { $0.bin == b && $0.rate != 0 }
+      let cols = columnsOfBin[b] ?? []
       if cols.isEmpty {
         throw DatacardError("bin '\(b)' has no processes contributing to it (all rates are 0)", at: endLoc)
       }

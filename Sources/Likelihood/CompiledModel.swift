@@ -474,13 +474,18 @@ extension CompiledModel {
     // Channels: template channels have the templates' bins, counting and FAKE channels one.
     var channels: [Channel] = []
     var first = 0
+    // The first column of each bin with a template, in one pass over the columns.
+    var templateColumn: [String: Int] = [:]
+    for (ci, c) in card.columns.enumerated() where templateColumn[c.bin] == nil && inputs.templates[ci] != nil {
+      templateColumn[c.bin] = ci
+    }
     for b in card.bins {
       var n = 1
       var edges: [Double]? = nil
       if let d = inputs.data[b] {
         n = d.values.count
         edges = d.xEdges
-      } else if let ci = card.columns.indices.first(where: { card.columns[$0].bin == b && inputs.templates[$0] != nil }) {
+      } else if let ci = templateColumn[b] {
         n = inputs.templates[ci]!.nominal.values.count
         edges = inputs.templates[ci]!.nominal.xEdges
       }
