@@ -74,6 +74,10 @@ public struct MinimizerOptions: Sendable {
   /// Relative step of the finite differences in HESSE: h_i = hesseStep·σ_i (σ_i from the metric,
   /// or the parameter's `step`).
   public var hesseStep: Double
+  /// Above this number of free parameters `Minimizer` uses the limited-memory minimiser
+  /// (`LimitedMemoryMinimizer`: O(n) memory, no HESSE covariance) instead of the variable-metric
+  /// one with its n×n metric.
+  public var denseLimit: Int = 2000
 
   public init(
     tolerance: Double = 1e-6, maxIterations: Int? = nil, maxCalls: Int? = nil, strategy: Int = 1,

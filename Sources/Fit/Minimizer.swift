@@ -16,7 +16,8 @@
 ///    metric is trusted and HESSE is not repeated (strategy ≤ 1; Minuit2's Dcovar rule).
 ///
 /// The objective is never evaluated outside the box [lower, upper] (HESSE uses one-sided
-/// differences next to a bound).
+/// differences next to a bound). Problems with more than `MinimizerOptions.denseLimit` free
+/// parameters go to `LimitedMemoryMinimizer` instead (O(n) memory, no covariance).
 
 import Maths
 public struct Minimizer: Sendable {
@@ -37,6 +38,9 @@ public struct Minimizer: Sendable {
   public func minimize(
     _ f: ObjectiveFunction, parameters: [ParameterSpec], initialInverseHessian: [Double]? = nil
   ) -> MinimizationResult {
+    if parameters.lazy.filter({ !$0.fixed }).count > options.denseLimit {
+      return LimitedMemoryMinimizer(options: options).minimize(f, parameters: parameters)
+    }
     let e = Engine(f, parameters: parameters, options: options)
     let n = e.n
     e.evaluateCurrent()
