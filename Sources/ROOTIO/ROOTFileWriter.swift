@@ -216,6 +216,19 @@ public final class ROOTFileWriter {
       // Objects and sub-directories, pre-order.
       var records: [Record] = []
       var order: [Int] = []
+      /// Places `object` (compressed if useful) under `key`, listed in directory `index`.
+      func listed(_ key: Key, _ object: [UInt8], in index: Int) throws {
+        var key = key
+        contentHash.add(object)
+        let stored = try ROOTFileWriter.compressIfUseful(object, level: level)
+        key.objLen = object.count
+        key.storedLen = stored.count
+        key.seekKey = position
+        key.seekPdir = placements[index].seekDir
+        placements[index].entryKeys.append(key)
+        records.append(Record(key: key, payload: stored))
+        position += key.nbytes
+      }
       func place(_ index: Int) throws {
         order.append(index)
         for entry in dirs[index].entries {
@@ -233,17 +246,7 @@ public final class ROOTFileWriter {
             position += key.nbytes
             try place(child)
           case .histogram(let name, let histogram):
-            let object = HistogramWriter.th1d(histogram, name: name)
-            contentHash.add(object)
-            let stored = try ROOTFileWriter.compressIfUseful(object, level: level)
-            var key = Key(className: "TH1D", name: name, title: histogram.title)
-            key.objLen = object.count
-            key.storedLen = stored.count
-            key.seekKey = position
-            key.seekPdir = placements[index].seekDir
-            placements[index].entryKeys.append(key)
-            records.append(Record(key: key, payload: stored))
-            position += key.nbytes
+            try listed(Key(className: "TH1D", name: name, title: histogram.title), HistogramWriter.th1d(histogram, name: name), in: index)
           case .tree(let tree):
             // One basket key per branch (not listed in the directory), then the tree's key.
             var baskets: [TreeWriter.Basket] = []
@@ -253,7 +256,7 @@ public final class ROOTFileWriter {
               let stored = try ROOTFileWriter.compressIfUseful(data, level: level)
               var key = Key(className: "TBasket", name: branch.name, title: tree.name)
               key.cycle = 0
-              key.extra = [UInt8](repeating: 0, count: 19)
+              key.extra = [UInt8](repeating: 0, count: 19)  // the header's length, for keyLen below
               key.objLen = data.count
               key.storedLen = stored.count
               key.extra = TreeWriter.basketHeader(entries: tree.entries, elementSize: branch.values.leaf.size,
@@ -264,17 +267,8 @@ public final class ROOTFileWriter {
               baskets.append(TreeWriter.Basket(seek: position, nbytes: key.nbytes, totBytes: key.keyLen + data.count))
               position += key.nbytes
             }
-            var key = Key(className: "TTree", name: tree.name, title: tree.title)
-            let object = TreeWriter.record(tree, baskets: baskets, keyLen: key.keyLen, compress: level == 0 ? 0 : 100 + level)
-            contentHash.add(object)
-            let stored = try ROOTFileWriter.compressIfUseful(object, level: level)
-            key.objLen = object.count
-            key.storedLen = stored.count
-            key.seekKey = position
-            key.seekPdir = placements[index].seekDir
-            placements[index].entryKeys.append(key)
-            records.append(Record(key: key, payload: stored))
-            position += key.nbytes
+            let key = Key(className: "TTree", name: tree.name, title: tree.title)
+            try listed(key, TreeWriter.record(tree, baskets: baskets, keyLen: key.keyLen, compress: level == 0 ? 0 : 100 + level), in: index)
           }
         }
       }
