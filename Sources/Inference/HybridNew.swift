@@ -185,4 +185,41 @@ public enum HybridNew {
     let clErr = 0.5 * (a.error(o.rule) + b.error(o.rule))
     return HybridNewLimit(limit: estimate, error: slope > 0 ? clErr / slope : .infinity, points: points)
   }
+
+  /// Toy-based significance (`--LHCmode LHC-significance`): q₀ of the data (r̂ ≥ 0) against q₀ of
+  /// background-only toys generated at the nuisances' conditional fit to the data with r = 0
+  /// (global observables drawn); p = P(q₀ ≥ q₀,obs | b) from the toys (binomial error), and
+  /// Z = Φ⁻¹(1 − p). With no toy at or above the observed q₀, p is reported as < 1/N.
+  public static func significance(_ problem: FitProblem, options o: HybridNewOptions)
+    throws -> (q0: Double, pValue: Double, pError: Double, significance: Double, toys: Int, passing: Int)
+  {
+    guard let poi = problem.targets.first else { throw LikelihoodError("HybridNew: the model has no POI") }
+    let specs = problem.specs
+    let observed = try Significance.compute(nll: problem.nll, specs: specs, poi: poi)
+    var s = specs
+    s[poi].value = 0
+    s[poi].fixed = true
+    let fit = Minimizer().minimize(problem.nll, parameters: s)
+    guard fit.status.isConverged else { throw LikelihoodError("HybridNew: the background-only fit of the data did not converge") }
+    let generator = ToyGenerator(model: problem.model, observed: problem.nll.data, seed: o.seed, signal: true)
+    let queue = WorkQueue<Double?>(count: o.toys)
+    let at = fit.x
+    try forEachWorker(threads: min(o.threads, o.toys), model: problem.model, data: problem.nll.data, globalObservables: nil) { _, nll in
+      while let k = queue.next() {
+        let toy = generator.toy(k, at: at, nuisances: .frequentist, nll: nll)
+        nll.setData(toy.data)
+        nll.setGlobalObservables(toy.globalObservables)
+        nll.setBarlowBeestonGlobalObservables(toy.barlowBeestonGlobalObservables)
+        queue.set(k, (try? Significance.compute(nll: nll, specs: specs, poi: poi))?.q0)
+      }
+    }
+    let qs = queue.results.compactMap { $0 }.compactMap { $0 }
+    guard !qs.isEmpty else { throw LikelihoodError("HybridNew: no toy fit converged") }
+    let passing = qs.filter { $0 >= observed.q0 - 1e-6 * max(1, observed.q0) }.count
+    let p = Double(passing) / Double(qs.count)
+    let err = (max(p, 1 / Double(qs.count)) * (1 - p) / Double(qs.count)).squareRoot()
+    let z = p > 0 ? normalQuantile(1 - p) : normalQuantile(1 - 1 / Double(qs.count))
+    return (observed.q0, p, err, z, qs.count, passing)
+  }
 }
+

@@ -10,7 +10,7 @@ import Support
 struct HybridNewCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "hybrid",
-    abstract: "Toy-based CLs (Combine's -M HybridNew --LHCmode LHC-limits): CLs at one point (--singlePoint) or the observed limit.",
+    abstract: "Toy-based CLs (Combine's -M HybridNew --LHCmode LHC-limits): CLs at one point (--singlePoint) or the observed limit; --LHCmode LHC-significance: the toy-based significance.",
     discussion: """
       Test statistic: LHC (q̃_μ, r̂ constrained to [0, μ]). Toys per hypothesis (-T): s+b at μ and b at 0, \
       each generated at the nuisances' conditional fit to the data and with drawn global observables, \
@@ -20,7 +20,7 @@ struct HybridNewCommand: ParsableCommand {
 
   @OptionGroup var model: ModelOptions
 
-  @Option(name: .customLong("LHCmode"), help: "LHC-limits (the only mode supported).")
+  @Option(name: .customLong("LHCmode"), help: "LHC-limits or LHC-significance.")
   var lhcMode: String = "LHC-limits"
 
   @Option(name: .customLong("testStat"), help: "LHC (the only test statistic supported).")
@@ -29,7 +29,7 @@ struct HybridNewCommand: ParsableCommand {
   @Option(name: .customLong("rule"), help: "CLs (default) or CLsplusb.")
   var rule: String = "CLs"
 
-  @Option(name: .customShort("T"), help: "Toys per hypothesis and point.")
+  @Option(name: .customShort("T"), help: "Toys per hypothesis and point (LHC-significance: background-only toys).")
   var toysPerPoint: Int = 500
 
   @Option(name: .customLong("singlePoint"), parsing: .unconditional, help: "Only CLs at this value of the POI.")
@@ -58,7 +58,9 @@ struct HybridNewCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      guard lhcMode == "LHC-limits" else { throw UsageError("--LHCmode \(lhcMode) is not supported (LHC-limits is)") }
+      guard ["LHC-limits", "LHC-significance"].contains(lhcMode) else {
+        throw UsageError("--LHCmode \(lhcMode) is not supported (LHC-limits and LHC-significance are)")
+      }
       guard testStat == "LHC" else { throw UsageError("--testStat \(testStat) is not supported (LHC is)") }
       var o = HybridNewOptions()
       switch rule {
@@ -73,6 +75,16 @@ struct HybridNewCommand: ParsableCommand {
       if let threads { o.threads = max(1, threads) }
       let problem = try model.boundedProblem()
       let name = problem.model.parameters[problem.targets[0]].name
+      if lhcMode == "LHC-significance" {
+        let z = try HybridNew.significance(problem, options: o)
+        print("\n -- HybridNew, frequentist significance (LHC) --")
+        print(String(format: "q0_obs = %.4g; %d of %d background-only toys with q0 >= q0_obs", z.q0, z.passing, z.toys))
+        print(String(format: "p-value = %.4g +/- %.2g%@", z.pValue, z.pError, z.passing == 0 ? " (no toy reached it: p < 1/N, Z > the value below)" : ""))
+        print(String(format: "Significance: %.4f", z.significance))
+        try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[z.significance, 0, model.mass, 0, -1]]),
+                           csv: csv, root: root, model: model)
+        return
+      }
       func show(_ p: CLsPoint) {
         print(String(format: "%@ = %.4g: CLs = %.4f ± %.4f, CLs+b = %.4f ± %.4f, CLb = %.4f ± %.4f (q_obs = %.4g; %d + %d toys)",
                      name, p.mu, p.cls, p.clsError, p.clsb, p.clsbError, p.clb, p.clbError, p.qObserved, p.toysSB, p.toysB))

@@ -5,6 +5,7 @@ import TestSupport
 @testable import Datacard
 @testable import Inference
 @testable import Likelihood
+import Maths
 
 /// HybridNew against the closed-form Poisson CLs of a counting card without systematics: with q̃_μ
 /// ordering the outcomes by n (for q_obs > 0), CL_s+b = P(n ≤ n_obs | μs + b), CL_b = P(n ≤ n_obs | b).
@@ -58,5 +59,19 @@ import TestSupport
     let r = try HybridNew.limit(try Self.problem(), hint: 1.2, options: o)
     #expect(abs(r.limit - lo) < 3 * r.error + 0.02, "limit \(r.limit) ± \(r.error) vs \(lo)")
     #expect(r.error > 0 && r.error < 0.2)
+  }
+
+  /// LHC-significance: with n = 9 over b = 3 and no systematics, q₀ orders the outcomes by n, so
+  /// p = P(n ≥ 9 | b = 3).
+  @Test func significanceIsThePoissonTail() throws {
+    let card = Self.card.replacingOccurrences(of: "observation 5", with: "observation 9")
+    let p = try FitProblem.bounded(card: try Datacard.parse(text: card), physics: DefaultPhysicsModel(), options: FitOptions())
+    var o = HybridNewOptions()
+    o.toys = 20000
+    o.seed = 2
+    let z = try HybridNew.significance(p, options: o)
+    let closed = 1 - Self.poissonCDF(8, 3)
+    #expect(abs(z.pValue - closed) < 4 * z.pError, "p \(z.pValue) ± \(z.pError) vs \(closed)")
+    #expect(abs(z.significance - normalQuantile(1 - closed)) < 0.15)
   }
 }
