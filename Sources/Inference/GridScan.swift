@@ -33,6 +33,8 @@ public struct GridScanOptions: Sendable {
   public var randomStarts = 0
   public var randomizedParameters: [Int] = []
   public var randomSeed: UInt64 = 123456
+  /// Counts the objective calls (NLL, or NLL and gradient) of the points computed, if given.
+  public var callCounter: ScanCallCounter? = nil
   public init() {}
 }
 
@@ -164,7 +166,9 @@ public enum GridScan {
           var fixing: [Int: Double] = [:]
           for (a, k) in axes.enumerated() { fixing[k] = all[idx][a] }
           var best1: MinimizationResult? = nil
+          var calls = 0
           func consider(_ r: MinimizationResult) {
+            calls += r.nCalls
             guard r.status.isConverged else { return }
             if best1 == nil || r.fval < best1!.fval { best1 = r }
           }
@@ -183,6 +187,7 @@ public enum GridScan {
               consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best, start: start))
             }
           }
+          options.callCounter?.add(calls: calls)
           guard let r = best1 else { continue }
           state.record(ScanPoint(index: idx, values: all[idx], deltaNLL: r.fval - best.fval, parameters: r.x))
         }
@@ -225,6 +230,17 @@ public enum GridScan {
 }
 
 /// The shared state of a parallel scan, guarded by a lock.
+/// The objective calls of a scan's points (all starts of a point together).
+public final class ScanCallCounter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var total = 0, points = 0
+  public init() {}
+  func add(calls: Int) { lock.withLock { total += calls; points += 1 } }
+  /// Points computed (not read from a checkpoint) and their mean number of calls.
+  public var computedPoints: Int { lock.withLock { points } }
+  public var meanCalls: Double { lock.withLock { points > 0 ? Double(total) / Double(points) : 0 } }
+}
+
 final class ScanState: @unchecked Sendable {
   private let lock = NSLock()
   private(set) var results: [Int: ScanPoint]
@@ -266,6 +282,9 @@ public struct GridScanResult {
   public let table: LimitTreeTable
   /// Messages for the user (e.g. points where an EFT yield scaling is not positive).
   public let warnings: [String]
+  /// Points computed in this run and their mean number of objective calls (all starts).
+  public var computedPoints = 0
+  public var meanCallsPerPoint = 0.0
 }
 
 extension GridScan {
@@ -280,6 +299,9 @@ extension GridScan {
     let m = problem.model
     let best = try problem.bestFit()
     let axes = problem.targets
+    var options = options
+    let counter = ScanCallCounter()
+    options.callCounter = counter
     let scan = try run(model: m, data: problem.nll.data, globalObservables: problem.nll.globalObservables,
                        frozenBarlowBeeston: problem.nll.frozenBarlowBeeston,
                        specs: problem.specs, best: best, axes: axes, options: options)
@@ -320,6 +342,9 @@ extension GridScan {
     }
     let header = ["mh", "iToy", "quantileExpected"] + axes.map { m.parameters[$0].name } + others.map { m.parameters[$0].name } + ["deltaNLL"]
       + (saveNLL ? ["nll", "nll0"] : [])
-    return GridScanResult(axes: axes, best: best, points: scan, table: LimitTreeTable(header: header, values: rows), warnings: warnings)
+    var result = GridScanResult(axes: axes, best: best, points: scan, table: LimitTreeTable(header: header, values: rows), warnings: warnings)
+    result.computedPoints = counter.computedPoints
+    result.meanCallsPerPoint = counter.meanCalls
+    return result
   }
 }

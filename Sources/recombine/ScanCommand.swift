@@ -113,7 +113,8 @@ struct ScanCommand: ParsableCommand {
       if let csv {
         try result.table.write(to: csv)
         try? FileManager.default.removeItem(atPath: csv + ".partial")
-        printError("scan: \(result.points.count) points written to \(csv)")
+        printError("scan: \(result.points.count) points written to \(csv)" + (result.computedPoints > 0
+          ? String(format: " (%d computed here, %.1f NLL+gradient calls per point, all starts)", result.computedPoints, result.meanCallsPerPoint) : ""))
       } else {
         print(result.table.csv, terminator: "")
       }
