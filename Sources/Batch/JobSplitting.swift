@@ -167,6 +167,8 @@ public struct ScanJobManifest: Codable, Sendable, Equatable {
   /// toy indices 0…N−1, each job runs `fit` with `--firstToy A -t (B−A+1)`, and `scanArguments` are
   /// the arguments after `fit`. Nil for a scan.
   public var toys: Int? = nil
+  /// The subcommand a toy study's jobs run: `fit` (nil, as older plans), `gof`, `significance`, `limit`.
+  public var toyCommand: String? = nil
 
   public init(taskName: String, jobMode: JobMode, jobDirectory: String, workingDirectory: String, executable: String,
               scanArguments: [String], splitPoints: Int, axes: [ScanAxis], mergedOutput: String?) throws {
@@ -189,16 +191,18 @@ public struct ScanJobManifest: Codable, Sendable, Equatable {
     }
   }
 
-  /// The plan of a toy study: `toys` toys in jobs of `toysPerJob`, each running `fit` with
-  /// `fitArguments` (without `-t`, the splitting options and `--csv`).
+  /// The plan of a toy study: `toys` toys in jobs of `toysPerJob`, each running `command` (`fit`,
+  /// `gof`, `significance`, `limit`) with `fitArguments` (without `-t`, the splitting options and
+  /// `--csv`).
   public init(taskName: String, jobMode: JobMode, jobDirectory: String, workingDirectory: String, executable: String,
-              fitArguments: [String], toys: Int, toysPerJob: Int, mergedOutput: String?) throws {
+              fitArguments: [String], toys: Int, toysPerJob: Int, mergedOutput: String?, command: String = "fit") throws {
     guard toys >= 1 else { throw JobSplittingError("a toy study needs at least one toy") }
     try self.init(taskName: taskName, jobMode: jobMode, jobDirectory: jobDirectory, workingDirectory: workingDirectory,
                   executable: executable, scanArguments: fitArguments, splitPoints: toysPerJob,
                   axes: [ScanAxis(name: "toy", values: (0..<toys).map(Double.init))], mergedOutput: mergedOutput)
     axes = []
     self.toys = toys
+    toyCommand = command == "fit" ? nil : command
   }
 
   public var perAxis: [Int] { axes.map(\.values.count) }
@@ -270,14 +274,14 @@ public enum ScanJobFiles {
   /// The job script: bash, one task per call. The task is `$1`, or `$SLURM_ARRAY_TASK_ID` when
   /// run as a Slurm array task; it selects the chunk from the table and runs
   /// `recombine scan <scanArguments> --firstPoint A --lastPoint B --csv JOBDIR/NAME.POINTS.A.B.csv`,
-  /// or for a toy study `recombine fit <arguments> --firstToy A -t (B−A+1) --csv JOBDIR/NAME.TOYS.A.B.csv`.
+  /// or for a toy study `recombine fit|gof|significance|limit <arguments> --firstToy A -t (B−A+1) --csv JOBDIR/NAME.TOYS.A.B.csv`.
   public static func jobScript(_ m: ScanJobManifest) -> String {
     let q = JobSplitting.shellQuote
     let n = m.chunks.count
     let what = m.toys == nil ? "scan job '\(m.taskName)': \(m.totalPoints) grid points" : "toy study '\(m.taskName)': \(m.totalPoints) toys"
     let run = m.toys == nil
       ? "scan \(m.scanArguments.map(q).joined(separator: " ")) --firstPoint \"$FIRST\" --lastPoint \"$LAST\" --csv \(q(m.jobDirectory + "/" + m.taskName)).POINTS.\"$FIRST\".\"$LAST\".csv"
-      : "fit \(m.scanArguments.map(q).joined(separator: " ")) --firstToy \"$FIRST\" -t $((LAST - FIRST + 1)) --csv \(q(m.jobDirectory + "/" + m.taskName)).TOYS.\"$FIRST\".\"$LAST\".csv"
+      : "\(m.toyCommand ?? "fit") \(m.scanArguments.map(q).joined(separator: " ")) --firstToy \"$FIRST\" -t $((LAST - FIRST + 1)) --csv \(q(m.jobDirectory + "/" + m.taskName)).TOYS.\"$FIRST\".\"$LAST\".csv"
     var s = """
       #!/bin/bash
       # recombine \(what) in \(n) chunks of up to \(m.splitPoints).

@@ -58,7 +58,7 @@ struct FitCommand: ParsableCommand {
         // Checked before anything is planned: every job would fail on these.
         if json != nil || plot != nil { throw UsageError("--json and --plot describe one fit; with -t N use --csv") }
         if jobs.mergeJob && csv == nil { throw UsageError("--merge-job needs --csv (the merged output)") }
-        return try runSplitToys(self, toys: n, perJob: k, arguments: commandLineArguments(after: "fit"))
+        return try runSplitToys(jobs: jobs, firstToy: firstToy, csv: csv, toys: n, perJob: k, arguments: commandLineArguments(after: "fit"))
       }
       guard firstToy == 0 || problem.toys != nil else { throw UsageError("--firstToy needs -t N (N > 0)") }
       guard jobs.isDefault else { throw UsageError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts, --job-binary and --merge-job need --split-toys") }

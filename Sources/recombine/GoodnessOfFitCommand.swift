@@ -28,13 +28,18 @@ struct GoodnessOfFitCommand: ParsableCommand {
   @Option(name: .customLong("fixedSignalStrength"), parsing: .unconditional, help: "Hold the first POI at this value in every fit.")
   var fixedSignalStrength: Double?
 
+  @Option(name: .customLong("split-toys"), help: "Split -t N toys into jobs of this many (with --job-mode; merge with merge-scans --dir).")
+  var splitToys: Int?
+
+  @OptionGroup(title: "Job splitting (toys)") var jobs: JobOptions
+
   @Option(name: .customLong("firstToy"), help: "Index of the first toy (job splitting).")
   var firstToy: Int = 0
 
   @Option(name: .customLong("threads"), help: "Worker threads for the toys (default: all cores).")
   var threads: Int?
 
-  @Option(name: .customLong("csv"), help: "Write the limit-tree rows (the data's, then one per toy).")
+  @Option(name: .customLong("csv"), help: "Write the limit-tree rows: the data's statistic, or with -t N one row per toy (iToy 1…N), as Combine.")
   var csv: String?
 
   @Option(name: .customLong("root"), help: "Write Combine's output file (limit tree) here.")
@@ -50,6 +55,12 @@ struct GoodnessOfFitCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
+      if let k = splitToys {
+        guard let n = model.toys, n > 0 else { throw UsageError("--split-toys needs -t N (N > 0)") }
+        return try runSplitToys(command: "gof", jobs: jobs, firstToy: firstToy, csv: csv, toys: n, perJob: k,
+                                arguments: commandLineArguments(after: "gof"))
+      }
+      guard jobs.isDefault else { throw UsageError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts, --job-binary and --merge-job need --split-toys") }
       guard let algorithm = GoodnessOfFitAlgorithm(rawValue: algo) else {
         throw UsageError("--algo must be saturated, KS or AD")
       }
@@ -67,7 +78,9 @@ struct GoodnessOfFitCommand: ParsableCommand {
       if let p = r.pValue {
         print("toys: \(r.toys.count) (\(r.failedToys) failed fits left out), p-value = \(String(format: "%.4f", p))")
       }
-      try writeLimitTree(GoodnessOfFit.limitTree(r, mass: model.mass), csv: csv, root: root, model: model)
+      // As Combine: a toy run's rows are the toys only (the data's statistic is another run, printed here).
+      try writeLimitTree(GoodnessOfFit.limitTree(r, mass: model.mass, dataRow: r.toys.isEmpty && r.failedToys == 0),
+                         csv: csv, root: root, model: model)
       if let json {
         var doc: [String: Any] = ["algorithm": algorithm.rawValue, "observed": r.observed, "toys": r.toys, "failedToys": r.failedToys]
         doc["perChannel"] = Dictionary(uniqueKeysWithValues: r.perChannel.map { ($0.channel, $0.value) })

@@ -109,11 +109,11 @@ func runSplitScan(_ scan: ScanCommand, arguments: [String]) throws {
 }
 
 /// Plans a split toy study (`fit -t N --split-toys K`), writes its files and runs or submits it.
-func runSplitToys(_ fit: FitCommand, toys: Int, perJob: Int, arguments: [String]) throws {
-  let jobs = fit.jobs
+func runSplitToys(command: String = "fit", jobs: JobOptions, firstToy: Int, csv: String?, toys: Int, perJob: Int,
+                  arguments: [String]) throws {
   let mode = try jobs.mode
   guard perJob >= 1 else { throw UsageError("--split-toys must be ≥ 1") }
-  guard fit.firstToy == 0 else { throw UsageError("--split-toys plans the --firstToy of each job itself") }
+  guard firstToy == 0 else { throw UsageError("--split-toys plans the --firstToy of each job itself") }
   let taskName = jobs.taskName ?? "recombine_toys"
   guard !taskName.isEmpty, !taskName.contains("/") else { throw UsageError("--task-name must be a plain file name") }
   let chunkArguments = JobSplitting.removingOptions(
@@ -122,7 +122,7 @@ func runSplitToys(_ fit: FitCommand, toys: Int, perJob: Int, arguments: [String]
   let manifest = try ScanJobManifest(
     taskName: taskName, jobMode: mode, jobDirectory: absolutePath(jobs.jobDir ?? cwd), workingDirectory: cwd,
     executable: absolutePath(jobs.jobBinary ?? currentExecutable()), fitArguments: chunkArguments, toys: toys,
-    toysPerJob: perJob, mergedOutput: fit.csv.map(absolutePath))
+    toysPerJob: perJob, mergedOutput: csv.map(absolutePath), command: command)
   var fileOptions = ScanJobFiles.Options(subOptions: jobs.subOpts)
   if let t = JobSplitting.optionValue(arguments, "--threads").flatMap(Int.init) { fileOptions.cpus = t }
   let written = try ScanJobFiles.write(manifest, options: fileOptions)

@@ -42,6 +42,11 @@ struct LimitCommand: ParsableCommand {
   @Option(name: .customLong("rRelAcc"), help: "Relative accuracy on r.")
   var rRelAcc: Double = 0.005
 
+  @Option(name: .customLong("split-toys"), help: "Split -t N toys into jobs of this many (with --job-mode; merge with merge-scans --dir).")
+  var splitToys: Int?
+
+  @OptionGroup(title: "Job splitting (toys)") var jobs: JobOptions
+
   @Option(name: .customLong("firstToy"), help: "Index of the first toy (-t N; job splitting).")
   var firstToy: Int = 0
 
@@ -53,6 +58,12 @@ struct LimitCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
+      if let k = splitToys {
+        guard let n = model.toys, n > 0 else { throw UsageError("--split-toys needs -t N (N > 0)") }
+        return try runSplitToys(command: "limit", jobs: jobs, firstToy: firstToy, csv: csv, toys: n, perJob: k,
+                                arguments: commandLineArguments(after: "limit"))
+      }
+      guard jobs.isDefault else { throw UsageError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts, --job-binary and --merge-job need --split-toys") }
       var o = AsymptoticLimitsOptions()
       guard let r = LimitRun(rawValue: runMode) else {
         throw UsageError("--run must be one of both, observed, expected, blind")

@@ -28,6 +28,11 @@ struct SignificanceCommand: ParsableCommand {
   @Option(name: .customLong("signalForSignificance"), parsing: .unconditional, help: "The null hypothesis value of the POI.")
   var signalForSignificance: Double = 0
 
+  @Option(name: .customLong("split-toys"), help: "Split -t N toys into jobs of this many (with --job-mode; merge with merge-scans --dir).")
+  var splitToys: Int?
+
+  @OptionGroup(title: "Job splitting (toys)") var jobs: JobOptions
+
   @Option(name: .customLong("firstToy"), help: "Index of the first toy (-t N; job splitting).")
   var firstToy: Int = 0
 
@@ -39,6 +44,12 @@ struct SignificanceCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
+      if let k = splitToys {
+        guard let n = model.toys, n > 0 else { throw UsageError("--split-toys needs -t N (N > 0)") }
+        return try runSplitToys(command: "significance", jobs: jobs, firstToy: firstToy, csv: csv, toys: n, perJob: k,
+                                arguments: commandLineArguments(after: "significance"))
+      }
+      guard jobs.isDefault else { throw UsageError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts, --job-binary and --merge-job need --split-toys") }
       if let n = model.toys, n > 0 { return try runToys(n) }
       let m = try model.boundedProblem()
       let poi = m.targets[0]
