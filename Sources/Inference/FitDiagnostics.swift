@@ -67,6 +67,7 @@ public enum FitDiagnostics {
     problem.specs[poi].value = options.preFitValue
 
     // s+b fit, its first POI's interval, HESSE.
+    try HesseFit.checkSize(problem.specs)
     let sb = try problem.bestFit()
     let iv = profileInterval(problem.nll, parameters: problem.specs, best: sb, index: poi, delta: m.singlesDelta, minimizer: Minimizer())
     let sbFit = HesseFit(problem, specs: problem.specs, best: sb)

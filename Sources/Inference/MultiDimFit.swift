@@ -27,6 +27,15 @@ public struct HesseFit: Sendable {
   public let floating: [Int]
   public let n: Int
 
+  /// HESSE forms the n×n covariance of the free parameters: refused above the size where the
+  /// minimiser itself switches to limited memory (`MinimizerOptions.denseLimit`).
+  public static func checkSize(_ specs: [ParameterSpec]) throws {
+    let free = specs.filter { !$0.fixed }.count, limit = MinimizerOptions().denseLimit
+    guard free <= limit else {
+      throw LikelihoodError("HESSE of \(free) free parameters (an n×n covariance) is not formed above \(limit): use --algo singles for the POIs' intervals")
+    }
+  }
+
   public init(_ problem: FitProblem, specs: [ParameterSpec], best: MinimizationResult) {
     self.best = best
     self.specs = specs
@@ -188,6 +197,7 @@ public enum MultiDimFit {
   public static func run(_ problem: FitProblem, algorithm: Algorithm, hesse: Bool, cl: Double? = nil, do95: Bool = false) throws
     -> MultiDimFitResult
   {
+    if hesse { try HesseFit.checkSize(problem.specs) }
     let best = try problem.bestFit()
     let delta = cl.map { chiSquaredQuantile($0, degreesOfFreedom: 1) / 2 } ?? problem.model.singlesDelta
     var intervals: [Int: ProfileInterval] = [:], intervals95: [Int: ProfileInterval] = [:]

@@ -6,6 +6,7 @@ import TestSupport
 @testable import Inference
 @testable import Likelihood
 import Maths
+@testable import Fit
 
 /// HybridNew against the closed-form Poisson CLs of a counting card without systematics: with q̃_μ
 /// ordering the outcomes by n (for q_obs > 0), CL_s+b = P(n ≤ n_obs | μs + b), CL_b = P(n ≤ n_obs | b).
@@ -73,5 +74,14 @@ import Maths
     let closed = 1 - Self.poissonCDF(8, 3)
     #expect(abs(z.pValue - closed) < 4 * z.pError, "p \(z.pValue) ± \(z.pError) vs \(closed)")
     #expect(abs(z.significance - normalQuantile(1 - closed)) < 0.15)
+  }
+}
+
+/// HESSE of a large model is refused with a clear error instead of forming an n×n matrix.
+@Suite struct HesseSizeTests {
+  @Test func largeModelsAreRefused() throws {
+    let specs = (0..<2001).map { ParameterSpec(name: "p\($0)", value: 0, lower: -1, upper: 1, step: 1) }
+    #expect(throws: LikelihoodError.self) { try HesseFit.checkSize(specs) }
+    try HesseFit.checkSize(Array(specs.prefix(2000)))
   }
 }
