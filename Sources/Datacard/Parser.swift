@@ -82,6 +82,14 @@ extension Datacard {
   public static func parse(text: String, path: String = "<text>", options: ParseOptions = ParseOptions()) throws
     -> Datacard
   {
+    // A JSON document is not a datacard: say what it is instead of a line-by-line parse error.
+    if let first = text.first(where: { !$0.isWhitespace }), first == "{" {
+      let isWorkspace = text.contains("\"channels\"") && (text.contains("\"measurements\"") || text.contains("\"observations\""))
+      throw DatacardError(isWorkspace
+        ? "this is a pyhf/HistFactory JSON workspace, not a datacard: Recombine cannot read pyhf workspaces yet"
+        : "this is a JSON document, not a datacard (a datacard is text with 'imax', 'bin', 'process' and 'rate' lines)",
+        at: SourceLocation(file: path, line: 1))
+    }
     var parser = DatacardParser(path: path, options: options)
     return try parser.parse(text)
   }

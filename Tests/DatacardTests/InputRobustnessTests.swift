@@ -117,5 +117,11 @@ import TestSupport
     }
     _ = try ShapeLoader(card: card, mass: 200).load()
   }
-}
 
+  /// A JSON document (e.g. a pyhf workspace) is named as what it is, at line 1, not refused line by line.
+  @Test func jsonIsNotADatacard() {
+    let ws = #"{"channels": [{"name": "SR", "samples": []}], "observations": [], "measurements": [], "version": "1.0.0"}"#
+    #expect(message(ws).contains("pyhf/HistFactory JSON workspace"))
+    #expect(message("  {\"a\": 1}").contains("a JSON document, not a datacard"))
+  }
+}
