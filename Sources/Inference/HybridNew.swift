@@ -79,6 +79,13 @@ public enum HybridNew {
   /// CL_s+b, CL_b and CL_s at μ with `options.toys` toys per hypothesis; `point` numbers the
   /// point (it selects the toys' streams).
   public static func point(_ problem: FitProblem, mu: Double, point: Int = 0, options o: HybridNewOptions) throws -> CLsPoint {
+    try gridPoint(problem, mu: mu, point: point, options: o).cls(observed: nil)
+  }
+
+  /// The toys of one point, kept (a grid point, as Combine's --saveHybridResult): the observed
+  /// q̃_μ and the toys' q̃_μ under s+b and b. `point` selects the toys' streams (0: derived from μ
+  /// alone, so grid points computed in separate jobs have independent toys).
+  public static func gridPoint(_ problem: FitProblem, mu: Double, point: Int = 0, options o: HybridNewOptions) throws -> HybridGridPoint {
     guard let poi = problem.targets.first else { throw LikelihoodError("HybridNew: the model has no POI") }
     guard mu > 0 else { throw LikelihoodError("HybridNew: the tested \(problem.model.parameters[poi].name) must be positive") }
     let specs = problem.specs
@@ -97,10 +104,11 @@ public enum HybridNew {
       return r.x
     }
     let hypotheses = [try generating(mu), try generating(0)]
-    var passing = [0, 0], counted = [0, 0]
+    var toyQ: [[Double]] = [[], []]
     for (h, at) in hypotheses.enumerated() {
       // A stream per (seed, point, hypothesis): toys of different points and hypotheses differ.
-      let streamSeed = o.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(point) &* 1_000_003 &+ UInt64(h)
+      let pointKey = point == 0 ? mu.bitPattern : UInt64(point)
+      let streamSeed = o.seed &* 0x9E37_79B9_7F4A_7C15 &+ pointKey &* 1_000_003 &+ UInt64(h)
       let generator = ToyGenerator(model: model, observed: observed, seed: streamSeed, signal: true)
       let queue = WorkQueue<Double?>(count: o.toys)
       try forEachWorker(threads: min(o.threads, o.toys), model: model, data: observed, globalObservables: nil) { _, nll in
@@ -112,22 +120,10 @@ public enum HybridNew {
           queue.set(k, qTilde(nll, specs: specs, poi: poi, mu: mu))
         }
       }
-      let qs = queue.results.compactMap { $0 }.compactMap { $0 }
-      counted[h] = qs.count
-      // Ties (discrete data): a toy with the observed counts has the observed q up to rounding.
-      let tolerance = 1e-6 * max(1, qObs)
-      passing[h] = qs.filter { $0 >= qObs - tolerance }.count
+      toyQ[h] = queue.results.compactMap { $0 }.compactMap { $0 }
     }
-    guard counted[0] > 0, counted[1] > 0 else { throw LikelihoodError("HybridNew: no toy fit converged") }
-    func frac(_ h: Int) -> (Double, Double) {
-      let p = Double(passing[h]) / Double(counted[h])
-      return (p, (p * (1 - p) / Double(counted[h])).squareRoot())
-    }
-    let (sb, sbe) = frac(0), (b, be) = frac(1)
-    let cls = b > 0 ? sb / b : 0
-    let clsErr = b > 0 && sb > 0 ? cls * ((sbe / sb) * (sbe / sb) + (be / b) * (be / b)).squareRoot() : (b > 0 ? sbe / b : 0)
-    return CLsPoint(mu: mu, qObserved: qObs, clsb: sb, clsbError: sbe, clb: b, clbError: be, cls: cls, clsError: clsErr,
-                    toysSB: counted[0], toysB: counted[1])
+    guard !toyQ[0].isEmpty, !toyQ[1].isEmpty else { throw LikelihoodError("HybridNew: no toy fit converged") }
+    return HybridGridPoint(mu: mu, qObserved: qObs, signalPlusBackground: toyQ[0], background: toyQ[1])
   }
 
   /// The observed limit: the μ where the rule's CL crosses 1 − CL, searched from `hint` (e.g. the
@@ -220,6 +216,62 @@ public enum HybridNew {
     let err = (max(p, 1 / Double(qs.count)) * (1 - p) / Double(qs.count)).squareRoot()
     let z = p > 0 ? normalQuantile(1 - p) : normalQuantile(1 - 1 / Double(qs.count))
     return (observed.q0, p, err, z, qs.count, passing)
+  }
+}
+
+/// One point of a HybridNew grid: μ, the observed q̃_μ and the toys' q̃_μ under each hypothesis
+/// (the content of Combine's saved hybrid results). Grid points of separate jobs merge by μ.
+public struct HybridGridPoint: Sendable, Codable, Equatable {
+  public var mu: Double
+  public var qObserved: Double
+  public var signalPlusBackground: [Double]
+  public var background: [Double]
+
+  /// CL values with the observed q̃_μ, or (`observed` = quantile q) with the expected one: the
+  /// b-only toys' q̃_μ at quantile 1 − q (Combine's --expectedFromGrid q: q = 0.5 the median
+  /// expected limit, 0.16 and 0.84 the ∓1σ band).
+  public func cls(observed quantile: Double?) -> CLsPoint {
+    let q: Double
+    if let quantile {
+      let b = background.sorted()
+      let x = (1 - quantile) * Double(b.count - 1)
+      let i = Int(x.rounded(.down)), f = x - Double(i)
+      q = i + 1 < b.count ? b[i] + f * (b[i + 1] - b[i]) : b[i]
+    } else {
+      q = qObserved
+    }
+    let tolerance = 1e-6 * max(1, q)
+    func frac(_ v: [Double]) -> (Double, Double) {
+      let p = Double(v.filter { $0 >= q - tolerance }.count) / Double(v.count)
+      return (p, (p * (1 - p) / Double(v.count)).squareRoot())
+    }
+    let (sb, sbe) = frac(signalPlusBackground), (b, be) = frac(background)
+    let cls = b > 0 ? sb / b : 0
+    let clsErr = b > 0 && sb > 0 ? cls * ((sbe / sb) * (sbe / sb) + (be / b) * (be / b)).squareRoot() : (b > 0 ? sbe / b : 0)
+    return CLsPoint(mu: mu, qObserved: q, clsb: sb, clsbError: sbe, clb: b, clbError: be, cls: cls, clsError: clsErr,
+                    toysSB: signalPlusBackground.count, toysB: background.count)
+  }
+}
+
+extension HybridNew {
+  /// The limit from a grid (observed, or expected at `quantile`): the rule's CL at each μ, and the
+  /// crossing of 1 − CL by linear interpolation of ln CL between the neighbouring grid points that
+  /// bracket it; the error from the CL errors at those points over the slope. Throws if the grid
+  /// does not bracket the crossing.
+  public static func limit(grid: [HybridGridPoint], quantile: Double?, options o: HybridNewOptions) throws -> HybridNewLimit {
+    let alpha = 1 - o.cl
+    let points = grid.sorted { $0.mu < $1.mu }.map { $0.cls(observed: quantile) }
+    for k in 0..<(max(0, points.count - 1)) {
+      let a = points[k], b = points[k + 1]
+      if a.value(o.rule) > alpha && b.value(o.rule) <= alpha {
+        let la = log(max(a.value(o.rule), 1e-12)), lb = log(max(b.value(o.rule), 1e-12))
+        let mu = la == lb ? 0.5 * (a.mu + b.mu) : a.mu + (log(alpha) - la) * (b.mu - a.mu) / (lb - la)
+        let slope = abs((b.value(o.rule) - a.value(o.rule)) / (b.mu - a.mu))
+        let err = 0.5 * (a.error(o.rule) + b.error(o.rule))
+        return HybridNewLimit(limit: mu, error: slope > 0 ? err / slope : .infinity, points: points)
+      }
+    }
+    throw LikelihoodError("HybridNew: the grid (\(points.map { String(format: "%g: %.3g", $0.mu, $0.value(o.rule)) }.joined(separator: ", "))) does not bracket CL = \(alpha)")
   }
 }
 

@@ -88,7 +88,8 @@ struct CombineCommandLine {
     "-t", "--expectSignal", "-P", "--floatOtherPOIs", "--setParameters", "--setParameterRanges", "--freezeParameters",
     "--freezeNuisanceGroups", "--rMin", "--rMax", "--points", "--firstPoint", "--lastPoint", "--alignEdges", "--cl", "--run",
     "--physics-model", "--PO", "--eft", "--truncation", "--preFitValue", "--numToysForShapes", "--fromFit", "--fixedPointPOIs", "--fixedSignalStrength", "--do95",
-    "--LHCmode", "--singlePoint", "-T", "--rule", "--testStat", "--rAbsAcc", "--rRelAcc", "--clsAcc",
+    "--LHCmode", "--singlePoint", "-T", "--rule", "--testStat", "--rAbsAcc", "--rRelAcc", "--clsAcc", "--grid", "--expectedFromGrid",
+    "--saveGrid",
   ]
   static let passedFlags: Set<String> = ["--toysFrequentist", "--toysNoSystematics", "--skipBOnlyFit"]
   /// Minimiser and run-time settings that have no counterpart: accepted, with what they mean here.

@@ -35,6 +35,15 @@ struct HybridNewCommand: ParsableCommand {
   @Option(name: .customLong("singlePoint"), parsing: .unconditional, help: "Only CLs at this value of the POI.")
   var singlePoint: Double?
 
+  @Option(name: .customLong("saveGrid"), help: "With --singlePoint: save the point's toys here (JSON) for a grid computed in separate jobs.")
+  var saveGrid: String?
+
+  @Option(name: .customLong("grid"), help: "Compute the limit from these saved grid points (repeatable; JSON files of --saveGrid), no toys run.")
+  var grid: [String] = []
+
+  @Option(name: .customLong("expectedFromGrid"), parsing: .unconditional, help: "With --grid: the expected limit at this quantile (0.5 median, 0.16/0.84 the 68% band, 0.025/0.975).")
+  var expectedFromGrid: Double?
+
   @Option(name: .customLong("cl"), help: "Confidence level of the limit.")
   var cl: Double = 0.95
 
@@ -73,6 +82,31 @@ struct HybridNewCommand: ParsableCommand {
       o.toys = toysPerPoint; o.cl = cl; o.seed = model.seed
       o.rAbsAcc = rAbsAcc; o.rRelAcc = rRelAcc; o.clsAcc = clsAcc
       if let threads { o.threads = max(1, threads) }
+      if !grid.isEmpty {
+        // Points saved by separate jobs: merged by μ (a μ saved twice pools its toys).
+        var byMu: [Double: HybridGridPoint] = [:]
+        for file in grid {
+          let data = try Data(contentsOf: URL(fileURLWithPath: file))
+          let pts: [HybridGridPoint]
+          do { pts = try JSONDecoder().decode([HybridGridPoint].self, from: data) } catch {
+            throw UsageError("\(file): not a HybridNew grid file (--saveGrid): \(error)")
+          }
+          for p in pts {
+            if var q = byMu[p.mu] {
+              q.signalPlusBackground += p.signalPlusBackground
+              q.background += p.background
+              byMu[p.mu] = q
+            } else { byMu[p.mu] = p }
+          }
+        }
+        if let q = expectedFromGrid { guard q > 0 && q < 1 else { throw UsageError("--expectedFromGrid must be in (0, 1)") } }
+        let r = try HybridNew.limit(grid: Array(byMu.values), quantile: expectedFromGrid, options: o)
+        let what = expectedFromGrid.map { String(format: "Expected %.1f%%", 100 * $0) } ?? "Limit"
+        print(String(format: "\n -- HybridNew (grid of %d points) --\n%@: r < %.4f +/- %.4f @ %.0f%% CL", byMu.count, what, r.limit, r.error, 100 * cl))
+        try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[r.limit, r.error, model.mass, 0, expectedFromGrid ?? -1]]),
+                           csv: csv, root: root, model: model)
+        return
+      }
       let problem = try model.boundedProblem()
       let name = problem.model.parameters[problem.targets[0]].name
       if lhcMode == "LHC-significance" {
@@ -91,8 +125,14 @@ struct HybridNewCommand: ParsableCommand {
       }
       print("\n -- HybridNew, frequentist statistic (LHC) --")
       if let mu = singlePoint {
-        let p = try HybridNew.point(problem, mu: mu, options: o)
+        let g = try HybridNew.gridPoint(problem, mu: mu, options: o)
+        let p = g.cls(observed: nil)
         show(p)
+        if let saveGrid {
+          let e = JSONEncoder()
+          try writeFileAtomically(String(decoding: try e.encode([g]), as: UTF8.self) + "\n", to: saveGrid)
+          print("wrote \(saveGrid)")
+        }
         try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[p.value(o.rule), p.error(o.rule), model.mass, 0, -1]]),
                            csv: csv, root: root, model: model)
         return

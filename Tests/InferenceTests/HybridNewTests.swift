@@ -77,6 +77,34 @@ import Maths
   }
 }
 
+/// HybridNew grids: points computed separately (as in separate jobs) and merged give the observed
+/// limit and, from the b-only toys' quantiles, the expected one (closed forms for a counting card:
+/// the median expected limit uses n = 3, the median of Poisson(3)).
+@Suite struct HybridNewGridTests {
+  @Test func gridLimitsAreTheClosedForms() throws {
+    let problem = try HybridNewTests.problem()
+    var o = HybridNewOptions()
+    o.toys = 3000
+    o.seed = 11
+    let grid = try [0.9, 1.2, 1.5, 1.8].map { try HybridNew.gridPoint(problem, mu: $0, options: o) }
+    // The JSON of --saveGrid reads back to the same points.
+    let back = try JSONDecoder().decode([HybridGridPoint].self, from: JSONEncoder().encode(grid))
+    #expect(back == grid)
+    func closed(_ n: Int) -> Double {
+      var lo = 0.1, hi = 10.0
+      for _ in 0..<60 {
+        let m = 0.5 * (lo + hi)
+        if HybridNewTests.poissonCDF(n, 5 * m + 3) / HybridNewTests.poissonCDF(n, 3) > 0.05 { lo = m } else { hi = m }
+      }
+      return lo
+    }
+    let observed = try HybridNew.limit(grid: grid, quantile: nil, options: o)
+    #expect(abs(observed.limit - closed(5)) < 3 * observed.error + 0.03, "observed \(observed.limit) ± \(observed.error) vs \(closed(5))")
+    let median = try HybridNew.limit(grid: grid, quantile: 0.5, options: o)
+    #expect(abs(median.limit - closed(3)) < 3 * median.error + 0.03, "median \(median.limit) ± \(median.error) vs \(closed(3))")
+  }
+}
+
 /// HESSE of a large model is refused with a clear error instead of forming an n×n matrix.
 @Suite struct HesseSizeTests {
   @Test func largeModelsAreRefused() throws {
