@@ -36,7 +36,20 @@ public struct HybridNewOptions: Sendable {
   public var clsAcc = 0.005
   /// Points evaluated at most in a limit search.
   public var maxPoints = 12
+  /// The test statistic and, with it, how toys are generated (see `HybridTestStatistic`).
+  public var testStatistic: HybridTestStatistic = .lhc
   public init() {}
+}
+
+/// Combine's HybridNew test statistics. `lhc` (q̃_μ) goes with LHC-style toys (nuisances at their
+/// conditional fit to the data, global observables drawn, `--LHCmode LHC-limits`); `tev` and `lep`
+/// with Combine's default hybrid toys (nuisances drawn from their constraints around the nominal
+/// values, fits with the nominal global observables):
+///   tev: q = 2[NLL(μ, θ̂_μ) − NLL(0, θ̂_0)]   (each hypothesis profiled; Tevatron),
+///   lep: q = 2[NLL(μ, θ₀) − NLL(0, θ₀)]      (nuisances at their nominal values; LEP).
+/// Large q disfavours the signal hypothesis in all three.
+public enum HybridTestStatistic: String, Sendable, Codable {
+  case lhc = "LHC", tev = "TEV", lep = "LEP"
 }
 
 /// CL values at one μ.
@@ -60,6 +73,26 @@ public struct HybridNewLimit: Sendable {
 }
 
 public enum HybridNew {
+  /// The test statistic of the data in `nll` (`specs` the problem's parameters).
+  static func statistic(_ t: HybridTestStatistic, _ nll: NLL, specs: [ParameterSpec], poi: Int, mu: Double) -> Double? {
+    switch t {
+    case .lhc: return qTilde(nll, specs: specs, poi: poi, mu: mu)
+    case .tev, .lep:
+      func at(_ value: Double) -> Double? {
+        var s = specs
+        s[poi].value = value
+        s[poi].fixed = true
+        if t == .lep {
+          return nll.value(at: s.map(\.value))
+        }
+        let r = Minimizer().minimize(nll, parameters: s)
+        return r.status.isConverged ? r.fval : nil
+      }
+      guard let a = at(mu), let b = at(0), a.isFinite, b.isFinite else { return nil }
+      return 2 * (a - b)
+    }
+  }
+
   /// q̃_μ of the data in `nll` (with its global observables), `specs` the problem's parameters.
   static func qTilde(_ nll: NLL, specs: [ParameterSpec], poi: Int, mu: Double) -> Double? {
     var cond = specs
@@ -89,7 +122,7 @@ public enum HybridNew {
     guard let poi = problem.targets.first else { throw LikelihoodError("HybridNew: the model has no POI") }
     guard mu > 0 else { throw LikelihoodError("HybridNew: the tested \(problem.model.parameters[poi].name) must be positive") }
     let specs = problem.specs
-    guard let qObs = qTilde(problem.nll, specs: specs, poi: poi, mu: mu) else {
+    guard let qObs = statistic(o.testStatistic, problem.nll, specs: specs, poi: poi, mu: mu) else {
       throw LikelihoodError("HybridNew: the fits of the data at \(problem.model.parameters[poi].name) = \(mu) did not converge")
     }
     let model = problem.model
@@ -103,7 +136,19 @@ public enum HybridNew {
       guard r.status.isConverged else { throw LikelihoodError("HybridNew: the fit of the data at \(value) did not converge") }
       return r.x
     }
-    let hypotheses = [try generating(mu), try generating(0)]
+    // LHC: toys at the conditional fits; TEV/LEP: at the nominal nuisances (drawn from their priors).
+    let hypotheses: [[Double]]
+    if o.testStatistic == .lhc {
+      hypotheses = [try generating(mu), try generating(0)]
+    } else {
+      var sb = specs.map(\.value), b = sb
+      sb[poi] = mu
+      b[poi] = 0
+      hypotheses = [sb, b]
+    }
+    let nuisances: ToyNuisances = o.testStatistic == .lhc ? .frequentist : .prior
+    let fixed = Set(specs.indices.filter { specs[$0].fixed })
+    let testStatistic = o.testStatistic
     var toyQ: [[Double]] = [[], []]
     for (h, at) in hypotheses.enumerated() {
       // A stream per (seed, point, hypothesis): toys of different points and hypotheses differ.
@@ -113,11 +158,11 @@ public enum HybridNew {
       let queue = WorkQueue<Double?>(count: o.toys)
       try forEachWorker(threads: min(o.threads, o.toys), model: model, data: observed, globalObservables: nil) { _, nll in
         while let k = queue.next() {
-          let toy = generator.toy(k, at: at, nuisances: .frequentist, nll: nll)
+          let toy = generator.toy(k, at: at, nuisances: nuisances, fixed: fixed, nll: nll)
           nll.setData(toy.data)
           nll.setGlobalObservables(toy.globalObservables)
           nll.setBarlowBeestonGlobalObservables(toy.barlowBeestonGlobalObservables)
-          queue.set(k, qTilde(nll, specs: specs, poi: poi, mu: mu))
+          queue.set(k, statistic(testStatistic, nll, specs: specs, poi: poi, mu: mu))
         }
       }
       toyQ[h] = queue.results.compactMap { $0 }.compactMap { $0 }
@@ -240,7 +285,7 @@ public struct HybridGridPoint: Sendable, Codable, Equatable {
     } else {
       q = qObserved
     }
-    let tolerance = 1e-6 * max(1, q)
+    let tolerance = 1e-6 * max(1, abs(q))
     func frac(_ v: [Double]) -> (Double, Double) {
       let p = Double(v.filter { $0 >= q - tolerance }.count) / Double(v.count)
       return (p, (p * (1 - p) / Double(v.count)).squareRoot())

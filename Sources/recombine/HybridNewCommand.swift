@@ -20,10 +20,10 @@ struct HybridNewCommand: ParsableCommand {
 
   @OptionGroup var model: ModelOptions
 
-  @Option(name: .customLong("LHCmode"), help: "LHC-limits or LHC-significance.")
-  var lhcMode: String = "LHC-limits"
+  @Option(name: .customLong("LHCmode"), help: "LHC-limits (default) or LHC-significance.")
+  var lhcMode: String?
 
-  @Option(name: .customLong("testStat"), help: "LHC (the only test statistic supported).")
+  @Option(name: .customLong("testStat"), help: "LHC (q̃_μ with LHC-style toys, default), or without --LHCmode TEV or LEP (Combine's hybrid toys).")
   var testStat: String = "LHC"
 
   @Option(name: .customLong("rule"), help: "CLs (default) or CLsplusb.")
@@ -67,10 +67,12 @@ struct HybridNewCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      guard ["LHC-limits", "LHC-significance"].contains(lhcMode) else {
-        throw UsageError("--LHCmode \(lhcMode) is not supported (LHC-limits and LHC-significance are)")
+      let mode = lhcMode ?? "LHC-limits"
+      guard ["LHC-limits", "LHC-significance"].contains(mode) else {
+        throw UsageError("--LHCmode \(mode) is not supported (LHC-limits and LHC-significance are)")
       }
-      guard testStat == "LHC" else { throw UsageError("--testStat \(testStat) is not supported (LHC is)") }
+      guard let statistic = HybridTestStatistic(rawValue: testStat) else { throw UsageError("--testStat must be LHC, TEV or LEP") }
+      guard statistic == .lhc || lhcMode == nil else { throw UsageError("--LHCmode \(mode) uses the LHC test statistic; give --testStat \(testStat) without --LHCmode") }
       var o = HybridNewOptions()
       switch rule {
       case "CLs": o.rule = .cls
@@ -80,6 +82,7 @@ struct HybridNewCommand: ParsableCommand {
       guard toysPerPoint >= 10 else { throw UsageError("-T must be at least 10") }
       guard cl > 0 && cl < 1 else { throw UsageError("--cl must be in (0, 1)") }
       o.toys = toysPerPoint; o.cl = cl; o.seed = model.seed
+      o.testStatistic = statistic
       o.rAbsAcc = rAbsAcc; o.rRelAcc = rRelAcc; o.clsAcc = clsAcc
       if let threads { o.threads = max(1, threads) }
       if !grid.isEmpty {
@@ -109,7 +112,7 @@ struct HybridNewCommand: ParsableCommand {
       }
       let problem = try model.boundedProblem()
       let name = problem.model.parameters[problem.targets[0]].name
-      if lhcMode == "LHC-significance" {
+      if mode == "LHC-significance" {
         let z = try HybridNew.significance(problem, options: o)
         print("\n -- HybridNew, frequentist significance (LHC) --")
         print(String(format: "q0_obs = %.4g; %d of %d background-only toys with q0 >= q0_obs", z.q0, z.passing, z.toys))
@@ -123,7 +126,7 @@ struct HybridNewCommand: ParsableCommand {
         print(String(format: "%@ = %.4g: CLs = %.4f ± %.4f, CLs+b = %.4f ± %.4f, CLb = %.4f ± %.4f (q_obs = %.4g; %d + %d toys)",
                      name, p.mu, p.cls, p.clsError, p.clsb, p.clsbError, p.clb, p.clbError, p.qObserved, p.toysSB, p.toysB))
       }
-      print("\n -- HybridNew, frequentist statistic (LHC) --")
+      print("\n -- HybridNew, \(statistic == .lhc ? "frequentist statistic (LHC)" : "hybrid toys, \(statistic.rawValue) statistic") --")
       if let mu = singlePoint {
         let g = try HybridNew.gridPoint(problem, mu: mu, options: o)
         let p = g.cls(observed: nil)

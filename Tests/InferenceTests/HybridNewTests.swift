@@ -45,6 +45,18 @@ import Maths
     #expect(again.cls == p.cls)
   }
 
+  /// TEV and LEP (with Combine's hybrid toys) order a counting experiment by n too: the same CLs.
+  @Test(arguments: [HybridTestStatistic.tev, .lep])
+  func otherStatisticsGiveThePoissonCLs(_ t: HybridTestStatistic) throws {
+    var o = HybridNewOptions()
+    o.toys = 4000
+    o.seed = 3
+    o.testStatistic = t
+    let p = try HybridNew.point(try Self.problem(), mu: 1, options: o)
+    let sb = Self.poissonCDF(5, 8), b = Self.poissonCDF(5, 3)
+    #expect(abs(p.cls - sb / b) < 4 * p.clsError, "\(t): CLs \(p.cls) ± \(p.clsError) vs \(sb / b)")
+  }
+
   @Test func limitIsThePoissonCLsLimit() throws {
     // The closed-form limit: CL_s(μ) = 0.05 by bisection.
     var lo = 0.1, hi = 10.0
