@@ -7,6 +7,7 @@
 import Fit
 import Foundation
 import Likelihood
+import Maths
 import Support
 
 /// The quantiles of a toy distribution (linear interpolation between order statistics).
@@ -50,5 +51,44 @@ public enum ToyMethods {
             let l = r.observed else { return nil }
       return (l, r.observedError ?? 0)
     }
+  }
+}
+
+extension ToyMethods {
+  /// A grid scan of each toy (`scan -t N`): the toy's best fit (quantileExpected −1) and its grid
+  /// points, as `GridScan.run` writes them for the data, with iToy = toy index + 1. The toys run in
+  /// parallel, each scan on one thread. Toys with drawn Barlow–Beeston-lite global observables
+  /// (`--toysFrequentist` on an autoMCStats card) are refused, as for limits.
+  public static func scans(
+    _ problem: FitProblem, options: GridScanOptions, nuisances: ToyNuisances, seed: UInt64, first: Int = 0, count: Int,
+    mass: Double, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  ) throws -> LimitTreeTable {
+    if nuisances == .frequentist && !problem.model.barlowBeestonBins.isEmpty {
+      throw LikelihoodError("scans of --toysFrequentist toys of a card with autoMCStats are not supported yet")
+    }
+    var o = options
+    o.threads = 1
+    o.checkpoint = nil
+    o.callCounter = nil
+    let model = problem.model, specs = problem.specs, axes = problem.targets, scanOptions = o
+    let dof = axes.count + problem.floatingOtherPOIs
+    let results = try Toys.map(problem, nuisances: nuisances, seed: seed, first: first, count: count, threads: threads) { nll -> [[Double]]? in
+      let best = Minimizer().minimize(nll, parameters: specs)
+      guard best.status.isConverged,
+            let points = try? GridScan.run(model: model, data: nll.data, globalObservables: nll.globalObservables, specs: specs,
+                                           best: best, axes: axes, options: scanOptions)
+      else { return nil }
+      var rows: [[Double]] = [[mass, 0, -1] + axes.map { best.x[$0] } + [0]]
+      for p in points {
+        rows.append([mass, 0, chiSquaredSurvival(2 * max(p.deltaNLL, 0), degreesOfFreedom: dof)] + p.values + [p.deltaNLL])
+      }
+      return rows
+    }
+    var rows: [[Double]] = []
+    for r in results {
+      guard let toyRows = r.value else { continue }
+      rows += toyRows.map { row in var x = row; x[1] = Double(r.index + 1); return x }
+    }
+    return LimitTreeTable(header: ["mh", "iToy", "quantileExpected"] + axes.map { model.parameters[$0].name } + ["deltaNLL"], values: rows)
   }
 }

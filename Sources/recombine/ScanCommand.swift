@@ -75,6 +75,9 @@ struct ScanCommand: ParsableCommand {
 
   @OptionGroup(title: "Job splitting") var jobs: JobOptions
 
+  @Option(name: .customLong("firstToy"), help: "With -t N: index of the first toy (job splitting).")
+  var firstToy: Int = 0
+
   func run() throws {
     try runReportingErrors {
       if splitPoints != nil { return try runSplitScan(self, arguments: commandLineArguments(after: "scan")) }
@@ -84,7 +87,7 @@ struct ScanCommand: ParsableCommand {
       if let csv { try checkOutputPath(csv, option: "--csv") }
       if let root { try checkOutputPath(root, option: "--root") }
       if let plot { try checkOutputPath(plot, option: "--plot") }
-      let problem = try model.problem()
+      let problem = try model.problem(allowToys: true)
       let m = problem.model
       let axes = problem.targets
       var options = GridScanOptions()
@@ -107,6 +110,17 @@ struct ScanCommand: ParsableCommand {
       options.randomStarts = max(0, pointsRandProf)
       options.randomSeed = randPointsSeed
       options.randomizedParameters = m.pois.filter { !axes.contains($0) && !problem.specs[$0].fixed }
+      if let n = problem.toys {
+        // -t N: a scan of every toy, rows with iToy = toy index + 1.
+        options.checkpoint = nil
+        let nuisances: ToyNuisances = model.toysFrequentist ? .frequentist : model.toysNoSystematics ? .none : .prior
+        let table = try ToyMethods.scans(problem, options: options, nuisances: nuisances, seed: model.seed, first: firstToy, count: n,
+                                         mass: model.mass, threads: max(1, threads))
+        try writeLimitTree(table, csv: csv, root: root, model: model)
+        if csv == nil { print(table.csv, terminator: "") }
+        printError("scan: \(n) toys scanned, \(table.rows.count) rows")
+        return
+      }
       let result = try GridScan.run(problem, options: options, saveNuisances: saveNuisances, saveNLL: saveNLL, mass: model.mass)
       for w in result.warnings { printError(w) }
       try writeLimitTree(result.table, csv: nil, root: root, model: model)

@@ -65,4 +65,26 @@ import TestSupport
     #expect(a == b)
     #expect(a.split(separator: "\n").count == 13, "\(a)")
   }
+
+  /// scan -t N scans each toy: its best-fit rows are those of fit -t N (the same toys), every
+  /// point's deltaNLL is ≥ 0, and --firstToy selects the same toys.
+  @Test func scanToys() throws {
+    let bin = try #require(Recombine.binary)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-scantoys-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try TestCards.countingOneBin.write(toFile: dir + "/card.txt", atomically: true, encoding: .utf8)
+    let common = ["card.txt", "-t", "4", "-s", "2", "--expectSignal", "1"]
+    let scan = try Self.run(bin, ["scan"] + common + ["--points", "8"], in: dir)
+    let fit = try Self.run(bin, ["fit"] + common, in: dir)
+    let q = scan.column("quantileExpected")!, r = scan.column("r")!, d = scan.column("deltaNLL")!, toy = scan.column("iToy")!
+    let scanBest = q.indices.filter { q[$0] == -1 }.map { (toy[$0], r[$0]) }
+    let fq = fit.column("quantileExpected")!, fr = fit.column("r")!, ft = fit.column("iToy")!
+    let fitBest = fq.indices.filter { fq[$0] == -1 }.map { (ft[$0], fr[$0]) }
+    #expect(scanBest.map(\.0) == [1, 2, 3, 4] && fitBest.map(\.0) == [1, 2, 3, 4])
+    for (a, b) in zip(scanBest, fitBest) { #expect(abs(a.1 - b.1) < 1e-4, "toy \(a.0): \(a.1) vs \(b.1)") }
+    #expect(d.allSatisfy { $0 >= -1e-9 } && scan.rows.count == 4 * 9)
+    let part = try Self.run(bin, ["scan"] + common + ["--points", "8", "--firstToy", "2"], in: dir)
+    #expect(part.column("iToy")!.first == 3 && Array(part.column("deltaNLL")!.prefix(18)) == Array(d[18..<36]))
+  }
 }
