@@ -10,8 +10,12 @@ import Likelihood
 
 /// Options of `FitDiagnostics.run`.
 public struct FitDiagnosticsOptions: Sendable {
-  /// How yield uncertainties are computed (linear propagation, or Combine's resampling).
-  public var errors: YieldErrorMethod = .linear
+  /// How yield uncertainties are computed: Combine's resampling (`--saveWithUncertainties`, 200
+  /// parameter vectors; the default, as Combine), or linear propagation.
+  public var errors: YieldErrorMethod = .sampling(toys: 200, seed: 123456)
+  /// With `.sampling` (and no ranges of its own): clip the post-fit draws into the fit's parameter
+  /// ranges, as Combine does (default); false leaves them unclipped.
+  public var clipToRanges = true
   /// Skip the background-only fit (`--skipBOnlyFit`).
   public var skipBOnlyFit = false
   /// The first POI's value for the pre-fit yields and the start of the s+b fit (`--preFitValue`).
@@ -94,7 +98,10 @@ public enum FitDiagnostics {
     func yields(_ what: String, _ body: () throws -> [ChannelYields]) throws -> [ChannelYields] {
       do { return try body() } catch let e as LikelihoodError { throw LikelihoodError("\(what) yields: \(e.message)") }
     }
-    let method = options.errors
+    var method = options.errors
+    if case .sampling(let toys, let seed, nil) = method, options.clipToRanges {
+      method = .sampling(toys: toys, seed: seed, ranges: problem.specs.map { min($0.lower, $0.upper)...max($0.lower, $0.upper) })
+    }
     let prefit = try yields("pre-fit") { try yieldTable(nll: problem.nll, at: initial, distribution: .prefit(fixed: fixedPrefit), method: method) }
     let fitB = try bFit.map { b in try yields("b-only fit") { try yieldTable(nll: problem.nll, at: b.best.x, distribution: b.distribution, method: method) } }
     let fitS = try yields("s+b fit") { try yieldTable(nll: problem.nll, at: sb.x, distribution: sbFit.distribution, method: method) }

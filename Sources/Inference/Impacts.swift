@@ -155,9 +155,32 @@ public struct ImpactsOptions: Sendable {
   public var delta: Double? = nil
   /// Only these parameters (indices); default every floating non-POI parameter.
   public var parameters: [Int]? = nil
+  /// Impacts of the autoMCStats Barlow–Beeston-lite parameters too (`prop_bin<channel>_bin<i>`,
+  /// group `autoMCStats`), as combineTool.py gives them (default); false gives only the model's
+  /// parameters (Recombine's earlier behaviour: those parameters are profiled analytically).
+  public var barlowBeeston: Bool = true
+  /// Names left out, as combineTool's `--exclude`: exact names or `rgx{RE}` (matched anywhere in the
+  /// name, e.g. `rgx{prop_bin.*}`).
+  public var exclude: [String] = []
   /// Called after each parameter finishes (done, total), from a worker thread.
   public var progress: (@Sendable (Int, Int) -> Void)? = nil
   public init() {}
+
+  /// Whether `name` is left out by `exclude`.
+  public func excludes(_ name: String) throws -> Bool {
+    for e in exclude {
+      if e.hasPrefix("rgx{") && e.hasSuffix("}") && e.count > 5 {
+        let re: NSRegularExpression
+        do { re = try NSRegularExpression(pattern: String(e.dropFirst(4).dropLast())) } catch {
+          throw LikelihoodError("--exclude: '\(e)' is not a regular expression")
+        }
+        if re.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil { return true }
+      } else if e == name {
+        return true
+      }
+    }
+    return false
+  }
 }
 
 public enum Impacts {
@@ -241,14 +264,40 @@ public enum Impacts {
     }
     guard fitted.status.isConverged else { throw LikelihoodError("impacts: the best fit did not converge: \(fitted.status)") }
     let poiSet = Set(pois).union(model.pois)
-    let params = (options.parameters ?? Array(0..<n)).filter { !specs[$0].fixed && !poiSet.contains($0) }
+    let params = try (options.parameters ?? Array(0..<n)).filter {
+      try !specs[$0].fixed && !poiSet.contains($0) && !options.excludes(model.parameters[$0].name)
+    }
+    // The Barlow–Beeston-lite bins that are profiled (not frozen) and carry an MC error at the fit.
+    var bbFound: [(bin: Int, name: String, sigma: Double)] = []
+    if options.barlowBeeston && options.parameters == nil && !model.barlowBeestonBins.isEmpty {
+      let nll = try NLL(model: model, data: data)
+      if let g = globalObservables { nll.setGlobalObservables(g) }
+      let nu = nll.expectedYields(at: fitted.x)
+      let e = nll.barlowBeestonErrors
+      for j in model.barlowBeestonBins where e[j] > 0 {
+        guard let c = model.channels.firstIndex(where: { j >= $0.firstBin && j < $0.firstBin + $0.binCount }) else { continue }
+        let name = "prop_bin\(model.channels[c].name)_bin\(j - model.channels[c].firstBin)"
+        if try options.excludes(name) { continue }
+        // Its own curvature 1 + n e²/ν² (the other parameters fixed): the scale of the first step.
+        let h = 1 + data[j] * e[j] * e[j] / max(nu[j] * nu[j], 1e-300)
+        bbFound.append((j, name, 1 / h.squareRoot()))
+      }
+    }
+    let bbBins = bbFound
+    let bbXhat: [Double] = {
+      guard !bbBins.isEmpty, let nll = try? NLL(model: model, data: data) else { return [] }
+      if let g = globalObservables { nll.setGlobalObservables(g) }
+      _ = nll.value(at: fitted.x)
+      return nll.barlowBeestonValues
+    }()
 
     var groupsOfVar: [Int: [String]] = [:]
     for (g, members) in model.groups { for m in members { groupsOfVar[m, default: []].append(g) } }
     let groupsOf = groupsOfVar
 
-    enum Task { case poi(Int), param(Int) }
-    let tasks: [Task] = pois.map { .poi($0) } + params.map { .param($0) }
+    enum Task { case poi(Int), param(Int), barlowBeeston(Int) }
+    let tasks: [Task] = pois.map { .poi($0) } + params.map { .param($0) } + bbBins.indices.map { .barlowBeeston($0) }
+    let total = params.count + bbBins.count
     enum Outcome { case poi(ImpactPOI), param(ParameterImpact) }
     let state = WorkQueue<Outcome>(count: tasks.count)
     let threads = max(1, min(options.threads, tasks.count))
@@ -287,7 +336,38 @@ public enum Impacts {
           state.set(t, .param(ParameterImpact(
             name: model.parameters[k].name, fit: [iv.lower, fitted.x[k], iv.upper], prefit: pre.prefit,
             type: pre.type, groups: (groupsOf[k] ?? []).sorted(), poiValues: values, impacts: impacts, warnings: warnings)))
-          options.progress?(max(0, state.finished - pois.count), params.count)  // POI tasks count too
+          options.progress?(max(0, state.finished - pois.count), total)  // POI tasks count too
+        case .barlowBeeston(let b):
+          // x_j made parameter n of an extended objective; its interval and the conditional fits
+          // are the same as any parameter's.
+          let (j, name, sigma) = bbBins[b]
+          let f = HeldBarlowBeestonObjective(nll: nll, bin: j)
+          defer { f.release() }
+          var s = specs
+          s.append(ParameterSpec(name: name, value: bbXhat[j], lower: -7, upper: 7, step: sigma))
+          var best = fitted
+          best.x.append(bbXhat[j])
+          best.inverseHessian = nil
+          var warnings: [String] = []
+          let iv = profileInterval(f, parameters: s, best: best, index: n, delta: delta, minimizer: minimizer)
+          if case .failed(let why) = iv.status { warnings.append("interval: \(why)") }
+          func conditional(_ v: Double) -> [Double] {
+            let r = minimizer.minimize(f, parameters: s, fixing: [n: v], best: best)
+            if !r.status.isConverged { warnings.append("fit at \(name) = \(v): \(r.status)") }
+            return r.x
+          }
+          let xLo = conditional(iv.lower), xHi = conditional(iv.upper)
+          var values: [String: [Double]] = [:], impacts: [String: Double] = [:]
+          for p in pois {
+            let pn = model.parameters[p].name
+            let v = [xLo[p], fitted.x[p], xHi[p]]
+            values[pn] = v
+            impacts[pn] = max(abs(v[2] - v[1]), abs(v[0] - v[1]))
+          }
+          state.set(t, .param(ParameterImpact(
+            name: name, fit: [iv.lower, bbXhat[j], iv.upper], prefit: [-1, 0, 1], type: "Gaussian",
+            groups: ["autoMCStats"], poiValues: values, impacts: impacts, warnings: warnings)))
+          options.progress?(max(0, state.finished - pois.count), total)
         }
       }
     }
@@ -298,3 +378,35 @@ public enum Impacts {
   }
 }
 
+
+/// The NLL with the Barlow–Beeston-lite parameter x_j of flat bin `bin` made explicit as the last
+/// parameter: f(θ, x_j) = NLL(θ) with bin j held at x_j (bin term ν − n ln ν + ½(x_j − g_j)²,
+/// ν = v + e·x_j). Minimised over x_j it is the analytically profiled NLL, so intervals and
+/// conditional fits of x_j are those of Combine's `prop_bin` parameter. Does not allocate per
+/// evaluation. `release()` returns the bin to analytic profiling.
+final class HeldBarlowBeestonObjective: ObjectiveFunction {
+  let nll: NLL
+  let bin: Int
+  let n: Int
+  var dimension: Int { n + 1 }
+
+  init(nll: NLL, bin: Int) {
+    self.nll = nll
+    self.bin = bin
+    n = nll.model.parameters.count
+  }
+
+  func value(_ x: UnsafeBufferPointer<Double>) -> Double {
+    nll.holdBarlowBeeston(bin: bin, at: x[n])
+    return nll.value(UnsafeBufferPointer(rebasing: x[0..<n]))
+  }
+
+  func valueAndGradient(_ x: UnsafeBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>) -> Double {
+    nll.holdBarlowBeeston(bin: bin, at: x[n])
+    let v = nll.valueAndGradient(UnsafeBufferPointer(rebasing: x[0..<n]), UnsafeMutableBufferPointer(rebasing: g[0..<n]))
+    g[n] = nll.heldBarlowBeestonDerivative(bin: bin)
+    return v
+  }
+
+  func release() { nll.holdBarlowBeeston(bin: bin, at: nil) }
+}

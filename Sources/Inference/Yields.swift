@@ -43,8 +43,10 @@ public enum YieldErrorMethod: Sendable, Equatable {
   case linear
   /// Combine's resampling: `toys` parameter vectors drawn from the distribution (GSL mt19937 seeded
   /// with `seed`), σ²(y) = mean over toys of (y_toy − y_central)² (deviations from the central
-  /// value, not from the toys' mean, as FitDiagnostics).
-  case sampling(toys: Int, seed: UInt64)
+  /// value, not from the toys' mean, as FitDiagnostics). With `ranges` (one per parameter) a
+  /// post-fit draw is clipped into its parameter's range, p ↦ min(max(p, lo), hi), as Combine's
+  /// `RooFitResult::randomizePars` does through `RooRealVar::setVal`; nil leaves draws unclipped.
+  case sampling(toys: Int, seed: UInt64, ranges: [ClosedRange<Double>]? = nil)
 }
 
 /// Which distribution of the parameters the uncertainties describe.
@@ -145,8 +147,11 @@ public func yieldTable(
     }
     layout.addBarlowBeestonVariance(to: &variance, e: e, sigma: bbSigma)
 
-  case .sampling(let toys, let seed):
+  case .sampling(let toys, let seed, let ranges):
     guard toys > 0 else { throw LikelihoodError("yieldTable: the number of toys must be positive") }
+    guard ranges == nil || ranges!.count == model.parameters.count else {
+      throw LikelihoodError("yieldTable: \(ranges!.count) parameter ranges for \(model.parameters.count) parameters")
+    }
     let rng = RandomStream(seed: seed)
     let normal = rng.normal
     // Post-fit: lower-triangular Cholesky factor of the floating block.
@@ -174,6 +179,7 @@ public func yieldTable(
           var d = 0.0
           for k in 0...r { d += chol[r * m + k] * z[k] }
           p[floating[r]] += d
+          if let ranges { p[floating[r]] = min(max(p[floating[r]], ranges[floating[r]].lowerBound), ranges[floating[r]].upperBound) }
         }
       }
       let (terms, bb) = nll.termYields(at: p, barlowBeeston: postfit)

@@ -121,7 +121,7 @@ public final class NLL {
   private var err2: UnsafeMutableBufferPointer<Double>
   private var xhat: UnsafeMutableBufferPointer<Double>  // per flat bin (BB-lite), 0 elsewhere
   /// Barlow–Beeston-lite values held fixed instead of profiled (Combine's autoMCStats parameters
-  /// frozen), per flat bin; nil: profiled analytically.
+  /// frozen), per flat bin, NaN where the bin stays profiled; nil: all profiled analytically.
   public private(set) var frozenBarlowBeeston: [Double]? = nil
   private var eTot: UnsafeMutableBufferPointer<Double>  // per flat bin √err2 for BB-lite bins
   private var floored: UnsafeMutableBufferPointer<Bool>  // ν floored (autoMCStats)
@@ -322,9 +322,28 @@ public final class NLL {
   /// parameter ignore theirs).
   /// Holds the Barlow–Beeston-lite parameters at `x` (per flat bin) instead of profiling them;
   /// nil profiles them again. With x_j fixed the bin term is ν − n ln ν + ½(x_j − g_j)², ν = v + e·x_j.
+  /// An entry NaN keeps that bin profiled.
   public func freezeBarlowBeeston(_ x: [Double]?) {
     precondition(x == nil || x!.count == nBins)
     frozenBarlowBeeston = x
+  }
+
+  /// Holds the Barlow–Beeston-lite parameter of flat bin `j` at `value` (nil: profiled again),
+  /// leaving the other bins as they are: how one `prop_bin` parameter is fixed for its impact.
+  /// Does not allocate once a bin is held (the minimiser calls it per evaluation).
+  public func holdBarlowBeeston(bin j: Int, at value: Double?) {
+    if frozenBarlowBeeston == nil {
+      guard value != nil else { return }
+      frozenBarlowBeeston = [Double](repeating: .nan, count: nBins)
+    }
+    frozenBarlowBeeston![j] = value ?? .nan
+  }
+
+  /// ∂NLL/∂x_j of a held Barlow–Beeston-lite bin j at the last `valueAndGradient`:
+  /// w_j·e_j + (x_j − g_j), with w_j = ∂(ν − n ln ν)/∂ν (0 where ν is floored) and ∂ν_j/∂x_j = e_j.
+  public func heldBarlowBeestonDerivative(bin j: Int) -> Double {
+    guard eTot[j] > 0, !isMasked[j] else { return xhat[j] - barlowBeestonGlobalObservables[j] }
+    return wBin[j] * eTot[j] + (xhat[j] - barlowBeestonGlobalObservables[j])
   }
 
   public func setBarlowBeestonGlobalObservables(_ g: [Double]) {
@@ -448,7 +467,8 @@ public final class NLL {
           continue
         }
         let gj = barlowBeestonGlobalObservables[j]
-        let xh = frozenBarlowBeeston?[j] ?? barlowBeestonMinimum(v: v, e: e, n: data[j], g: gj)
+        let held = frozenBarlowBeeston?[j] ?? .nan
+        let xh = held.isNaN ? barlowBeestonMinimum(v: v, e: e, n: data[j], g: gj) : held
         xhat[j] = xh
         nu[j] = v + e * xh
         penalty += 0.5 * (xh - gj) * (xh - gj)
@@ -524,10 +544,10 @@ public final class NLL {
       wErr[i] = 0
     }
     // Barlow–Beeston-lite bins: the envelope derivatives of the profiled bin term.
-    let bbFrozen = frozenBarlowBeeston != nil
     for j in bbBins where eTot[j] > 0 && !isMasked[j] {
       // Held x_j: ν = v + e·x_j directly (a floored bin has wBin 0 already).
-      (wBin[j], wErr[j]) = bbFrozen ? (wBin[j], wBin[j] * xhat[j]) : barlowBeestonGradient(
+      let held = !(frozenBarlowBeeston?[j] ?? .nan).isNaN
+      (wBin[j], wErr[j]) = held ? (wBin[j], wBin[j] * xhat[j]) : barlowBeestonGradient(
         w: wBin[j], xhat: xhat[j], g: barlowBeestonGlobalObservables[j], e: eTot[j], floored: floored[j])
     }
     if let f = scalingFunctions { for k in 0..<f.count { muW[k] = 0 } }

@@ -110,6 +110,9 @@ struct CombineCommandLine {
   static let acceptedFlags: [String: String] = [
     "--cminPreScan": "not needed: fits start from several points when they fail",
     "--saveWorkspace": "there is no workspace: the card is the model",
+    "--saveShapes": "FitDiagnostics always saves the shapes (shapes_prefit, shapes_fit_s, shapes_fit_b)",
+    "--saveWithUncertainties": "FitDiagnostics always computes the yields' uncertainties (Combine's resampling, --numToysForShapes)",
+    "--saveNormalizations": "FitDiagnostics always saves the yields per process",
   ]
 
   init(_ args: [String]) throws {

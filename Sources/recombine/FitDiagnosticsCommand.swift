@@ -20,14 +20,19 @@ struct FitDiagnosticsCommand: ParsableCommand {
       constrained nuisance's fitted value and HESSE error in both fits, and its correlation with \
       the first POI in the s+b fit. Yields per channel and process, pre-fit (parameters at their \
       initial values and the first POI at --preFitValue, uncertainties from the constraint pdfs) and after each fit (uncertainties \
-      from the fit's HESSE covariance), by linear propagation (default) or by Combine's resampling \
-      (--errors sampling, --numToysForShapes toys).
+      from the fit's HESSE covariance), by Combine's resampling (default: --numToysForShapes parameter \
+      vectors, post-fit draws clipped into the parameter ranges as Combine's) or by linear propagation \
+      (--errors linear).
       """)
 
   @OptionGroup var model: ModelOptions
 
-  @Option(name: .customLong("errors"), help: "Yield uncertainties: linear (propagation) or sampling (Combine's resampling).")
-  var errors: String = "linear"
+  @Option(name: .customLong("errors"), help: "Yield uncertainties: sampling (Combine's resampling) or linear (propagation).")
+  var errors: String = "sampling"
+
+  @Flag(name: .customLong("clip-to-ranges"), inversion: .prefixedNo,
+        help: "Clip the resampled post-fit parameter vectors into the parameters' ranges, as Combine does.")
+  var clipToRanges = true
 
   @Option(name: .customLong("numToysForShapes"), help: "Toys for --errors sampling.")
   var toysForShapes: Int = 200
@@ -70,6 +75,7 @@ struct FitDiagnosticsCommand: ParsableCommand {
       case "sampling":
         guard toysForShapes >= 2 else { throw UsageError("--numToysForShapes must be at least 2") }
         options.errors = .sampling(toys: toysForShapes, seed: model.seed)
+        options.clipToRanges = clipToRanges
       default: throw UsageError("--errors must be 'linear' or 'sampling'")
       }
       guard ["auto", "yes", "no"].contains(perBinWidth) else { throw UsageError("--per-bin-width must be auto, yes or no") }

@@ -33,6 +33,13 @@ struct ImpactsCommand: ParsableCommand {
   @Option(name: .customLong("parameter"), help: "Only these parameters (repeatable; default: every floating nuisance).")
   var parameters: [String] = []
 
+  @Option(name: .customLong("exclude"), help: "Parameters left out, comma-separated: names or rgx{RE} (combineTool's --exclude, e.g. 'rgx{prop_bin.*}').")
+  var exclude: String?
+
+  @Flag(name: .customLong("autoMCStats-impacts"), inversion: .prefixedNo,
+        help: "Impacts of the autoMCStats Barlow–Beeston-lite parameters prop_bin<channel>_bin<i> too, as combineTool gives them.")
+  var barlowBeestonImpacts = true
+
   @Option(name: .customLong("root"), help: "Also write the limit tree of Combine's -M MultiDimFit --algo impact (what combineTool's Impacts reads) here.")
   var root: String?
 
@@ -41,6 +48,8 @@ struct ImpactsCommand: ParsableCommand {
       let problem = try model.problem()
       var o = ImpactsOptions()
       if let threads { o.threads = max(1, threads) }
+      o.barlowBeeston = barlowBeestonImpacts
+      o.exclude = (exclude ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
       if !parameters.isEmpty {
         o.parameters = try parameters.map { name in
           guard let k = problem.model.index(of: name) else {

@@ -3,6 +3,7 @@ import Fit
 import Foundation
 import Inference
 import Likelihood
+import ROOTIO
 import Testing
 import TestSupport
 
@@ -135,8 +136,9 @@ import TestSupport
     let res = try Impacts.compute(model: model, data: nll.data, specs: specs, pois: [r], options: o)
     print("longexercise impacts: \(res.params.count) parameters in \(Date().timeIntervalSince(start)) s")
     let floating = model.parameters.indices.filter { !specs[$0].fixed && !model.pois.contains($0) }
-    #expect(res.params.count == floating.count)
-    #expect(Set(res.params.map(\.name)) == Set(floating.map { model.parameters[$0].name }))
+    // combineTool's set: the model's floating parameters and one prop_bin per BB-lite bin.
+    #expect(res.params.count == floating.count + model.barlowBeestonBins.count)
+    #expect(Set(res.params.map(\.name).filter { !$0.hasPrefix("prop_bin") }) == Set(floating.map { model.parameters[$0].name }))
     let f = res.pois[0].fit
     #expect(abs(f[1] - 0.540) < 5e-3 && abs(f[0] - (0.540 - 0.440)) < 5e-3 && abs(f[2] - (0.540 + 0.466)) < 5e-3)
     for p in res.params {
@@ -152,5 +154,93 @@ import TestSupport
     #expect(res.params.contains { $0.type == "Unconstrained" && $0.name == "rate_ttbar" })
     let back = try ImpactsResult.read(res.jsonData())
     #expect(Self.close(back, res))
+  }
+
+  /// One bin, signal s (no MC error) and background v with MC error e, autoMCStats: with r free the
+  /// profile of the bin's Barlow–Beeston-lite parameter x is exactly x²/2 (r absorbs the yield:
+  /// ν = r s + v + e x = n), so x̂ = 0, x_lo/hi = ∓√(2δ) and r(x) = (n − v − e x)/s: the impact
+  /// of prop_binch_bin0 is e√(2δ)/s. Without the option (or excluded) it is absent.
+  @Test func barlowBeestonLiteMatchesAnalytic() throws {
+    let (dir, path) = try Self.writeBarlowBeestonCard(bins: [(s: 20, v: 100, e: 15, n: 130)], lnN: false)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try CompiledModel.compile(try Datacard.parse(contentsOf: path), mass: 120)
+    var setup = FitSetup(model: model)
+    try setup.setFirstPOIRange(min: -5, max: 5)
+    let nll = try NLL(model: model)
+    var o = ImpactsOptions()
+    o.threads = 1
+    let res = try Impacts.compute(model: model, data: nll.data, specs: Self.specs(model, setup), pois: model.pois, options: o)
+    let bb = try #require(res.params.first { $0.name == "prop_binch_bin0" })
+    let d = (2 * model.singlesDelta).squareRoot()
+    #expect(abs(bb.fit[0] + d) < 1e-3 && abs(bb.fit[1]) < 1e-4 && abs(bb.fit[2] - d) < 1e-3, "\(bb.fit)")
+    let r = bb.poiValues["r"]!
+    #expect(abs(r[1] - 1.5) < 1e-4)
+    #expect(abs(r[0] - (30 + 15 * d) / 20) < 1e-3 && abs(r[2] - (30 - 15 * d) / 20) < 1e-3, "\(r)")
+    #expect(bb.type == "Gaussian" && bb.prefit == [-1, 0, 1] && bb.groups == ["autoMCStats"])
+    o.exclude = ["rgx{^prop_bin}"]
+    let without = try Impacts.compute(model: model, data: nll.data, specs: Self.specs(model, setup), pois: model.pois, options: o)
+    #expect(!without.params.contains { $0.name.hasPrefix("prop_bin") })
+  }
+
+  /// Three bins and an lnN nuisance (no closed form): the interval ends of each prop_bin and the POI
+  /// at them agree with a second method, the whole-array freeze of the NLL minimised directly:
+  /// min NLL with x_j held at x_lo equals the best fit + δ, and its r is the reported one.
+  @Test func barlowBeestonLiteMatchesDirectFreeze() throws {
+    let (dir, path) = try Self.writeBarlowBeestonCard(
+      bins: [(s: 20, v: 100, e: 15, n: 130), (s: 5, v: 40, e: 8, n: 38), (s: 10, v: 60, e: 4, n: 75)], lnN: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try CompiledModel.compile(try Datacard.parse(contentsOf: path), mass: 120)
+    var setup = FitSetup(model: model)
+    try setup.setFirstPOIRange(min: -5, max: 5)
+    let specs = Self.specs(model, setup)
+    let nll = try NLL(model: model)
+    var o = ImpactsOptions()
+    o.threads = 2
+    let res = try Impacts.compute(model: model, data: nll.data, specs: specs, pois: model.pois, options: o)
+    let best = Minimizer().minimize(nll, parameters: specs)
+    #expect(res.params.filter { $0.name.hasPrefix("prop_bin") }.count == 3)
+    for j in 0..<3 {
+      let p = try #require(res.params.first { $0.name == "prop_binch_bin\(j)" })
+      for side in [0, 2] {
+        var held = [Double](repeating: .nan, count: 3)
+        held[j] = p.fit[side]
+        nll.freezeBarlowBeeston(held)
+        let f = Minimizer().minimize(nll, parameters: specs)
+        nll.freezeBarlowBeeston(nil)
+        #expect(abs(f.fval - best.fval - model.singlesDelta) < 2e-4, "bin \(j) side \(side): \(f.fval - best.fval)")
+        #expect(abs(f.x[model.pois[0]] - p.poiValues["r"]![side]) < 2e-3, "bin \(j) side \(side)")
+      }
+    }
+  }
+
+  /// A card of one channel "ch" with `bins` (signal s without MC error, background v ± e, data n),
+  /// autoMCStats 0, and with `lnN` a 10% background lnN.
+  static func writeBarlowBeestonCard(bins: [(s: Double, v: Double, e: Double, n: Double)], lnN: Bool) throws -> (URL, String) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-impacts-bb-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    func th1(_ name: String, _ v: [Double], _ w2: [Double]) -> Histogram {
+      Histogram(name: name, title: name, className: "TH1D", dimension: 1, nbinsX: v.count, nbinsY: 0,
+                xEdges: (0...v.count).map(Double.init), yEdges: [], contents: [0] + v + [0], sumw2: [0] + w2 + [0])
+    }
+    try writeROOTFile(path: dir.appendingPathComponent("s.root").path, histograms: [
+      ("bkg", th1("bkg", bins.map(\.v), bins.map { $0.e * $0.e })), ("sig", th1("sig", bins.map(\.s), bins.map { _ in 0 })),
+      ("data_obs", th1("data_obs", bins.map(\.n), bins.map(\.n))),
+    ])
+    let path = dir.appendingPathComponent("card.txt").path
+    try """
+      imax 1
+      jmax 1
+      kmax *
+      shapes * * s.root $PROCESS
+      bin ch
+      observation -1
+      bin ch ch
+      process sig bkg
+      process 0 1
+      rate -1 -1
+      \(lnN ? "bnorm lnN - 1.1" : "")
+      * autoMCStats 0
+      """.write(toFile: path, atomically: true, encoding: .utf8)
+    return (dir, path)
   }
 }

@@ -177,4 +177,27 @@ import Testing
                                method: .sampling(toys: 40000, seed: 4))
     #expect(abs(postS[0].total.errors[0] / expected - 1) < 0.02)
   }
+
+  /// Resampling clipped into the parameter ranges (Combine's RooRealVar::setVal): r alone floats,
+  /// y = r s + b, post-fit r ~ N(r̂, σ²) with r̂ = 0 on its lower bound 0; clipped, y − ŷ = s·max(r, 0),
+  /// whose mean square is s²σ²/2; unclipped it is s²σ² (40000 toys: ≈0.4%).
+  @Test func samplingClipsToRanges() throws {
+    let n = try Self.nll(Self.counting([]))
+    let r = n.model.pois[0]
+    var x = n.model.initialValues
+    x[r] = 0
+    let sigma = 0.3, m = x.count
+    var cov = [Double](repeating: 0, count: m * m)
+    cov[r * m + r] = sigma * sigma
+    var ranges = [ClosedRange<Double>](repeating: -10...10, count: m)
+    ranges[r] = 0...10
+    let sig = 50.0  // the card's signal rate at r = 1
+    let clipped = try yieldTable(nll: n, at: x, distribution: .postfit(covariance: cov, floating: [r]),
+                                 method: .sampling(toys: 40000, seed: 5, ranges: ranges))
+    let free = try yieldTable(nll: n, at: x, distribution: .postfit(covariance: cov, floating: [r]),
+                              method: .sampling(toys: 40000, seed: 5))
+    let e = sig * sigma
+    #expect(abs(clipped[0].total.totalError / (e / 2.0.squareRoot()) - 1) < 0.02, "\(clipped[0].total.totalError)")
+    #expect(abs(free[0].total.totalError / e - 1) < 0.02, "\(free[0].total.totalError)")
+  }
 }
