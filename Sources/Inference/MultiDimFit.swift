@@ -194,12 +194,17 @@ public enum MultiDimFit {
   /// The best fit; with `singles` the 68% interval of each target (2ΔNLL = 2·singlesDelta, or
   /// the χ²₁ quantile of `cl`: an extension, Combine ignores --cl with singles) and with `do95`
   /// also the 95% one (2ΔNLL = 3.84, Combine's --do95 1); with `hesse` HESSE errors and correlations.
-  public static func run(_ problem: FitProblem, algorithm: Algorithm, hesse: Bool, cl: Double? = nil, do95: Bool = false) throws
-    -> MultiDimFitResult
+  /// With `robust` (Combine's `--robustFit 1`) the 68% crossing is at ΔNLL = ½χ²₁⁻¹(0.68) = 0.4945
+  /// for every card, the threshold Combine's `FitterAlgoBase::findCrossing` is given
+  /// (`nll0 + delta68`), where Minos on shape cards gives the ΔNLL = ½ crossing (`singlesDelta`);
+  /// the crossing is found by the same profile root search (Combine steps along the profile to it).
+  public static func run(_ problem: FitProblem, algorithm: Algorithm, hesse: Bool, cl: Double? = nil, do95: Bool = false,
+                         robust: Bool = false) throws -> MultiDimFitResult
   {
     if hesse { try HesseFit.checkSize(problem.specs) }
     let best = try problem.bestFit()
-    let delta = cl.map { chiSquaredQuantile($0, degreesOfFreedom: 1) / 2 } ?? problem.model.singlesDelta
+    let delta = cl.map { chiSquaredQuantile($0, degreesOfFreedom: 1) / 2 }
+      ?? (robust ? robustDelta68 : problem.model.singlesDelta)
     var intervals: [Int: ProfileInterval] = [:], intervals95: [Int: ProfileInterval] = [:]
     if algorithm == .singles {
       for k in problem.targets {
@@ -216,6 +221,9 @@ public enum MultiDimFit {
     r.intervals95 = intervals95
     return r
   }
+
+  /// ΔNLL of the 68% crossing of Combine's robust fit: ½χ²₁⁻¹(0.68) ≈ 0.4945.
+  public static let robustDelta68 = 0.5 * chiSquaredQuantile(0.68, degreesOfFreedom: 1)
 
   /// The header of a fit's limit tree: `mh, iToy, quantileExpected, <targets>, deltaNLL`.
   public static func limitTreeHeader(_ problem: FitProblem) -> [String] {

@@ -101,7 +101,6 @@ struct CombineCommandLine {
     "--cminDefaultMinimizerAlgo": "Recombine has one minimiser",
     "--cminDefaultMinimizerTolerance": "Recombine's convergence criterion is fixed (EDM < 1e-3 as Minuit's default)",
     "--cminFallbackAlgo": "Recombine retries failed fits from other starts by itself",
-    "--robustFit": "every Recombine fit is robust: failed fits are retried, intervals are profile crossings",
     "--robustHesse": "HESSE is computed from the analytic gradient",
     "--stepSize": "intervals are found by root finding, not steps",
     "-v": "verbosity", "--verbose": "verbosity",
@@ -128,6 +127,7 @@ struct CombineCommandLine {
     var systematicsOff = false
     var pList: [String] = []
     var saveInactivePOI = false
+    var robustFit = false
     while i < args.count {
       var a = args[i]
       var inlineValue: String? = nil
@@ -149,6 +149,7 @@ struct CombineCommandLine {
         seed = n == -1 ? Int.random(in: 1...999_999) : n
         if n == -1 { notes.append("note: -s -1: the seed drawn is \(seed)") }
       case "--algo": algo = try v()
+      case "--robustFit": robustFit = try v() != "0"
       case "--saveNLL": saveNLL = true
       case "--saveFitResult": saveFitResult = true
       case "--runMinos":
@@ -214,6 +215,13 @@ struct CombineCommandLine {
         passed += ["--floatOtherPOIs", "1"]
       } else {
         for p in pList { passed += ["-P", p] }
+      }
+    }
+    if robustFit {
+      // The robust fit's crossing threshold changes singles intervals only; elsewhere every fit is
+      // already retried from other starts when it fails.
+      if method == "MultiDimFit" && algo == "singles" { passed += ["--robustFit", "1"] } else {
+        notes.append("note: --robustFit 1 accepted without effect here: Recombine retries failed fits by itself (it sets the crossing threshold of -M MultiDimFit --algo singles)")
       }
     }
     switch method {

@@ -19,6 +19,9 @@ struct FitCommand: ParsableCommand {
   @Option(name: .customLong("do95"), help: "1: with --algo singles, also the 95% intervals (2ΔNLL = 3.84), as Combine's --do95 1.")
   var do95: Int = 0
 
+  @Option(name: .customLong("robustFit"), help: "1: with --algo singles, Combine's robust fit: the crossings of ΔNLL = ½χ²₁⁻¹(0.68) = 0.4945 on every card (Minos on shape cards gives ½).")
+  var robustFit: Int = 0
+
   @Option(name: .customLong("cl"), help: "With --algo singles: the intervals' confidence level (default 0.6827; Combine ignores --cl with singles, Recombine honours it).")
   var cl: Double?
 
@@ -67,7 +70,8 @@ struct FitCommand: ParsableCommand {
       }
       // HESSE only when asked for (--json): errors and correlations of the floating parameters.
       if let cl { guard cl > 0 && cl < 1 else { throw UsageError("--cl must be in (0, 1)") } }
-      let result = try MultiDimFit.run(problem, algorithm: algorithm, hesse: json != nil, cl: cl, do95: do95 != 0)
+      guard robustFit == 0 || robustFit == 1 else { throw UsageError("--robustFit expects 0 or 1") }
+      let result = try MultiDimFit.run(problem, algorithm: algorithm, hesse: json != nil, cl: cl, do95: do95 != 0, robust: robustFit == 1)
       let m = problem.model
       print("\n --- MultiDimFit ---")
       print(algorithm == .singles ? "best fit parameter values and profile-likelihood uncertainties: " : "best fit parameter values: ")
