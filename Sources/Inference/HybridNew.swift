@@ -15,7 +15,8 @@
 // the asymptotic limit, then refined by interpolating ln CL_s linearly between the bracket's ends
 // until the step is below `rAbsAcc` and `rRelAcc`·μ or CL_s is within `clsAcc` of 1 − CL; its
 // error is the CL_s error divided by the slope there. Each point uses fresh toys, from streams
-// seeded by (seed, point, hypothesis, toy).
+// seeded by (seed, point, hypothesis, toy). The Profile statistic (two-sided) and grids of saved
+// points give Feldman–Cousins regions (`--LHCmode LHC-feldman-cousins`, `feldmanCousins(grid:)`).
 //===----------------------------------------------------------------------===//
 
 import Fit
@@ -34,6 +35,9 @@ public struct HybridNewOptions: Sendable {
   public var rAbsAcc = 0.1
   public var rRelAcc = 0.05
   public var clsAcc = 0.005
+  /// Toys of the b hypothesis per point (nil: `toys`). Combine's `--rule Pmu` (and so
+  /// LHC-feldman-cousins) throws toys/100 + 1 of them: CL_b is not used.
+  public var toysB: Int? = nil
   /// Points evaluated at most in a limit search.
   public var maxPoints = 12
   /// The test statistic and, with it, how toys are generated (see `HybridTestStatistic`).
@@ -48,8 +52,11 @@ public struct HybridNewOptions: Sendable {
 ///   tev: q = 2[NLL(μ, θ̂_μ) − NLL(0, θ̂_0)]   (each hypothesis profiled; Tevatron),
 ///   lep: q = 2[NLL(μ, θ₀) − NLL(0, θ₀)]      (nuisances at their nominal values; LEP).
 /// Large q disfavours the signal hypothesis in all three.
+///   profile: q = 2[NLL(μ, θ̂_μ) − NLL(r̂, θ̂)], r̂ free in the POI's range (two-sided: r̂ > μ is
+///            not clipped; Combine's `Profile`, alias `PL`, with LHC-style toys as
+///            `--LHCmode LHC-feldman-cousins` sets them).
 public enum HybridTestStatistic: String, Sendable, Codable {
-  case lhc = "LHC", tev = "TEV", lep = "LEP"
+  case lhc = "LHC", tev = "TEV", lep = "LEP", profile = "Profile"
 }
 
 /// CL values at one μ.
@@ -77,6 +84,7 @@ public enum HybridNew {
   static func statistic(_ t: HybridTestStatistic, _ nll: NLL, specs: [ParameterSpec], poi: Int, mu: Double) -> Double? {
     switch t {
     case .lhc: return qTilde(nll, specs: specs, poi: poi, mu: mu)
+    case .profile: return qProfile(nll, specs: specs, poi: poi, mu: mu)
     case .tev, .lep:
       func at(_ value: Double) -> Double? {
         var s = specs
@@ -109,6 +117,20 @@ public enum HybridNew {
     return 2 * max(c.fval - min(f.fval, c.fval), 0)
   }
 
+  /// The two-sided profile statistic of the data in `nll`: 2[NLL(μ, θ̂_μ) − NLL(r̂, θ̂)], r̂ in the
+  /// POI's range of `specs` (the free fit restarted from the conditional one if that is lower).
+  static func qProfile(_ nll: NLL, specs: [ParameterSpec], poi: Int, mu: Double) -> Double? {
+    var cond = specs
+    cond[poi].value = mu
+    cond[poi].fixed = true
+    var free = specs
+    free[poi].fixed = false
+    let c = Minimizer().minimize(nll, parameters: cond)
+    let f = Minimizer().minimize(nll, parameters: free)
+    guard c.status.isConverged, f.status.isConverged else { return nil }
+    return 2 * max(c.fval - min(f.fval, c.fval), 0)
+  }
+
   /// CL_s+b, CL_b and CL_s at μ with `options.toys` toys per hypothesis; `point` numbers the
   /// point (it selects the toys' streams).
   public static func point(_ problem: FitProblem, mu: Double, point: Int = 0, options o: HybridNewOptions) throws -> CLsPoint {
@@ -120,8 +142,14 @@ public enum HybridNew {
   /// alone, so grid points computed in separate jobs have independent toys).
   public static func gridPoint(_ problem: FitProblem, mu: Double, point: Int = 0, options o: HybridNewOptions) throws -> HybridGridPoint {
     guard let poi = problem.targets.first else { throw LikelihoodError("HybridNew: the model has no POI") }
-    guard mu > 0 else { throw LikelihoodError("HybridNew: the tested \(problem.model.parameters[poi].name) must be positive") }
     let specs = problem.specs
+    if o.testStatistic == .profile {
+      guard mu >= specs[poi].lower && mu <= specs[poi].upper else {
+        throw LikelihoodError("HybridNew: the tested \(problem.model.parameters[poi].name) = \(mu) is outside its range [\(specs[poi].lower), \(specs[poi].upper)]")
+      }
+    } else {
+      guard mu > 0 else { throw LikelihoodError("HybridNew: the tested \(problem.model.parameters[poi].name) must be positive") }
+    }
     guard let qObs = statistic(o.testStatistic, problem.nll, specs: specs, poi: poi, mu: mu) else {
       throw LikelihoodError("HybridNew: the fits of the data at \(problem.model.parameters[poi].name) = \(mu) did not converge")
     }
@@ -138,7 +166,7 @@ public enum HybridNew {
     }
     // LHC: toys at the conditional fits; TEV/LEP: at the nominal nuisances (drawn from their priors).
     let hypotheses: [[Double]]
-    if o.testStatistic == .lhc {
+    if o.testStatistic == .lhc || o.testStatistic == .profile {
       hypotheses = [try generating(mu), try generating(0)]
     } else {
       var sb = specs.map(\.value), b = sb
@@ -146,7 +174,7 @@ public enum HybridNew {
       b[poi] = 0
       hypotheses = [sb, b]
     }
-    let nuisances: ToyNuisances = o.testStatistic == .lhc ? .frequentist : .prior
+    let nuisances: ToyNuisances = o.testStatistic == .lhc || o.testStatistic == .profile ? .frequentist : .prior
     let fixed = Set(specs.indices.filter { specs[$0].fixed })
     let testStatistic = o.testStatistic
     var toyQ: [[Double]] = [[], []]
@@ -155,8 +183,9 @@ public enum HybridNew {
       let pointKey = point == 0 ? mu.bitPattern : UInt64(point)
       let streamSeed = o.seed &* 0x9E37_79B9_7F4A_7C15 &+ pointKey &* 1_000_003 &+ UInt64(h)
       let generator = ToyGenerator(model: model, observed: observed, seed: streamSeed, signal: true)
-      let queue = WorkQueue<Double?>(count: o.toys)
-      try forEachWorker(threads: min(o.threads, o.toys), model: model, data: observed, globalObservables: nil) { _, nll in
+      let count = h == 0 ? o.toys : max(1, o.toysB ?? o.toys)
+      let queue = WorkQueue<Double?>(count: count)
+      try forEachWorker(threads: min(o.threads, count), model: model, data: observed, globalObservables: nil) { _, nll in
         while let k = queue.next() {
           let toy = generator.toy(k, at: at, nuisances: nuisances, fixed: fixed, nll: nll)
           nll.setData(toy.data)
@@ -320,3 +349,57 @@ extension HybridNew {
   }
 }
 
+
+/// A Feldman–Cousins confidence region from a grid (`--LHCmode LHC-feldman-cousins`): the μ where
+/// p_μ = CL_s+b of the two-sided profile statistic exceeds α = 1 − CL (Neyman construction with
+/// likelihood-ratio ordering, FC's acceptance rule as a p-value).
+public struct FeldmanCousinsRegion: Sendable {
+  /// One interval: its ends with their errors; an end is nil where the interval reaches the grid's
+  /// edge (Combine's one-sided "r < hi" or "r > lo", error −1).
+  public struct Interval: Sendable, Equatable {
+    public var lower: Double?, lowerError: Double
+    public var upper: Double?, upperError: Double
+    /// The grid edge where an open end stops.
+    public var edgeLower: Double, edgeUpper: Double
+  }
+  public var intervals: [Interval]
+  /// p_μ at each grid point, sorted by μ.
+  public var points: [CLsPoint]
+}
+
+extension HybridNew {
+  /// Combine's `findIntervalsFromSplines`: walking the grid by μ, every pair of neighbours whose
+  /// p_μ straddles α is a crossing, placed by linear interpolation of μ against p_μ between the two
+  /// (Combine interpolates the inverted graph between the same two points); its error is the p
+  /// errors' mean over the slope. Intervals alternate between crossings; a grid edge with p_μ > α
+  /// leaves that end open.
+  public static func feldmanCousins(grid: [HybridGridPoint], options o: HybridNewOptions) throws -> FeldmanCousinsRegion {
+    let alpha = 1 - o.cl
+    let points = grid.sorted { $0.mu < $1.mu }.map { $0.cls(observed: nil) }
+    guard points.count >= 2 else { throw LikelihoodError("HybridNew: a Feldman–Cousins region needs at least two grid points") }
+    var ends: [(mu: Double, error: Double, rising: Bool)] = []
+    for k in 0..<(points.count - 1) {
+      let a = points[k], b = points[k + 1]
+      if (a.clsb > alpha) != (b.clsb > alpha) {
+        let mu = a.clsb == b.clsb ? 0.5 * (a.mu + b.mu) : a.mu + (alpha - a.clsb) * (b.mu - a.mu) / (b.clsb - a.clsb)
+        let slope = abs((b.clsb - a.clsb) / (b.mu - a.mu))
+        ends.append((mu, slope > 0 ? 0.5 * (a.clsbError + b.clsbError) / slope : .infinity, b.clsb > alpha))
+      }
+    }
+    let first = points.first!.mu, last = points.last!.mu
+    var intervals: [FeldmanCousinsRegion.Interval] = []
+    var open: (Double?, Double)? = points.first!.clsb > alpha ? (nil, -1) : nil
+    for e in ends {
+      if e.rising {
+        open = (e.mu, e.error)
+      } else if let start = open {
+        intervals.append(.init(lower: start.0, lowerError: start.1, upper: e.mu, upperError: e.error, edgeLower: first, edgeUpper: last))
+        open = nil
+      }
+    }
+    if let start = open {
+      intervals.append(.init(lower: start.0, lowerError: start.1, upper: nil, upperError: -1, edgeLower: first, edgeUpper: last))
+    }
+    return FeldmanCousinsRegion(intervals: intervals, points: points)
+  }
+}

@@ -10,7 +10,7 @@ import Support
 struct HybridNewCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "hybrid",
-    abstract: "Toy-based CLs (Combine's -M HybridNew --LHCmode LHC-limits): CLs at one point (--singlePoint) or the observed limit; --LHCmode LHC-significance: the toy-based significance.",
+    abstract: "Toy-based CLs (Combine's -M HybridNew --LHCmode LHC-limits): CLs at one point (--singlePoint) or the observed limit; --LHCmode LHC-significance: the toy-based significance; --LHCmode LHC-feldman-cousins: Feldman–Cousins regions from a grid.",
     discussion: """
       Test statistic: LHC (q̃_μ, r̂ constrained to [0, μ]). Toys per hypothesis (-T): s+b at μ and b at 0, \
       each generated at the nuisances' conditional fit to the data and with drawn global observables, \
@@ -20,13 +20,13 @@ struct HybridNewCommand: ParsableCommand {
 
   @OptionGroup var model: ModelOptions
 
-  @Option(name: .customLong("LHCmode"), help: "LHC-limits (default) or LHC-significance.")
+  @Option(name: .customLong("LHCmode"), help: "LHC-limits (default), LHC-significance or LHC-feldman-cousins (with --singlePoint or --grid).")
   var lhcMode: String?
 
-  @Option(name: .customLong("testStat"), help: "LHC (q̃_μ with LHC-style toys, default), or without --LHCmode TEV or LEP (Combine's hybrid toys).")
-  var testStat: String = "LHC"
+  @Option(name: .customLong("testStat"), help: "LHC (q̃_μ with LHC-style toys, default), Profile (alias PL: two-sided, LHC-style toys), or without --LHCmode TEV or LEP (Combine's hybrid toys).")
+  var testStat: String?
 
-  @Option(name: .customLong("rule"), help: "CLs (default) or CLsplusb.")
+  @Option(name: .customLong("rule"), help: "CLs (default), or CLsplusb (alias Pmu: p_μ = CL_s+b).")
   var rule: String = "CLs"
 
   @Option(name: .customShort("T"), help: "Toys per hypothesis and point (LHC-significance: background-only toys).")
@@ -68,21 +68,35 @@ struct HybridNewCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       let mode = lhcMode ?? "LHC-limits"
-      guard ["LHC-limits", "LHC-significance"].contains(mode) else {
-        throw UsageError("--LHCmode \(mode) is not supported (LHC-limits and LHC-significance are)")
+      guard ["LHC-limits", "LHC-significance", "LHC-feldman-cousins"].contains(mode) else {
+        throw UsageError("--LHCmode \(mode) is not supported (LHC-limits, LHC-significance and LHC-feldman-cousins are)")
       }
-      guard let statistic = HybridTestStatistic(rawValue: testStat) else { throw UsageError("--testStat must be LHC, TEV or LEP") }
-      guard statistic == .lhc || lhcMode == nil else { throw UsageError("--LHCmode \(mode) uses the LHC test statistic; give --testStat \(testStat) without --LHCmode") }
+      let fc = mode == "LHC-feldman-cousins"
+      let statName = testStat.map { $0 == "PL" ? "Profile" : $0 } ?? (fc ? "Profile" : "LHC")
+      guard let statistic = HybridTestStatistic(rawValue: statName) else { throw UsageError("--testStat must be LHC, Profile (PL), TEV or LEP") }
+      if fc {
+        guard statistic == .profile else { throw UsageError("--LHCmode LHC-feldman-cousins uses the Profile test statistic; give --testStat \(statName) without --LHCmode") }
+        guard singlePoint != nil || !grid.isEmpty else {
+          throw UsageError("--LHCmode LHC-feldman-cousins needs --singlePoint X (one grid point, with --saveGrid) or --grid FILES (the region from saved points), as Combine's")
+        }
+        guard expectedFromGrid == nil else { throw UsageError("--expectedFromGrid does not apply to LHC-feldman-cousins") }
+      } else if lhcMode != nil {
+        guard statistic == .lhc || statistic == .profile else {
+          throw UsageError("--LHCmode \(mode) uses LHC-style toys; give --testStat \(statName) without --LHCmode")
+        }
+      }
       var o = HybridNewOptions()
       switch rule {
-      case "CLs": o.rule = .cls
-      case "CLsplusb": o.rule = .pmu
-      default: throw UsageError("--rule must be CLs or CLsplusb")
+      case "CLs": o.rule = fc ? .pmu : .cls
+      case "CLsplusb", "Pmu": o.rule = .pmu
+      default: throw UsageError("--rule must be CLs or CLsplusb (Pmu)")
       }
       guard toysPerPoint >= 10 else { throw UsageError("-T must be at least 10") }
       guard cl > 0 && cl < 1 else { throw UsageError("--cl must be in (0, 1)") }
       o.toys = toysPerPoint; o.cl = cl; o.seed = model.seed
       o.testStatistic = statistic
+      // p_μ alone: Combine throws 1% + 1 b-only toys with --rule Pmu (CL_b is not used).
+      if fc { o.toysB = toysPerPoint / 100 + 1 }
       o.rAbsAcc = rAbsAcc; o.rRelAcc = rRelAcc; o.clsAcc = clsAcc
       if let threads { o.threads = max(1, threads) }
       if !grid.isEmpty {
@@ -101,6 +115,32 @@ struct HybridNewCommand: ParsableCommand {
               byMu[p.mu] = q
             } else { byMu[p.mu] = p }
           }
+        }
+        if fc {
+          let region = try HybridNew.feldmanCousins(grid: Array(byMu.values), options: o)
+          print(String(format: "\n -- HybridNew, Feldman–Cousins (grid of %d points) --", byMu.count))
+          print(String(format: "%.0f%% confidence region (p_mu > %.4g):", 100 * cl, 1 - cl))
+          var rows: [[Double]] = []
+          let named = try model.boundedProblem()
+          let poi = named.model.parameters[named.targets[0]].name
+          for iv in region.intervals {
+            switch (iv.lower, iv.upper) {
+            case let (lo?, hi?):
+              print(String(format: "  %.4f (+/- %.4f) < %@ < %.4f (+/- %.4f)", lo, iv.lowerError, poi, hi, iv.upperError))
+              rows += [[lo, iv.lowerError, model.mass, 0, 1 - cl], [hi, iv.upperError, model.mass, 0, 1 - cl]]
+            case let (nil, hi?):
+              print(String(format: "  %@ < %.4f (+/- %.4f)   (p_mu > %.4g down to the grid's first point %g)", poi, hi, iv.upperError, 1 - cl, iv.edgeLower))
+              rows.append([hi, iv.upperError, model.mass, 0, 1 - cl])
+            case let (lo?, nil):
+              print(String(format: "  %@ > %.4f (+/- %.4f)   (p_mu > %.4g up to the grid's last point %g)", poi, lo, iv.lowerError, 1 - cl, iv.edgeUpper))
+              rows.append([lo, iv.lowerError, model.mass, 0, 1 - cl])
+            case (nil, nil):
+              print("  every grid point (\(iv.edgeLower) to \(iv.edgeUpper)) is accepted")
+            }
+          }
+          if region.intervals.isEmpty { print("  no grid point is accepted (p_mu <= \(1 - cl) everywhere)") }
+          try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: rows), csv: csv, root: root, model: model)
+          return
         }
         if let q = expectedFromGrid { guard q > 0 && q < 1 else { throw UsageError("--expectedFromGrid must be in (0, 1)") } }
         let r = try HybridNew.limit(grid: Array(byMu.values), quantile: expectedFromGrid, options: o)
@@ -126,7 +166,9 @@ struct HybridNewCommand: ParsableCommand {
         print(String(format: "%@ = %.4g: CLs = %.4f ± %.4f, CLs+b = %.4f ± %.4f, CLb = %.4f ± %.4f (q_obs = %.4g; %d + %d toys)",
                      name, p.mu, p.cls, p.clsError, p.clsb, p.clsbError, p.clb, p.clbError, p.qObserved, p.toysSB, p.toysB))
       }
-      print("\n -- HybridNew, \(statistic == .lhc ? "frequentist statistic (LHC)" : "hybrid toys, \(statistic.rawValue) statistic") --")
+      let heading = fc ? "Feldman–Cousins point (Profile statistic, p_mu)" :
+        statistic == .lhc ? "frequentist statistic (LHC)" : statistic == .profile ? "frequentist toys, Profile statistic" : "hybrid toys, \(statistic.rawValue) statistic"
+      print("\n -- HybridNew, \(heading) --")
       if let mu = singlePoint {
         let g = try HybridNew.gridPoint(problem, mu: mu, options: o)
         let p = g.cls(observed: nil)

@@ -87,4 +87,47 @@ import TestSupport
     let part = try Self.run(bin, ["scan"] + common + ["--points", "8", "--firstToy", "2"], in: dir)
     #expect(part.column("iToy")!.first == 3 && Array(part.column("deltaNLL")!.prefix(18)) == Array(d[18..<36]))
   }
+
+  /// Feldman–Cousins from the command line: points computed by separate runs (--singlePoint
+  /// --saveGrid), merged with --grid into the region; its rows (quantileExpected 1 − CL, the two
+  /// ends) are the library's region of the same saved points, and the ends bracket r̂ = 0.4.
+  @Test func feldmanCousinsGrid() throws {
+    let bin = try #require(Recombine.binary)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-fc-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try HybridCardText.counting.write(toFile: dir + "/card.txt", atomically: true, encoding: .utf8)
+    var files: [String] = []
+    for mu in ["0", "0.4", "0.8", "1.2"] {
+      let r = try Recombine.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins", "--singlePoint", mu, "-T", "300",
+                                      "--saveGrid", "g\(mu).json"], in: dir)
+      #expect(r.status == 0, Comment(rawValue: r.stderr))
+      files.append("g\(mu).json")
+    }
+    let rows = try Self.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins", "--cl", "0.68"] + files.flatMap { ["--grid", $0] }, in: dir)
+    #expect(rows.column("quantileExpected") == [0.32, 0.32])
+    let points = try files.flatMap { try JSONDecoder().decode([HybridGridPoint].self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/" + $0))) }
+    var o = HybridNewOptions()
+    o.cl = 0.68
+    let region = try HybridNew.feldmanCousins(grid: points, options: o)
+    let ends = rows.column("limit")!
+    #expect(abs(ends[0] - region.intervals[0].lower!) < 1e-4 && abs(ends[1] - region.intervals[0].upper!) < 1e-4)
+    #expect(ends[0] < 0.4 && ends[1] > 0.4)
+    // Without a point or a grid the mode is refused, as Combine refuses it.
+    let refused = try Recombine.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins"], in: dir)
+    #expect(refused.status != 0 && refused.stderr.contains("needs --singlePoint"))
+  }
+}
+
+/// The counting card of the HybridNew closed forms (s = 5, b = 3, n = 5, no systematics).
+enum HybridCardText {
+  static let counting = """
+    imax 1 jmax 1 kmax 0
+    bin b1
+    observation 5
+    bin b1 b1
+    process sig bkg
+    process 0 1
+    rate 5 3
+    """
 }

@@ -89,6 +89,70 @@ import Maths
   }
 }
 
+/// The two-sided profile statistic and Feldman–Cousins regions against the exact Neyman
+/// construction of the counting card (s = 5, b = 3, n = 5, r ∈ [0, 20], no systematics):
+/// q(n) = 2[NLL(μ) − NLL(r̂(n))], r̂(n) = clamp((n − b)/s, 0, 20), and
+/// p_μ = Σ_n' Pois(n' | μs + b)·[q(n') ≥ q(n_obs)] (FC's likelihood-ratio ordering as a p-value).
+@Suite struct FeldmanCousinsTests {
+  static func exactPmu(_ mu: Double, nObs: Int = 5, s: Double = 5, b: Double = 3) -> Double {
+    func nll(_ r: Double, _ n: Int) -> Double { let v = r * s + b; return v - Double(n) * log(v) }
+    func q(_ n: Int) -> Double { 2 * (nll(mu, n) - nll(min(max((Double(n) - b) / s, 0), 20), n)) }
+    let qo = q(nObs), nu = mu * s + b
+    var p = 0.0, term = exp(-nu)
+    for n in 0..<300 {
+      if n > 0 { term *= nu / Double(n) }
+      if q(n) >= qo - 1e-6 * max(1, qo) { p += term }
+    }
+    return p
+  }
+
+  @Test func pointIsTheExactPValue() throws {
+    var o = HybridNewOptions()
+    o.toys = 4000
+    o.toysB = 41
+    o.seed = 5
+    o.testStatistic = .profile
+    for mu in [0.0, 1.0] {
+      let p = try HybridNew.point(try HybridNewTests.problem(), mu: mu, options: o)
+      let exact = Self.exactPmu(mu)
+      #expect(abs(p.clsb - exact) < 4 * p.clsbError, "μ = \(mu): p \(p.clsb) ± \(p.clsbError) vs \(exact)")
+      #expect(p.toysSB == 4000 && p.toysB == 41)
+    }
+  }
+
+  /// The region from a grid equals the exact p_μ's on the same grid (same linear interpolation):
+  /// at 68% a two-sided interval, at 90% one open at the grid's first point (μ = 0 accepted).
+  @Test func regionFromGridIsTheExactOne() throws {
+    let problem = try HybridNewTests.problem()
+    var o = HybridNewOptions()
+    o.toys = 1500
+    o.toysB = 16
+    o.seed = 9
+    o.testStatistic = .profile
+    let mus = stride(from: 0.0, through: 1.6, by: 0.2).map { $0 }
+    let grid = try mus.map { try HybridNew.gridPoint(problem, mu: $0, options: o) }
+    func exactCrossings(_ alpha: Double) -> [Double] {
+      zip(mus, mus.dropFirst()).compactMap { a, b in
+        let pa = Self.exactPmu(a), pb = Self.exactPmu(b)
+        return (pa > alpha) != (pb > alpha) ? a + (alpha - pa) * (b - a) / (pb - pa) : nil
+      }
+    }
+    o.cl = 0.68
+    let r68 = try HybridNew.feldmanCousins(grid: grid, options: o)
+    let e68 = exactCrossings(0.32)
+    #expect(r68.intervals.count == 1 && e68.count == 2)
+    let iv = try #require(r68.intervals.first)
+    #expect(abs(iv.lower! - e68[0]) < 4 * iv.lowerError + 0.01, "\(iv) vs \(e68)")
+    #expect(abs(iv.upper! - e68[1]) < 4 * iv.upperError + 0.01, "\(iv) vs \(e68)")
+    o.cl = 0.9
+    let r90 = try HybridNew.feldmanCousins(grid: grid, options: o)
+    let e90 = exactCrossings(0.1)
+    #expect(Self.exactPmu(0) > 0.1 && e90.count == 1 && r90.intervals.count == 1)
+    #expect(r90.intervals[0].lower == nil && r90.intervals[0].edgeLower == 0)
+    #expect(abs(r90.intervals[0].upper! - e90[0]) < 4 * r90.intervals[0].upperError + 0.01, "\(r90.intervals) vs \(e90)")
+  }
+}
+
 /// HybridNew grids: points computed separately (as in separate jobs) and merged give the observed
 /// limit and, from the b-only toys' quantiles, the expected one (closed forms for a counting card:
 /// the median expected limit uses n = 3, the median of Poisson(3)).
