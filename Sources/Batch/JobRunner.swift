@@ -26,7 +26,12 @@ public enum JobRunner {
   ) throws {
     let mode = manifest.jobMode
     let q = JobSplitting.shellQuote
-    let (what, unit) = manifest.toys == nil ? ("scan", "points") : ("toys", "toys")
+    let grid = manifest.hybridGrid == true
+    let (what, unit) = grid ? ("hybrid grid", "point") : manifest.toys == nil ? ("scan", "points") : ("toys", "toys")
+    /// How the outputs are combined once the tasks are done.
+    let mergeHint = grid ? "recombine hybrid CARD … --grid \(q(manifest.jobDirectory))"
+      : "recombine merge-scans \(manifest.mergedOutput == nil ? "OUT.csv " : "")--dir \(q(manifest.jobDirectory))"
+    if mergeJob && grid { throw JobSplittingError("--merge-job is for scans and toy studies; read a grid with hybrid … --grid JOBDIR") }
     if mergeJob {
       guard mode == .slurm else { throw JobSplittingError("--merge-job is for --job-mode slurm") }
       guard manifest.mergedOutput != nil else { throw JobSplittingError("--merge-job needs --csv (the merged output)") }
@@ -39,7 +44,7 @@ public enum JobRunner {
     }
     switch mode {
     case .script:
-      reporter.progress("run task i (0..\(manifest.chunks.count - 1)) with: bash \(q(manifest.path(manifest.jobScript))) i; then: recombine merge-scans \(manifest.mergedOutput == nil ? "OUT.csv " : "")--dir \(q(manifest.jobDirectory))")
+      reporter.progress("run task i (0..\(manifest.chunks.count - 1)) with: bash \(q(manifest.path(manifest.jobScript))) i; then: \(mergeHint)")
     case .slurm, .condor:
       let cmd = ScanJobFiles.submitCommand(manifest)!
       if dryRun {
@@ -62,7 +67,7 @@ public enum JobRunner {
         guard s2 == 0 else { throw JobSplittingError("sbatch of the merge job failed (exit \(s2)): \(out2)") }
         reporter.progress("submitted array job \(id) and merge job \(out2.trimmingCharacters(in: .whitespacesAndNewlines)) (writes \(manifest.mergedOutput!))")
       } else {
-        reporter.progress("submitted; when the jobs are done: recombine merge-scans \(manifest.mergedOutput == nil ? "OUT.csv " : "")--dir \(q(manifest.jobDirectory))")
+        reporter.progress("submitted; when the jobs are done: \(mergeHint)")
       }
     case .interactive:
       for c in manifest.chunks {
@@ -80,7 +85,9 @@ public enum JobRunner {
         guard status == 0 else { throw JobSplittingError("task \(c.index) (\(unit) \(c.first)-\(c.last)) failed (exit \(status))") }
       }
       if dryRun { return }
-      if let out = manifest.mergedOutput {
+      if grid {
+        try merge(manifest.mergedOutput ?? "")
+      } else if let out = manifest.mergedOutput {
         try merge(out)
       } else {
         reporter.progress("\(what): merge the chunks with: recombine merge-scans OUT.csv --dir \(q(manifest.jobDirectory))")

@@ -169,6 +169,10 @@ public struct ScanJobManifest: Codable, Sendable, Equatable {
   public var toys: Int? = nil
   /// The subcommand a toy study's jobs run: `fit` (nil, as older plans), `gof`, `significance`, `limit`.
   public var toyCommand: String? = nil
+  /// A HybridNew grid (true): one job per value of `axes[0]` (the POI), each running
+  /// `hybrid <scanArguments> --singlePoint μ --saveGrid JOBDIR/NAME.GRID.k.json`; the grid is then
+  /// read with `hybrid … --grid JOBDIR`. Nil for scans and toy studies.
+  public var hybridGrid: Bool? = nil
 
   public init(taskName: String, jobMode: JobMode, jobDirectory: String, workingDirectory: String, executable: String,
               scanArguments: [String], splitPoints: Int, axes: [ScanAxis], mergedOutput: String?) throws {
@@ -205,6 +209,17 @@ public struct ScanJobManifest: Codable, Sendable, Equatable {
     toyCommand = command == "fit" ? nil : command
   }
 
+  /// The plan of a HybridNew grid: one job per value of the POI `poi`, each running `hybrid` with
+  /// `hybridArguments` (without the splitting options, `--grid-points`, `--csv`, `--root`).
+  public init(taskName: String, jobMode: JobMode, jobDirectory: String, workingDirectory: String, executable: String,
+              hybridArguments: [String], poi: String, values: [Double], mergedOutput: String?) throws {
+    guard !values.isEmpty else { throw JobSplittingError("a HybridNew grid needs at least one point") }
+    try self.init(taskName: taskName, jobMode: jobMode, jobDirectory: jobDirectory, workingDirectory: workingDirectory,
+                  executable: executable, scanArguments: hybridArguments, splitPoints: 1,
+                  axes: [ScanAxis(name: poi, values: values)], mergedOutput: mergedOutput)
+    hybridGrid = true
+  }
+
   public var perAxis: [Int] { axes.map(\.values.count) }
 
   /// Whether the chunk outputs of `other` are this plan's: same arguments, grid or toys, chunks and
@@ -217,7 +232,8 @@ public struct ScanJobManifest: Codable, Sendable, Equatable {
   public func path(_ name: String) -> String { (jobDirectory as NSString).appendingPathComponent(name) }
   /// A chunk's output: `NAME.POINTS.A.B.csv` (scans), `NAME.TOYS.A.B.csv` (toy studies).
   public func outputPath(_ chunk: ScanChunk) -> String {
-    toys == nil ? path(JobSplitting.outputName(task: taskName, chunk: chunk)) : path("\(taskName).TOYS.\(chunk.first).\(chunk.last).csv")
+    if hybridGrid == true { return path("\(taskName).GRID.\(chunk.first).json") }
+    return toys == nil ? path(JobSplitting.outputName(task: taskName, chunk: chunk)) : path("\(taskName).TOYS.\(chunk.first).\(chunk.last).csv")
   }
 
   public func encoded() throws -> String {
@@ -278,21 +294,27 @@ public enum ScanJobFiles {
   public static func jobScript(_ m: ScanJobManifest) -> String {
     let q = JobSplitting.shellQuote
     let n = m.chunks.count
-    let what = m.toys == nil ? "scan job '\(m.taskName)': \(m.totalPoints) grid points" : "toy study '\(m.taskName)': \(m.totalPoints) toys"
-    let run = m.toys == nil
+    let grid = m.hybridGrid == true
+    let what = grid ? "HybridNew grid '\(m.taskName)': \(m.totalPoints) points of \(m.axes.first?.name ?? "")"
+      : m.toys == nil ? "scan job '\(m.taskName)': \(m.totalPoints) grid points" : "toy study '\(m.taskName)': \(m.totalPoints) toys"
+    let run = grid
+      ? "hybrid \(m.scanArguments.map(q).joined(separator: " ")) --singlePoint \"$MU\" --saveGrid \(q(m.jobDirectory + "/" + m.taskName)).GRID.\"$FIRST\".json"
+      : m.toys == nil
       ? "scan \(m.scanArguments.map(q).joined(separator: " ")) --firstPoint \"$FIRST\" --lastPoint \"$LAST\" --csv \(q(m.jobDirectory + "/" + m.taskName)).POINTS.\"$FIRST\".\"$LAST\".csv"
       : "\(m.toyCommand ?? "fit") \(m.scanArguments.map(q).joined(separator: " ")) --firstToy \"$FIRST\" -t $((LAST - FIRST + 1)) --csv \(q(m.jobDirectory + "/" + m.taskName)).TOYS.\"$FIRST\".\"$LAST\".csv"
     var s = """
       #!/bin/bash
       # recombine \(what) in \(n) chunks of up to \(m.splitPoints).
       # Usage: \(m.jobScript) TASK   (TASK = 0..\(n - 1); default: $SLURM_ARRAY_TASK_ID)
-      # Plan: \(m.manifestName). Merge: recombine merge-scans --dir \(q(m.jobDirectory))
+      # Plan: \(m.manifestName). \(grid ? "Read: recombine hybrid … --grid \(q(m.jobDirectory))" : "Merge: recombine merge-scans --dir \(q(m.jobDirectory))")
       set -euo pipefail
       TASK=${1:-${SLURM_ARRAY_TASK_ID:-}}
       case "$TASK" in
 
       """
-    for c in m.chunks { s += "  \(c.index)) FIRST=\(c.first); LAST=\(c.last) ;;\n" }
+    for c in m.chunks {
+      s += "  \(c.index)) FIRST=\(c.first); LAST=\(c.last)\(grid ? "; MU=\(m.axes[0].values[c.first])" : "") ;;\n"
+    }
     s += """
         *) echo "\(m.jobScript): unknown task '$TASK' (expected 0..\(n - 1))" >&2; exit 2 ;;
       esac

@@ -113,6 +113,17 @@ import TestSupport
     let ends = rows.column("limit")!
     #expect(abs(ends[0] - region.intervals[0].lower!) < 1e-4 && abs(ends[1] - region.intervals[0].upper!) < 1e-4)
     #expect(ends[0] < 0.4 && ends[1] > 0.4)
+    // The same grid as a job array (--grid-points; interactive: run here, then read): the same
+    // toys (streams derive from μ and the seed), so the same rows; a Slurm plan's script holds
+    // one μ per task.
+    let jobs = try Self.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins", "--cl", "0.68", "-T", "300",
+                                  "--grid-points", "0,0.4,0.8,1.2", "--job-dir", "jd"], in: dir)
+    #expect(jobs.column("limit") == ends)
+    let plan = try Recombine.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins", "--grid-points", "0:1.2:4",
+                                       "--job-dir", "jd2", "--job-mode", "slurm", "--dry-run"], in: dir)
+    #expect(plan.status == 0 && plan.stdout.contains("sbatch --parsable"))
+    let script = try String(contentsOfFile: dir + "/jd2/recombine_hybrid.sh", encoding: .utf8)
+    #expect(script.contains("3) FIRST=3; LAST=3; MU=1.2 ;;") && script.contains("--singlePoint \"$MU\" --saveGrid"))
     // Without a point or a grid the mode is refused, as Combine refuses it.
     let refused = try Recombine.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins"], in: dir)
     #expect(refused.status != 0 && refused.stderr.contains("needs --singlePoint"))
