@@ -74,6 +74,72 @@ func scaleBench() throws {
   }
   print(String(format: "  ratio 10⁴ / 10³ nuisances (limited-memory both): %.1f", fits[1] / fits[0]))
 }
+/// Combine's statistics (issue 13) on the reference cards, each against Combine v10.6.0's CPU time
+/// for the same command on the same card (../shared/reference/combine/TIMINGS.md): CPU seconds of
+/// this process (all threads) for the whole method, the card's parsing included.
+func statisticsBench(shared: String) throws {
+  let ref = shared + "/reference/combine/"
+  func cpu() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) * 1e-6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) * 1e-6
+  }
+  func measure(_ label: String, combine: Double, _ body: () throws -> String) rethrows {
+    let c0 = cpu(), w0 = now()
+    let what = try body()
+    let c = cpu() - c0, w = now() - w0
+    print(String(format: "  %@: %.2f s CPU (%.2f s wall); Combine %.2f s CPU: %.1f× less CPU  [%@]",
+                 label, c, w, combine, combine / c, what))
+  }
+  var o = FitOptions()
+  o.mass = 200
+  let long = ref + "longexercise_part3_combined/card/datacard_part3.txt"
+  print("Combine's statistics (CPU of the whole method, parse included; Combine's from TIMINGS.md):")
+  try measure("GoodnessOfFit saturated, observed + 500 toys (long exercise)", combine: 0.57 + 5 * 1.8) {
+    let p = try FitProblem.bounded(card: try Datacard.parse(contentsOf: long), physics: DefaultPhysicsModel(), options: o, allowToys: true)
+    let r = try GoodnessOfFit.run(p, algorithm: .saturated, toys: 500, seed: 1)
+    return String(format: "observed %.3f, p = %.3f; Combine's 100-toy time × 5", r.observed, r.pValue ?? .nan)
+  }
+  for (alg, name, t) in [(GoodnessOfFitAlgorithm.KS, "KS", 2.3), (.AD, "AD", 2.1)] {
+    try measure("GoodnessOfFit \(name), 100 toys (long exercise)", combine: t) {
+      let p = try FitProblem.bounded(card: try Datacard.parse(contentsOf: long), physics: DefaultPhysicsModel(), options: o, allowToys: true)
+      let r = try GoodnessOfFit.run(p, algorithm: alg, toys: 100, seed: 1)
+      return String(format: "observed %.4f, p = %.2f", r.observed, r.pValue ?? .nan)
+    }
+  }
+  try measure("impacts, initial fit + 29 parameters (long exercise)", combine: 14) {
+    let p = try FitProblem(card: try Datacard.parse(contentsOf: long), physics: DefaultPhysicsModel(), options: o)
+    let r = try Impacts.compute(p)
+    return "\(r.params.count) parameters, largest \(r.params.first?.name ?? "")"
+  }
+  try measure("FitDiagnostics with uncertainties, 200 resampled vectors (long exercise)", combine: 687) {
+    let p = try FitProblem(card: try Datacard.parse(contentsOf: long), physics: DefaultPhysicsModel(), options: o)
+    let r = try FitDiagnostics.run(p, options: FitDiagnosticsOptions())
+    return String(format: "r = %.3f", r.signalPlusBackground.best.x[r.poi])
+  }
+  var oc = FitOptions()
+  oc.mass = 120
+  let counting = ref + "counting_realistic/card/realistic-counting-experiment.txt"
+  try measure("HybridNew LHC-limits observed limit, 500 toys per point (counting_realistic)", combine: 76.5) {
+    let p = try FitProblem.bounded(card: try Datacard.parse(contentsOf: counting), physics: DefaultPhysicsModel(), options: oc)
+    var ao = AsymptoticLimitsOptions()
+    ao.run = .observed
+    let hint = try AsymptoticLimits.run(model: p.model, data: p.nll.data, specs: p.specs, poi: p.targets[0], options: ao).observed ?? 1
+    let r = try HybridNew.limit(p, hint: hint, options: HybridNewOptions())
+    return String(format: "r < %.3f ± %.3f, %d points", r.limit, r.error, r.points.count)
+  }
+  try measure("HybridNew LHC-significance, 2000 toys (counting_realistic)", combine: 2.4) {
+    let p = try FitProblem.bounded(card: try Datacard.parse(contentsOf: counting), physics: DefaultPhysicsModel(), options: oc)
+    var ho = HybridNewOptions()
+    ho.toys = 2000
+    let z = try HybridNew.significance(p, options: ho)
+    return String(format: "p = %.3f", z.pValue)
+  }
+}
+if ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] == "statistics" {
+  try statisticsBench(shared: CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "../shared")
+  exit(0)
+}
 if ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] == "scale" {
   try scaleBench()
   exit(0)
@@ -377,5 +443,6 @@ func diagnosticsAndToys() throws {
                ProcessInfo.processInfo.activeProcessorCount, tToys, 1000 * tToys / 100, tToys / 100 / tFit, fits.filter { $0.best.status.isConverged }.count))
 }
 try diagnosticsAndToys()
+try statisticsBench(shared: shared)
 if sink == 42 { print("") }
 try scaleBench()

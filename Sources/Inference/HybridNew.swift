@@ -35,14 +35,25 @@ public struct HybridNewOptions: Sendable {
   public var rAbsAcc = 0.1
   public var rRelAcc = 0.05
   public var clsAcc = 0.005
-  /// Toys of the b hypothesis per point (nil: `toys`). Combine's `--rule Pmu` (and so
-  /// LHC-feldman-cousins) throws toys/100 + 1 of them: CL_b is not used.
+  /// Toys of the b hypothesis in a point's first batch (nil: Combine's choice, `bToys(rule:)`:
+  /// ⌊0.25·toys⌋ for CLs, ⌊0.01·toys⌋ + 1 for CLs+b, where CL_b is unused; `fullBToys`: toys).
   public var toysB: Int? = nil
+  /// `--fullBToys`: as many b toys as s+b toys in every batch.
+  public var fullBToys = false
+  /// Batches of toys at most per point in the adaptive evaluation (a guard; Combine has none).
+  public var maxBatches = 100
   /// Points evaluated at most in a limit search.
   public var maxPoints = 12
   /// The test statistic and, with it, how toys are generated (see `HybridTestStatistic`).
   public var testStatistic: HybridTestStatistic = .lhc
   public init() {}
+
+  /// Combine's b-toy counts (HybridNew.cc): the first batch, and each further adaptive batch.
+  func bToys() -> (first: Int, more: Int) {
+    if let toysB { return (max(1, toysB), max(1, toysB)) }
+    if fullBToys { return (toys, toys) }
+    return rule == .cls ? (max(1, toys / 4), toys / 4 + 1) : (toys / 100 + 1, 1)
+  }
 }
 
 /// Combine's HybridNew test statistics. `lhc` (q̃_μ) goes with LHC-style toys (nuisances at their
@@ -131,16 +142,23 @@ public enum HybridNew {
     return 2 * max(c.fval - min(f.fval, c.fval), 0)
   }
 
-  /// CL_s+b, CL_b and CL_s at μ with `options.toys` toys per hypothesis; `point` numbers the
-  /// point (it selects the toys' streams).
-  public static func point(_ problem: FitProblem, mu: Double, point: Int = 0, options o: HybridNewOptions) throws -> CLsPoint {
-    try gridPoint(problem, mu: mu, point: point, options: o).cls(observed: nil)
+  /// CL_s+b, CL_b and CL_s at μ (see `gridPoint`); `point` numbers the point (it selects the
+  /// toys' streams).
+  public static func point(_ problem: FitProblem, mu: Double, point: Int = 0, options o: HybridNewOptions,
+                           target: Double? = nil) throws -> CLsPoint {
+    try gridPoint(problem, mu: mu, point: point, options: o, target: target).cls(observed: nil)
   }
 
   /// The toys of one point, kept (a grid point, as Combine's --saveHybridResult): the observed
   /// q̃_μ and the toys' q̃_μ under s+b and b. `point` selects the toys' streams (0: derived from μ
   /// alone, so grid points computed in separate jobs have independent toys).
-  public static func gridPoint(_ problem: FitProblem, mu: Double, point: Int = 0, options o: HybridNewOptions) throws -> HybridGridPoint {
+  ///
+  /// Toys come in batches as Combine's `HybridNew::eval` throws them: first `toys` s+b toys and
+  /// `bToys().first` b toys; then, with `clsAcc` > 0 (adaptive), further batches of `toys` s+b and
+  /// `bToys().more` b toys while the rule's CL has an error ≥ `clsAcc` and (with a `target`, the
+  /// limit search's 1 − CL) lies within 3 errors of the target. At most `maxBatches` batches.
+  public static func gridPoint(_ problem: FitProblem, mu: Double, point: Int = 0, options o: HybridNewOptions,
+                               target: Double? = nil) throws -> HybridGridPoint {
     guard let poi = problem.targets.first else { throw LikelihoodError("HybridNew: the model has no POI") }
     let specs = problem.specs
     if o.testStatistic == .profile {
@@ -178,25 +196,41 @@ public enum HybridNew {
     let fixed = Set(specs.indices.filter { specs[$0].fixed })
     let testStatistic = o.testStatistic
     var toyQ: [[Double]] = [[], []]
-    for (h, at) in hypotheses.enumerated() {
-      // A stream per (seed, point, hypothesis): toys of different points and hypotheses differ.
-      let pointKey = point == 0 ? mu.bitPattern : UInt64(point)
-      let streamSeed = o.seed &* 0x9E37_79B9_7F4A_7C15 &+ pointKey &* 1_000_003 &+ UInt64(h)
-      let generator = ToyGenerator(model: model, observed: observed, seed: streamSeed, signal: true)
-      let count = h == 0 ? o.toys : max(1, o.toysB ?? o.toys)
+    var thrown = [0, 0]  // toys thrown per hypothesis (the next batch continues the stream)
+    // A stream per (seed, point, hypothesis): toys of different points and hypotheses differ.
+    let pointKey = point == 0 ? mu.bitPattern : UInt64(point)
+    let generators = hypotheses.indices.map { h in
+      ToyGenerator(model: model, observed: observed, seed: o.seed &* 0x9E37_79B9_7F4A_7C15 &+ pointKey &* 1_000_003 &+ UInt64(h), signal: true)
+    }
+    func throwToys(_ h: Int, _ count: Int) throws {
+      guard count > 0 else { return }
+      let first = thrown[h], at = hypotheses[h], generator = generators[h]
       let queue = WorkQueue<Double?>(count: count)
       try forEachWorker(threads: min(o.threads, count), model: model, data: observed, globalObservables: nil) { _, nll in
         while let k = queue.next() {
-          let toy = generator.toy(k, at: at, nuisances: nuisances, fixed: fixed, nll: nll)
+          let toy = generator.toy(first + k, at: at, nuisances: nuisances, fixed: fixed, nll: nll)
           nll.setData(toy.data)
           nll.setGlobalObservables(toy.globalObservables)
           nll.setBarlowBeestonGlobalObservables(toy.barlowBeestonGlobalObservables)
           queue.set(k, statistic(testStatistic, nll, specs: specs, poi: poi, mu: mu))
         }
       }
-      toyQ[h] = queue.results.compactMap { $0 }.compactMap { $0 }
+      thrown[h] += count
+      toyQ[h] += queue.results.compactMap { $0 }.compactMap { $0 }
     }
+    let (bFirst, bMore) = o.bToys()
+    try throwToys(0, o.toys)
+    try throwToys(1, bFirst)
     guard !toyQ[0].isEmpty, !toyQ[1].isEmpty else { throw LikelihoodError("HybridNew: no toy fit converged") }
+    var batches = 1
+    while o.clsAcc > 0 && batches < o.maxBatches {
+      let p = HybridGridPoint(mu: mu, qObserved: qObs, signalPlusBackground: toyQ[0], background: toyQ[1]).cls(observed: nil)
+      let v = p.value(o.rule), e = p.error(o.rule)
+      guard e >= o.clsAcc, target.map({ abs(v - $0) < 3 * e }) ?? true else { break }
+      try throwToys(0, o.toys)
+      try throwToys(1, bMore)
+      batches += 1
+    }
     return HybridGridPoint(mu: mu, qObserved: qObs, signalPlusBackground: toyQ[0], background: toyQ[1])
   }
 
@@ -207,7 +241,7 @@ public enum HybridNew {
     let alpha = 1 - o.cl
     var points: [CLsPoint] = []
     func eval(_ mu: Double) throws -> CLsPoint {
-      let p = try point(problem, mu: mu, point: points.count, options: o)
+      let p = try point(problem, mu: mu, point: points.count, options: o, target: alpha)
       points.append(p)
       progress?(p)
       return p

@@ -59,8 +59,11 @@ struct HybridNewCommand: ParsableCommand {
   @Option(name: .customLong("rRelAcc"), help: "Relative accuracy of the limit search.")
   var rRelAcc: Double = 0.05
 
-  @Option(name: .customLong("clsAcc"), help: "Stop when CLs is this close to 1 − CL.")
+  @Option(name: .customLong("clsAcc"), help: "Accuracy of CLs (CLs+b with --rule Pmu): a point gets further batches of -T toys until its error is below this (a limit-search point also stops once 3 errors from 1 − CL); 0: one batch. The search stops when CLs is this close to 1 − CL.")
   var clsAcc: Double = 0.005
+
+  @Flag(name: .customLong("fullBToys"), help: "As many b-only toys as s+b toys (Combine's default: a quarter for CLs, 1% + 1 for CLs+b).")
+  var fullBToys = false
 
   @Option(name: .customLong("threads"), help: "Worker threads (default: all cores).")
   var threads: Int?
@@ -101,8 +104,8 @@ struct HybridNewCommand: ParsableCommand {
       guard cl > 0 && cl < 1 else { throw UsageError("--cl must be in (0, 1)") }
       o.toys = toysPerPoint; o.cl = cl; o.seed = model.seed
       o.testStatistic = statistic
-      // p_μ alone: Combine throws 1% + 1 b-only toys with --rule Pmu (CL_b is not used).
-      if fc { o.toysB = toysPerPoint / 100 + 1 }
+      o.fullBToys = fullBToys
+      guard clsAcc >= 0 else { throw UsageError("--clsAcc must be ≥ 0") }
       o.rAbsAcc = rAbsAcc; o.rRelAcc = rRelAcc; o.clsAcc = clsAcc
       if let threads { o.threads = max(1, threads) }
       if let spec = gridPoints {

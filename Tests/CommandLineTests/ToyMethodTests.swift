@@ -99,7 +99,7 @@ import TestSupport
     try HybridCardText.counting.write(toFile: dir + "/card.txt", atomically: true, encoding: .utf8)
     var files: [String] = []
     for mu in ["0", "0.4", "0.8", "1.2"] {
-      let r = try Recombine.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins", "--singlePoint", mu, "-T", "300",
+      let r = try Recombine.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins", "--singlePoint", mu, "-T", "300", "--clsAcc", "0",
                                       "--saveGrid", "g\(mu).json"], in: dir)
       #expect(r.status == 0, Comment(rawValue: r.stderr))
       files.append("g\(mu).json")
@@ -116,7 +116,7 @@ import TestSupport
     // The same grid as a job array (--grid-points; interactive: run here, then read): the same
     // toys (streams derive from μ and the seed), so the same rows; a Slurm plan's script holds
     // one μ per task.
-    let jobs = try Self.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins", "--cl", "0.68", "-T", "300",
+    let jobs = try Self.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins", "--cl", "0.68", "-T", "300", "--clsAcc", "0",
                                   "--grid-points", "0,0.4,0.8,1.2", "--job-dir", "jd"], in: dir)
     #expect(jobs.column("limit") == ends)
     let plan = try Recombine.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins", "--grid-points", "0:1.2:4",

@@ -45,6 +45,24 @@ import Maths
     #expect(again.cls == p.cls)
   }
 
+  /// Combine's adaptive toys: batches of -T s+b and ⌊T/4⌋ (then ⌊T/4⌋ + 1) b toys until CLs's
+  /// error is below clsAcc; with a target 1 − CL more than 3 errors away, one batch. The result
+  /// still agrees with the closed form.
+  @Test func adaptiveToysReachTheAccuracy() throws {
+    var o = HybridNewOptions()
+    o.toys = 500
+    o.seed = 4
+    o.clsAcc = 0.01
+    let p = try HybridNew.point(try Self.problem(), mu: 1, options: o)
+    let batches = p.toysSB / 500
+    #expect(p.toysSB % 500 == 0 && batches > 1 && p.clsError < 0.01, "\(p.toysSB) toys, error \(p.clsError)")
+    #expect(p.toysB == 125 + (batches - 1) * 126)
+    let sb = Self.poissonCDF(5, 8), b = Self.poissonCDF(5, 3)
+    #expect(abs(p.cls - sb / b) < 4 * p.clsError)
+    let far = try HybridNew.point(try Self.problem(), mu: 1, options: o, target: 0.9)
+    #expect(far.toysSB == 500 && far.toysB == 125)
+  }
+
   /// TEV and LEP (with Combine's hybrid toys) order a counting experiment by n too: the same CLs.
   @Test(arguments: [HybridTestStatistic.tev, .lep])
   func otherStatisticsGiveThePoissonCLs(_ t: HybridTestStatistic) throws {
@@ -110,6 +128,7 @@ import Maths
     var o = HybridNewOptions()
     o.toys = 4000
     o.toysB = 41
+    o.clsAcc = 0  // one batch, as Combine's FC recipe (--clsAcc 0)
     o.seed = 5
     o.testStatistic = .profile
     for mu in [0.0, 1.0] {
@@ -127,6 +146,7 @@ import Maths
     var o = HybridNewOptions()
     o.toys = 1500
     o.toysB = 16
+    o.clsAcc = 0
     o.seed = 9
     o.testStatistic = .profile
     let mus = stride(from: 0.0, through: 1.6, by: 0.2).map { $0 }
