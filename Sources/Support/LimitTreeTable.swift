@@ -76,6 +76,19 @@ public struct LimitTreeTable: Sendable, Equatable {
   /// Writes the CSV atomically.
   public func write(to path: String) throws { try writeFileAtomically(csv, to: path) }
 
+  /// The rows as JSON: an array of objects, one per row, each branch by name with its number
+  /// (`nan` and `±inf`, which JSON lacks, as the strings "nan", "inf", "-inf").
+  public var json: String {
+    let objects = rows.map { row in
+      "{" + zip(header, row).map { name, field -> String in
+        let v = Self.number(field) ?? .nan
+        let value = v.isFinite ? field : "\"\(v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf"))\""
+        return "\"\(name)\": \(value)"
+      }.joined(separator: ", ") + "}"
+    }
+    return "[\n" + objects.map { "  " + $0 }.joined(separator: ",\n") + "\n]\n"
+  }
+
   /// The values of column `name`, if there is one.
   public func column(_ name: String) -> [Double]? {
     header.firstIndex(of: name).map { i in rows.map { Self.number($0[i]) ?? .nan } }

@@ -65,11 +65,14 @@ struct HybridNewCommand: ParsableCommand {
   @Flag(name: .customLong("fullBToys"), help: "As many b-only toys as s+b toys (Combine's default: a quarter for CLs, 1% + 1 for CLs+b).")
   var fullBToys = false
 
-  @Option(name: .customLong("threads"), help: "Worker threads (default: all cores).")
+  @Option(name: [.customLong("threads"), .customLong("fork")], help: "Worker threads (default: all cores; --fork N as Combine's).")
   var threads: Int?
 
   @Option(name: .customLong("csv"), help: "Write the limit-tree row here (limit = CLs with --singlePoint, else the limit).")
   var csv: String?
+
+  @Option(name: .customLong("json"), help: "Also write the limit-tree rows here as JSON (one object per row).")
+  var json: String?
 
   @Option(name: .customLong("root"), help: "Write Combine's output file (limit tree) here.")
   var root: String?
@@ -209,7 +212,7 @@ struct HybridNewCommand: ParsableCommand {
         }
       }
       if region.intervals.isEmpty { print("  no grid point is accepted (p_mu <= \(1 - cl) everywhere)") }
-      try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: rows), csv: csv, root: root, model: model)
+      try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: rows), csv: csv, root: root, json: json, model: model)
       return
     }
     if let q = expectedFromGrid { guard q > 0 && q < 1 else { throw UsageError("--expectedFromGrid must be in (0, 1)") } }
@@ -217,7 +220,7 @@ struct HybridNewCommand: ParsableCommand {
     let what = expectedFromGrid.map { String(format: "Expected %.1f%%", 100 * $0) } ?? "Limit"
     print(String(format: "\n -- HybridNew (grid of %d points) --\n%@: r < %.4f +/- %.4f @ %.0f%% CL", byMu.count, what, r.limit, r.error, 100 * cl))
     try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[r.limit, r.error, model.mass, 0, expectedFromGrid ?? -1]]),
-                       csv: csv, root: root, model: model)
+                       csv: csv, root: root, json: json, model: model)
   }
 
   /// Toys run here: one point (--singlePoint), the limit search, or the significance.
@@ -231,7 +234,7 @@ struct HybridNewCommand: ParsableCommand {
       print(String(format: "p-value = %.4g +/- %.2g%@", z.pValue, z.pError, z.passing == 0 ? " (no toy reached it: p < 1/N, Z > the value below)" : ""))
       print(String(format: "Significance: %.4f", z.significance))
       try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[z.significance, 0, model.mass, 0, -1]]),
-                         csv: csv, root: root, model: model)
+                         csv: csv, root: root, json: json, model: model)
       return
     }
     func show(_ p: CLsPoint) {
@@ -251,7 +254,7 @@ struct HybridNewCommand: ParsableCommand {
         print("wrote \(saveGrid)")
       }
       try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[p.value(o.rule), p.error(o.rule), model.mass, 0, -1]]),
-                         csv: csv, root: root, model: model)
+                         csv: csv, root: root, json: json, model: model)
       return
     }
     var ao = AsymptoticLimitsOptions()
@@ -262,6 +265,6 @@ struct HybridNewCommand: ParsableCommand {
     let r = try HybridNew.limit(problem, hint: hint, options: o, progress: show)
     print(String(format: "\n -- HybridNew --\nLimit: %@ < %.4f +/- %.4f @ %.0f%% CL", name, r.limit, r.error, 100 * cl))
     try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[r.limit, r.error, model.mass, 0, -1]]),
-                       csv: csv, root: root, model: model)
+                       csv: csv, root: root, json: json, model: model)
   }
 }

@@ -53,6 +53,9 @@ struct LimitCommand: ParsableCommand {
   @Option(name: .customLong("csv"), help: "Write Combine's limit-tree rows (limit, limitErr, mh, iToy, quantileExpected) here.")
   var csv: String?
 
+  @Option(name: .customLong("json"), help: "Also write the limit-tree rows here as JSON (one object per row).")
+  var json: String?
+
   @Option(name: .customLong("root"), help: "Also write Combine's output file (the limit tree, as higgsCombine*.root holds it) here.")
   var root: String?
 
@@ -97,7 +100,7 @@ struct LimitCommand: ParsableCommand {
         print(String(format: "Expected %4.1f%%: %@ < %6.4f", e.quantile * 100, name, e.limit))
       }
       print("")
-      try writeLimitTree(res.limitTree(mass: model.mass, iToy: m.iToy), csv: csv, root: root, model: model)
+      try writeLimitTree(res.limitTree(mass: model.mass, iToy: m.iToy), csv: csv, root: root, json: json, model: model)
     }
   }
 
@@ -116,6 +119,6 @@ struct LimitCommand: ParsableCommand {
       print(String(format: "Toys %@: %@ < %6.4f", label, name, toyQuantile(v, q)))
     }
     let rows = ok.map { [$0.1, $0.2, model.mass, Double($0.0 + 1), -1] }
-    try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: rows), csv: csv, root: root, model: model)
+    try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: rows), csv: csv, root: root, json: json, model: model)
   }
 }

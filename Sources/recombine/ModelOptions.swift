@@ -181,8 +181,9 @@ func runReportingErrors(_ body: () throws -> Void) throws {
 }
 
 /// Writes a limit tree as CSV (`csv`) and as Combine's ROOT output file (`root`), each when given.
-func writeLimitTree(_ table: LimitTreeTable, csv: String?, root: String?, model: ModelOptions) throws {
+func writeLimitTree(_ table: LimitTreeTable, csv: String?, root: String?, json: String? = nil, model: ModelOptions) throws {
   if let csv { try table.write(to: csv) }
+  if let json { try writeFileAtomically(table.json, to: json) }
   if let root {
     try CombineOutput.write(table, mass: model.mass, seed: Int(truncatingIfNeeded: model.seed), to: root)
     printError("wrote \(root)")

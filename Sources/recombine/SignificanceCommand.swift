@@ -39,6 +39,9 @@ struct SignificanceCommand: ParsableCommand {
   @Option(name: .customLong("csv"), help: "Write Combine's limit-tree row (limit, limitErr, mh, iToy, quantileExpected) here.")
   var csv: String?
 
+  @Option(name: .customLong("json"), help: "Also write the limit-tree rows here as JSON (one object per row).")
+  var json: String?
+
   @Option(name: .customLong("root"), help: "Also write Combine's output file (the limit tree, as higgsCombine*.root holds it) here.")
   var root: String?
 
@@ -62,10 +65,7 @@ struct SignificanceCommand: ParsableCommand {
       print("\n -- Significance -- ")
       print((pvalue ? "p-value of background: " : "Significance: ") + String(format: "%g", value))
       try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[value, 0, model.mass, m.iToy, -1]]),
-                         csv: nil, root: root, model: model)
-      if let csv {
-        try LimitTreeTable(header: LimitTreeTable.limitHeader, values: [[value, 0, model.mass, m.iToy, -1]]).write(to: csv)
-      }
+                         csv: csv, root: root, json: json, model: model)
     }
   }
 
@@ -84,6 +84,6 @@ struct SignificanceCommand: ParsableCommand {
                    toyQuantile(v, 0.5), toyQuantile(v, 0.16), toyQuantile(v, 0.84), toyQuantile(v, 0.025), toyQuantile(v, 0.975)))
     }
     let rows = ok.map { [$0.1, 0, model.mass, Double($0.0 + 1), -1] }
-    try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: rows), csv: csv, root: root, model: model)
+    try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: rows), csv: csv, root: root, json: json, model: model)
   }
 }

@@ -104,8 +104,12 @@ import TestSupport
       #expect(r.status == 0, Comment(rawValue: r.stderr))
       files.append("g\(mu).json")
     }
-    let rows = try Self.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins", "--cl", "0.68"] + files.flatMap { ["--grid", $0] }, in: dir)
+    let rows = try Self.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins", "--cl", "0.68", "--json", "fc.json"]
+                            + files.flatMap { ["--grid", $0] }, in: dir)
     #expect(rows.column("quantileExpected") == [0.32, 0.32])
+    // --json: the same rows, one object each.
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/fc.json"))) as? [[String: Double]])
+    #expect(json.map { $0["limit"]! } == rows.column("limit")! && json.map { $0["quantileExpected"]! } == [0.32, 0.32])
     let points = try files.flatMap { try JSONDecoder().decode([HybridGridPoint].self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/" + $0))) }
     var o = HybridNewOptions()
     o.cl = 0.68

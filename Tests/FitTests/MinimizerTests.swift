@@ -217,3 +217,4 @@ func maxRelativeCovarianceError(_ v: [Double], _ t: [Double], n: Int) -> Double 
     #expect(abs(point.fval - reference.fval) < 1e-9)
   }
 }
+
