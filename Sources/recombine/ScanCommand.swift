@@ -3,6 +3,7 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
+import Batch
 import Foundation
 import Inference
 
@@ -78,10 +79,21 @@ struct ScanCommand: ParsableCommand {
   @Option(name: .customLong("firstToy"), help: "With -t N: index of the first toy (job splitting).")
   var firstToy: Int = 0
 
+  @Option(name: .customLong("split-toys"), help: "With -t N: split the toys into jobs of this many (see --job-mode); merge with merge-scans --dir.")
+  var splitToys: Int?
+
   func run() throws {
     try runReportingErrors {
-      if splitPoints != nil { return try runSplitScan(self, arguments: commandLineArguments(after: "scan")) }
-      guard jobs.isDefault else { throw UsageError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts, --job-binary and --merge-job need --split-points") }
+      if splitPoints != nil {
+        guard splitToys == nil else { throw UsageError("give --split-points or --split-toys, not both") }
+        return try runSplitScan(self, arguments: commandLineArguments(after: "scan"))
+      }
+      if let k = splitToys {
+        guard let n = model.toys, n > 0 else { throw UsageError("--split-toys needs -t N (N > 0)") }
+        let arguments = JobSplitting.removingOptions(commandLineArguments(after: "scan"), withValue: ["--plot"])
+        return try runSplitToys(command: "scan", jobs: jobs, firstToy: firstToy, csv: csv, toys: n, perJob: k, arguments: arguments)
+      }
+      guard jobs.isDefault else { throw UsageError("--job-mode, --dry-run, --job-dir, --task-name, --sub-opts, --job-binary and --merge-job need --split-points or --split-toys") }
       guard algo == "grid" else { throw UsageError("--algo \(algo) is not supported by 'scan' (grid)") }
       guard points >= 1 else { throw UsageError("--points must be ≥ 1") }
       if let csv { try checkOutputPath(csv, option: "--csv") }

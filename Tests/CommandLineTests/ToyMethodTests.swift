@@ -47,23 +47,23 @@ import TestSupport
     #expect(abs(toyQuantile(lt.column("limit")!, 0.5) - exp50) < 0.1 * exp50, "toys \(toyQuantile(lt.column("limit")!, 0.5)) vs \(exp50)")
   }
 
-  /// gof, significance and limit toy studies split into jobs (--split-toys, interactive) and
+  /// gof, significance, limit and scan toy studies split into jobs (--split-toys, interactive) and
   /// merged give the single run's CSV byte for byte.
-  @Test(arguments: ["gof", "significance", "limit"])
+  @Test(arguments: ["gof", "significance", "limit", "scan"])
   func splitToyStudiesEqualOneRun(_ command: String) throws {
     let bin = try #require(Recombine.binary)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-split-\(command)-\(getpid())").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try TestCards.countingOneBin.write(toFile: dir + "/card.txt", atomically: true, encoding: .utf8)
-    let common = [command, "card.txt", "-t", "12", "-s", "4", "--expectSignal", "1"]
+    let common = [command, "card.txt", "-t", "12", "-s", "4", "--expectSignal", "1"] + (command == "scan" ? ["--points", "3"] : [])
     let single = try Recombine.run(bin, common + ["--csv", "single.csv"], in: dir)
     #expect(single.status == 0, Comment(rawValue: single.stderr))
     let split = try Recombine.run(bin, common + ["--csv", "merged.csv", "--split-toys", "5", "--job-mode", "interactive", "--job-dir", "jobs"], in: dir)
     #expect(split.status == 0, Comment(rawValue: split.stderr))
     let a = try String(contentsOfFile: dir + "/single.csv", encoding: .utf8), b = try String(contentsOfFile: dir + "/merged.csv", encoding: .utf8)
     #expect(a == b)
-    #expect(a.split(separator: "\n").count == 13, "\(a)")
+    #expect(a.split(separator: "\n").count == (command == "scan" ? 1 + 12 * 4 : 13), "\(a)")
   }
 
   /// scan -t N scans each toy: its best-fit rows are those of fit -t N (the same toys), every
