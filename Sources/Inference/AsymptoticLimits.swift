@@ -217,6 +217,49 @@ public enum AsymptoticLimits {
     return out
   }
 
+  /// CLs (or P_μ) at one point μ (Combine's `--singlePoint`, pyhf's `hypotest(μ, test_stat="qtilde",
+  /// return_expected_set=True)`): observed from q_μ of the data; expected where the b-only
+  /// distribution of the statistic puts its quantile: in the variable t = √q (q ≤ q_A) or
+  /// (q + q_A)/(2√q_A) (q > q_A, q̃'s branch), t ~ N(√q_A, 1) under b-only, so t = √q_A + k gives
+  /// q = (√q_A + k)² for k ≤ 0 and q = q_A + 2k√q_A for k > 0, then the same CLs formula.
+  /// `shifts` are the k (default Combine's quantiles 0.025…0.975: k = −Φ⁻¹(quantile), 1.96 …
+  /// −1.96; pyhf uses k = 2, 1, 0, −1, −2); `quantile` = Φ(−k). Same datasets and fits as `run`.
+  public static func singlePoint(
+    model: CompiledModel, data: [Double], globalObservables: [Double]? = nil, specs: [ParameterSpec],
+    poi: Int, mu: Double, shifts: [Double] = quantiles.map { -normalQuantile($0) }, options: AsymptoticLimitsOptions = .init()
+  ) throws -> (observed: Double, expected: [(quantile: Double, cls: Double)]) {
+    var specs = specs
+    specs[poi].fixed = false
+    if options.qtilde { specs[poi].lower = 0 }
+    guard mu >= specs[poi].lower else { throw LikelihoodError("--singlePoint \(mu) is below the lower bound \(specs[poi].lower) of '\(specs[poi].name)'") }
+    specs[poi].value = min(max(specs[poi].value, specs[poi].lower), specs[poi].upper)
+    let nllData = try NLL(model: model, data: data)
+    if let g = globalObservables { nllData.setGlobalObservables(g) }
+    let asimov = try AsimovBuilder.backgroundOnly(model: model, nll: nllData, specs: specs, poi: poi, fit: true).get()
+    let nllAsimov = try NLL(model: model, data: asimov.data)
+    nllAsimov.setGlobalObservables(asimov.globalObservables)
+    nllAsimov.setBarlowBeestonGlobalObservables(asimov.barlowBeestonGlobalObservables)
+    var startA = asimov.parameters
+    startA[poi] = max(specs[poi].lower, 0)
+    let a = try ProfiledNLL(nll: nllAsimov, specs: specs, poi: poi, start: startA)
+    let d = try ProfiledNLL(nll: nllData, specs: specs, poi: poi)
+    let qA = max(2 * (a.value(at: mu) - a.best.fval), 0)
+    // q̃_μ: 0 when r̂ > μ (one-sided).
+    let qmu = d.best.x[poi] > mu ? 0 : max(2 * (d.value(at: mu) - d.best.fval), 0)
+    let observed = cls(qmu: qmu, qA: qA, rule: options.rule, qtilde: options.qtilde)
+    let expected = shifts.map { k -> (Double, Double) in
+      let q: Double
+      if k > 0 && options.qtilde {
+        q = qA + 2 * k * qA.squareRoot()
+      } else {
+        let root = max(qA.squareRoot() + k, 0)
+        q = root * root
+      }
+      return (normalCDF(-k), cls(qmu: q, qA: qA, rule: options.rule, qtilde: options.qtilde))
+    }
+    return (observed, expected)
+  }
+
   /// CLs (or P_μ) at μ from q_μ and q_A (Combine's `getCLs`).
   public static func cls(qmu: Double, qA: Double, rule: LimitRule = .cls, qtilde: Bool = true) -> Double {
     let qmu = max(qmu, 0), qA = max(qA, 0)
@@ -392,7 +435,7 @@ public enum AsimovBuilder {
         }
         x = r.x
       }
-      g = model.globalObservableParameters.map { x[$0] }
+      g = model.globalObservables(at: x)
     }
     let data: [Double]
     if fit {

@@ -11,7 +11,8 @@ extension RandomStream {
   /// - Gaussian: m + σ z;
   /// - bifurcated (RooBifurGauss, ∝ exp(−(θ−m)²/2σ_L²) below m, exp(−(θ−m)²/2σ_R²) above): the side
   ///   below m has probability σ_L/(σ_L + σ_R), then m ∓ σ_side |z|;
-  /// - Poisson(N | θ) as a pdf in θ (gmN): Gamma(N + 1, 1), the flat-prior posterior.
+  /// - Poisson(N | θ) as a pdf in θ (gmN): Gamma(N + 1, 1), the flat-prior posterior; Pois(N | sθ)
+  ///   (shapesys): Gamma(N + 1, 1)/s.
   /// Nil for unconstrained and flat (lnU) parameters, which are not drawn.
   func draw(_ c: Constraint) -> Double? {
     switch c {
@@ -20,6 +21,7 @@ extension RandomStream {
       let z = abs(normal())
       return uniform() * (lo + hi) < lo ? m - lo * z : m + hi * z
     case .poisson(let n): return gamma(n + 1)
+    case .scaledPoisson(let n, let scale): return gamma(n + 1) / scale
     case .none, .flat: return nil
     }
   }

@@ -7,6 +7,7 @@
 import Datacard
 import EFT
 import Fit
+import HistFactory
 import Foundation
 import Likelihood
 import Support
@@ -37,6 +38,10 @@ public struct FitOptions: Sendable {
   public var startValues: [String: Double]? = nil
   /// `--per-bin-scaling`: how per-bin scalings meet morphed templates (`PerBinScaling`).
   public var perBinScaling: PerBinScaling = .nominal
+  /// pyhf workspaces: `--patch` files (RFC 6902, applied in order), `--measurement`, `--interpcode`.
+  public var patches: [String] = []
+  public var measurement: String? = nil
+  public var interpolation = HistFactoryInterpolation()
   public init() {}
 }
 
@@ -65,6 +70,9 @@ public struct FitProblem {
   public static func load(
     card path: String, physics choice: PhysicsModelChoice, options: FitOptions, allowToys: Bool = false
   ) throws -> FitProblem {
+    if let model = try workspaceModel(path, physics: choice, options: options) {
+      return try FitProblem(configured: try configure(compiled: model, options: options), options: options, allowToys: allowToys)
+    }
     let card = try Datacard.parse(contentsOf: path)
     let (physics, notes) = try choice.make(for: card, mass: options.mass)
     var p = try FitProblem(card: card, physics: physics, options: options, allowToys: allowToys)
@@ -79,7 +87,12 @@ public struct FitProblem {
   ///
   /// - Parameter allowToys: whether the method supports `-t N` with N > 0.
   public init(card: Datacard, physics: PhysicsModel, options o: FitOptions, allowToys: Bool = false) throws {
-    var (compiled, setup, requested) = try Self.configure(card: card, physics: physics, options: o)
+    try self.init(configured: try Self.configure(card: card, physics: physics, options: o), options: o, allowToys: allowToys)
+  }
+
+  /// The set-up of `init(card:physics:options:allowToys:)` from a configured model.
+  init(configured: (CompiledModel, FitSetup, [Int]), options o: FitOptions, allowToys: Bool) throws {
+    var (compiled, setup, requested) = configured
     var targets = requested
     if !o.floatOtherPOIs { setup.fixPOIs(except: targets) }
     floatingOtherPOIs = o.floatOtherPOIs ? compiled.pois.filter { !targets.contains($0) }.count : 0
@@ -162,7 +175,11 @@ public struct FitProblem {
   /// nuisances bounded at [−7, 7], `shape` at [−4, 4]: no OPTIMIZE_BOUNDS). The POI's start value
   /// is not changed by `-t -1`'s signal (Combine restores the clean snapshot).
   public static func bounded(card: Datacard, physics: PhysicsModel, options o: FitOptions, allowToys: Bool = false) throws -> FitProblem {
-    var (compiled, setup, targets) = try configure(card: card, physics: physics, options: o)
+    try bounded(configured: try configure(card: card, physics: physics, options: o), options: o, allowToys: allowToys)
+  }
+
+  static func bounded(configured: (CompiledModel, FitSetup, [Int]), options o: FitOptions, allowToys: Bool) throws -> FitProblem {
+    var (compiled, setup, targets) = configured
     guard let poi = targets.first else { throw LikelihoodError("the model has no POI") }
     if !o.floatOtherPOIs { setup.fixPOIs(except: [poi]) }
     if let s = o.freezeParameters { try setup.freeze(s) }
@@ -201,6 +218,9 @@ public struct FitProblem {
   /// `bounded(card:physics:options:)` from a card file.
   public static func loadBounded(card path: String, physics choice: PhysicsModelChoice, options: FitOptions,
                                  allowToys: Bool = false) throws -> FitProblem {
+    if let model = try workspaceModel(path, physics: choice, options: options) {
+      return try bounded(configured: try configure(compiled: model, options: options), options: options, allowToys: allowToys)
+    }
     let card = try Datacard.parse(contentsOf: path)
     let (physics, notes) = try choice.make(for: card, mass: options.mass)
     var p = try bounded(card: card, physics: physics, options: options, allowToys: allowToys)
@@ -222,6 +242,30 @@ public struct FitProblem {
   static func configure(card: Datacard, physics: PhysicsModel, options o: FitOptions) throws -> (CompiledModel, FitSetup, [Int]) {
     var compiled = try CompiledModel.compile(card, physics: physics, mass: o.mass)
     compiled.perBinScaling = o.perBinScaling
+    return try configure(compiled: compiled, options: o)
+  }
+
+  /// A pyhf/HistFactory workspace's model if `path` holds one (recognised by content: a JSON
+  /// object with "channels", plain or gzipped), with `--patch`, `--measurement` and `--interpcode`;
+  /// nil for a datacard. A physics model other than the default is refused (the workspace's
+  /// measurement names its POI).
+  public static func workspaceModel(_ path: String, physics choice: PhysicsModelChoice, options o: FitOptions) throws -> CompiledModel? {
+    let head: String
+    do { head = String(decoding: try readFileMaybeGzipped(path).prefix(4096), as: UTF8.self) } catch { return nil }
+    guard Workspace.looksLikeWorkspace(head) else {
+      if !o.patches.isEmpty || o.measurement != nil { throw LikelihoodError("\(path): --patch and --measurement apply to pyhf JSON workspaces, and this is not one") }
+      return nil
+    }
+    guard choice.name == nil && choice.eftFile == nil else {
+      throw LikelihoodError("\(path): a pyhf workspace takes its POI from its measurement; --physics-model/--eft are not supported for workspaces yet")
+    }
+    return try CompiledModel.compile(workspace: try Workspace.read(path, patches: o.patches), measurement: o.measurement,
+                                     interpolation: o.interpolation)
+  }
+
+  /// `--rMin/--rMax` (on the first POI), `--setParameterRanges`, `--setParameters` and `-P` on a
+  /// compiled model.
+  static func configure(compiled: CompiledModel, options o: FitOptions) throws -> (CompiledModel, FitSetup, [Int]) {
     var setup = FitSetup(model: compiled)
     try setup.setFirstPOIRange(min: o.rMin, max: o.rMax)
     if let s = o.setParameterRanges { try setup.setRanges(s) }

@@ -54,6 +54,7 @@ public enum GoodnessOfFit {
           let n = nll.globalObservables[k]
           if n > 0 { saturated += n - n * Foundation.log(n) }
         }
+        // (shapesys' scaled Poisson terms are written zero at their minimum already.)
       }
       return (2 * (best.fval - saturated), [])
     case .KS, .AD:

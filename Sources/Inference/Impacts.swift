@@ -208,6 +208,10 @@ public enum Impacts {
       let lo = n > 0 ? solve(max(1e-300, n * 1e-12), n) : 0
       let hi = solve(n, n + 10 * (n + 1).squareRoot() + 10)
       return ("Poisson", [lo, n, hi])
+    case let .scaledPoisson(n, scale):
+      // sθ − N ln θ is the Poisson case in u = sθ.
+      let u = prefit(of: .poisson(observed: n), value: value * scale).prefit
+      return ("Poisson", u.map { $0 / scale })
     case .flat, .none:
       return ("Unconstrained", [value, value, value])
     }

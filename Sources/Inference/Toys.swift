@@ -84,6 +84,7 @@ public struct ToyGenerator: Sendable {
         case .bifurcatedGaussian(_, let lo, let hi):
           globals[k] = rng.draw(.bifurcatedGaussian(mean: p[i], sigmaLow: lo, sigmaHigh: hi))!
         case .poisson: globals[k] = rng.poisson(p[i])
+        case .scaledPoisson(_, let scale): globals[k] = rng.poisson(scale * p[i])
         case .none, .flat: break
         }
       }

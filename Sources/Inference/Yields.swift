@@ -107,6 +107,7 @@ public func yieldTable(
         case .gaussian(_, let sigma): s = sigma
         case .bifurcatedGaussian(_, let lo, let hi): s = 0.5 * (lo + hi)
         case .poisson(let n): s = (n + 1).squareRoot()
+        case .scaledPoisson(let n, let scale): s = (n + 1).squareRoot() / scale
         case .none, .flat: continue
         }
         idx.append(i)

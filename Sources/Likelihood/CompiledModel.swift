@@ -26,6 +26,9 @@ public enum Constraint: Sendable, Equatable {
   case poisson(observed: Double)
   /// RooUniform over the parameter's range (lnU): 0; the parameter stays bounded.
   case flat
+  /// HistFactory's shapesys: Pois(N | s·θ) with auxiliary count N (= τ) and rate s·θ (s = τ):
+  /// s·θ − N·ln θ + const, the constant chosen so that the term is 0 at its minimum θ = N/s.
+  case scaledPoisson(observed: Double, scale: Double)
 }
 
 /// What kind of parameter this is.
@@ -72,6 +75,10 @@ public struct AsymmetricLogNormalEffect: Sendable, Equatable {
   public var parameter: Int
   public var logKappaDown: Double
   public var logKappaUp: Double
+  /// Combine's interpolation (default), or a HistFactory code (pyhf workspaces' normsys).
+  public var code: NormalisationInterpolation = .combine
+  /// The code-4 polynomial's coefficients (`code4Coefficients`), else empty.
+  public var coefficients: [Double] = []
 }
 
 /// How a term's per-bin template is evaluated (Combine §3.3).
@@ -229,7 +236,7 @@ public struct CompiledModel: Sendable {
   public var globalObservableParameters: [Int] {
     parameters.indices.filter {
       switch parameters[$0].constraint {
-      case .gaussian, .bifurcatedGaussian, .poisson: return true
+      case .gaussian, .bifurcatedGaussian, .poisson, .scaledPoisson: return true
       case .none, .flat: return false
       }
     }
@@ -241,9 +248,19 @@ public struct CompiledModel: Sendable {
     globalObservableParameters.map {
       switch parameters[$0].constraint {
       case .gaussian(let m, _), .bifurcatedGaussian(let m, _, _): return m
-      case .poisson(let n): return n
+      case .poisson(let n), .scaledPoisson(let n, _): return n
       case .none, .flat: return 0
       }
+    }
+  }
+
+  /// The global observables at which the constraints are minimal at parameter values x (the
+  /// a-posteriori Asimov's, aligned with `globalObservableParameters`): θ itself, or s·θ for a
+  /// scaled Poisson (shapesys' τγ).
+  public func globalObservables(at x: [Double]) -> [Double] {
+    globalObservableParameters.map {
+      if case .scaledPoisson(_, let scale) = parameters[$0].constraint { return scale * x[$0] }
+      return x[$0]
     }
   }
 

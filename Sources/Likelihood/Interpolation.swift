@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Maths
 
 /// Combine's smooth step (`smoothStepFunc`): S(x) = sign(x) for |x| ≥ q, else with t = x/q
 /// S = (3t⁵ − 10t³ + 15t)/8. Returns (S, dS/dx); S′ = (15t⁴ − 30t² + 15)/(8q) inside.
@@ -99,4 +100,72 @@ public func minuitExternalError(
   let du2 = xu(u - sigmaU) - x
   if sigmaU > 1 { du1 = ba }
   return 0.5 * (abs(du1) + abs(du2))
+}
+
+/// How a normalisation effect with factors `lo`, `hi` at θ = −1, +1 is interpolated: Combine's
+/// asymmetric log-normal (`AsymPow`, `asymmetricLogFactor`), or one of HistFactory's codes as pyhf
+/// defines them (pyhf.interpolators; f the factor, f(0) = 1, f(1) = hi, f(−1) = lo):
+///
+///     code0  f = 1 + θ(hi − 1) (θ ≥ 0), 1 + θ(1 − lo) (θ < 0)             piecewise linear
+///     code1  f = hi^θ (θ ≥ 0), lo^−θ (θ < 0)                               piecewise exponential
+///     code2  f = 1 + aθ² + bθ (|θ| ≤ 1), a = ½(hi + lo) − 1, b = ½(hi − lo); linear beyond,
+///            f = hi + (b + 2a)(θ − 1) (θ > 1), lo + (b − 2a)(θ + 1) (θ < −1)
+///     code4  f = hi^θ (θ ≥ 1), lo^−θ (θ ≤ −1); inside 1 + Σ_{i=1..6} c_i θ^i, the polynomial
+///            matching f, f′ and f″ of the exponentials at ±1 (`code4Coefficients`).
+public enum NormalisationInterpolation: Int, Sendable, Equatable {
+  case combine = -1, code0 = 0, code1 = 1, code2 = 2, code4 = 4
+}
+
+/// The six coefficients c_1…c_6 of pyhf's code 4 polynomial for factors `lo`, `hi` (α₀ = 1):
+/// the solution of A c = b with rows (value, slope, curvature at +1 and −1)
+///
+///     Σ c_i = hi − 1,                 Σ (−1)^i c_i = lo − 1,
+///     Σ i c_i = hi ln hi,             Σ i(−1)^(i−1) c_i = −lo ln lo,
+///     Σ i(i−1) c_i = hi ln² hi,       Σ i(i−1)(−1)^i c_i = lo ln² lo.
+public func code4Coefficients(lo: Double, hi: Double) -> [Double] {
+  let lh = log(hi), ll = log(lo)
+  var a = [Double](repeating: 0, count: 36)
+  for i in 1...6 {
+    let d = Double(i), s = i % 2 == 0 ? 1.0 : -1.0
+    a[0 * 6 + i - 1] = 1
+    a[1 * 6 + i - 1] = s
+    a[2 * 6 + i - 1] = d
+    a[3 * 6 + i - 1] = d * -s
+    a[4 * 6 + i - 1] = d * (d - 1)
+    a[5 * 6 + i - 1] = d * (d - 1) * s
+  }
+  let b = [hi - 1, lo - 1, hi * lh, -lo * ll, hi * lh * lh, lo * ll * ll]
+  guard case .inverse(let inv) = luInvert(a, 6) else { return [Double](repeating: 0, count: 6) }
+  return (0..<6).map { r in (0..<6).reduce(0) { $0 + inv[r * 6 + $1] * b[$1] } }
+}
+
+/// ln f(θ) and d ln f/dθ for a HistFactory normalisation code (see `NormalisationInterpolation`);
+/// `c` holds the code-4 coefficients. A factor ≤ 0 (codes 0, 2 far out) is floored at 10⁻³⁰⁰.
+@inline(__always)
+public func histFactoryLogFactor(_ t: Double, code: NormalisationInterpolation, lo: Double, hi: Double,
+                                 c: UnsafePointer<Double>) -> (value: Double, derivative: Double) {
+  var f: Double, fp: Double
+  switch code {
+  case .code1, .combine:
+    return t >= 0 ? (t * log(hi), log(hi)) : (-t * log(lo), -log(lo))
+  case .code0:
+    (f, fp) = t >= 0 ? (1 + t * (hi - 1), hi - 1) : (1 + t * (1 - lo), 1 - lo)
+  case .code2:
+    let a = 0.5 * (hi + lo) - 1, b = 0.5 * (hi - lo)
+    if t > 1 { (f, fp) = (hi + (b + 2 * a) * (t - 1), b + 2 * a) }
+    else if t < -1 { (f, fp) = (lo + (b - 2 * a) * (t + 1), b - 2 * a) }
+    else { (f, fp) = (1 + a * t * t + b * t, 2 * a * t + b) }
+  case .code4:
+    if t >= 1 { return (t * log(hi), log(hi)) }
+    if t <= -1 { return (-t * log(lo), -log(lo)) }
+    var v = 0.0, s = 0.0, tp = 1.0  // tp = t^i
+    for i in 0..<6 {
+      s += Double(i + 1) * c[i] * tp
+      tp *= t
+      v += c[i] * tp
+    }
+    (f, fp) = (1 + v, s)
+  }
+  guard f > 1e-300 else { return (log(1e-300), 0) }
+  return (log(f), fp / f)
 }

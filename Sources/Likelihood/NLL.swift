@@ -64,6 +64,10 @@ public final class NLL {
   private let asymParam: [Int]
   private let asymLd: [Double]
   private let asymLu: [Double]
+  private let asymCode: [NormalisationInterpolation]  // per asym effect: Combine's, or a HistFactory code
+  private let asymLo: [Double]
+  private let asymHi: [Double]
+  private let asymCoef: [Double]  // 6 per asym effect (code 4)
   private let factorOffset: [Int]
   private let factorParam: [Int]
   private let formulaObjects: [Formula]  // owned (each has its own scratch stack)
@@ -151,6 +155,7 @@ public final class NLL {
     var md: [UInt8] = [], lg: [Bool] = [], qq: [Double] = [], he: [Bool] = [], nom: [Double] = [], nsum: [Double] = []
     var so = [0], sp: [Int] = [], sk: [Double] = []
     var ao = [0], ap: [Int] = [], ald: [Double] = [], alu: [Double] = []
+    var acode: [NormalisationInterpolation] = [], alo: [Double] = [], ahi: [Double] = [], acoef: [Double] = []
     var fo = [0], fp: [Int] = []
     var tfo = [0], tf: [Int] = []
     var mo = [0], mp: [Int] = [], ms: [Double] = [], mdo: [Int] = [], mdiff: [Double] = [], msum: [Double] = []
@@ -180,6 +185,10 @@ public final class NLL {
         ap.append(e.parameter)
         ald.append(e.logKappaDown)
         alu.append(e.logKappaUp)
+        acode.append(e.code)
+        alo.append(Foundation.exp(e.logKappaDown))
+        ahi.append(Foundation.exp(e.logKappaUp))
+        acoef += e.coefficients.count == 6 ? e.coefficients : [Double](repeating: 0, count: 6)
       }
       ao.append(ap.count)
       fp += t.factors
@@ -217,6 +226,10 @@ public final class NLL {
     asymParam = ap
     asymLd = ald
     asymLu = alu
+    asymCode = acode
+    asymLo = alo
+    asymHi = ahi
+    asymCoef = acoef
     factorOffset = fo
     factorParam = fp
     termFormulaOffset = tfo
@@ -267,6 +280,8 @@ public final class NLL {
         cp.append(i); ck.append(1); cm.append(m); cl.append(sl); ch.append(sh)
       case .poisson(let n):
         cp.append(i); ck.append(2); cm.append(n); cl.append(1); ch.append(1)
+      case .scaledPoisson(let n, let scale):
+        cp.append(i); ck.append(3); cm.append(n); cl.append(scale); ch.append(scale)
       }
     }
     cParam = cp
@@ -423,7 +438,11 @@ public final class NLL {
       var s = 0.0
       for k in symOffset[t]..<symOffset[t + 1] { s += x[symParam[k]] * symLogK[k] }
       for k in asymOffset[t]..<asymOffset[t + 1] {
-        let r = asymmetricLogFactor(x[asymParam[k]], logKappaDown: asymLd[k], logKappaUp: asymLu[k])
+        let r = asymCode[k] == .combine
+          ? asymmetricLogFactor(x[asymParam[k]], logKappaDown: asymLd[k], logKappaUp: asymLu[k])
+          : asymCoef.withUnsafeBufferPointer {
+            histFactoryLogFactor(x[asymParam[k]], code: asymCode[k], lo: asymLo[k], hi: asymHi[k], c: $0.baseAddress! + 6 * k)
+          }
         s += r.value
         if derivatives { dLog[k] = r.derivative }
       }
@@ -513,6 +532,19 @@ public final class NLL {
         } else {
           sum += th
           g?[j] += 1
+        }
+      case 3:
+        // −ln Pois(N; sθ) + const (shapesys, N = s = τ), written zero at its minimum θ = N/s:
+        // N·(u − 1 − ln u), u = sθ/N, as N·(d − log1p(d)), d = u − 1 (τ reaches 10¹¹: stable).
+        let sc = cSigmaLow[k]
+        if m > 0 {
+          if !(th > 0) { return .infinity }
+          let d = sc * th / m - 1
+          sum += m * (d - Foundation.log1p(d))
+          g?[j] += sc - m / th
+        } else {
+          sum += sc * th
+          g?[j] += sc
         }
       default:
         let s = (th < m) ? cSigmaLow[k] : cSigmaHigh[k]

@@ -56,6 +56,9 @@ struct LimitCommand: ParsableCommand {
   @Option(name: .customLong("json"), help: "Also write the limit-tree rows here as JSON (one object per row).")
   var json: String?
 
+  @Option(name: .customLong("singlePoint"), parsing: .unconditional, help: "CLs (or Pmu) at this value of the POI instead of a limit: observed and expected (Combine's --singlePoint, pyhf's hypotest); rows: limit = the CLs value.")
+  var singlePoint: Double?
+
   @Option(name: .customLong("root"), help: "Also write Combine's output file (the limit tree, as higgsCombine*.root holds it) here.")
   var root: String?
 
@@ -92,6 +95,16 @@ struct LimitCommand: ParsableCommand {
       if let n = model.toys, n > 0 { return try runToys(n, options: o) }
       let m = try model.boundedProblem()
       let poi = m.targets[0]
+      if let mu = singlePoint {
+        let r = try AsymptoticLimits.singlePoint(model: m.model, data: m.nll.data, specs: m.specs, poi: poi, mu: mu, options: o)
+        let name = m.model.parameters[poi].name
+        print("\n -- AsymptoticLimits ( \(ru.rawValue) ) at \(name) = \(mu) --")
+        print(String(format: "Observed %@: %.6f", ru.rawValue, r.observed))
+        for e in r.expected { print(String(format: "Expected %4.1f%%: %@ = %.6f", e.quantile * 100, ru.rawValue, e.cls)) }
+        let rows = [[r.observed, 0, model.mass, m.iToy, -1]] + r.expected.map { [$0.cls, 0, model.mass, m.iToy, $0.quantile] }
+        try writeLimitTree(LimitTreeTable(header: LimitTreeTable.limitHeader, values: rows), csv: csv, root: root, json: json, model: model)
+        return
+      }
       let res = try AsymptoticLimits.run(model: m.model, data: m.nll.data, specs: m.specs, poi: poi, options: o)
       let name = m.model.parameters[poi].name
       print("\n -- AsymptoticLimits ( \(ru.rawValue) ) --")

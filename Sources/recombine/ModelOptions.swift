@@ -82,6 +82,15 @@ struct ModelOptions: ParsableArguments {
 
   @Option(name: .customLong("per-bin-scaling"), help: "Per-bin scalings (scaling.json) on morphed templates: nominal (Combine's CMSHistSum: μ·T⁰ + ΣΔ, default) or template (μ·(T⁰ + ΣΔ)).")
   var perBinScaling: String = "nominal"
+
+  @Option(name: .customLong("patch"), help: "pyhf workspaces: a JSON Patch (RFC 6902, e.g. HEPData's patch.X.json) applied to the workspace; repeatable, in order.")
+  var patches: [String] = []
+
+  @Option(name: .customLong("measurement"), help: "pyhf workspaces: the measurement (default: the first).")
+  var measurement: String?
+
+  @Option(name: .customLong("interpcode"), help: "pyhf workspaces: interpolation codes, e.g. normsys=code1,histosys=code0 (default normsys=code4, histosys=code4p as pyhf 0.7).")
+  var interpcode: String?
 }
 
 extension ModelOptions {
@@ -104,6 +113,9 @@ extension ModelOptions {
     o.floatOtherPOIs = floatOtherPOIs != 0
     o.perBinScaling = PerBinScaling(rawValue: perBinScaling) ?? .nominal
     if let fromFit { o.startValues = try FitSnapshot.read(fromFit) }
+    o.patches = patches
+    o.measurement = measurement
+    if let interpcode { o.interpolation = try HistFactoryInterpolation(parsing: interpcode) }
     return o
     }
   }
