@@ -70,8 +70,10 @@ public struct FitProblem {
   public static func load(
     card path: String, physics choice: PhysicsModelChoice, options: FitOptions, allowToys: Bool = false
   ) throws -> FitProblem {
-    if let model = try workspaceModel(path, physics: choice, options: options) {
-      return try FitProblem(configured: try configure(compiled: model, options: options), options: options, allowToys: allowToys)
+    if let (model, notes) = try workspaceModel(path, physics: choice, options: options) {
+      var p = try FitProblem(configured: try configure(compiled: model, options: options), options: options, allowToys: allowToys)
+      p.notes = notes + p.notes
+      return p
     }
     let card = try Datacard.parse(contentsOf: path)
     let (physics, notes) = try choice.make(for: card, mass: options.mass)
@@ -218,8 +220,10 @@ public struct FitProblem {
   /// `bounded(card:physics:options:)` from a card file.
   public static func loadBounded(card path: String, physics choice: PhysicsModelChoice, options: FitOptions,
                                  allowToys: Bool = false) throws -> FitProblem {
-    if let model = try workspaceModel(path, physics: choice, options: options) {
-      return try bounded(configured: try configure(compiled: model, options: options), options: options, allowToys: allowToys)
+    if let (model, notes) = try workspaceModel(path, physics: choice, options: options) {
+      var p = try bounded(configured: try configure(compiled: model, options: options), options: options, allowToys: allowToys)
+      p.notes = notes + p.notes
+      return p
     }
     let card = try Datacard.parse(contentsOf: path)
     let (physics, notes) = try choice.make(for: card, mass: options.mass)
@@ -249,7 +253,10 @@ public struct FitProblem {
   /// object with "channels", plain or gzipped), with `--patch`, `--measurement` and `--interpcode`;
   /// nil for a datacard. A physics model other than the default is refused (the workspace's
   /// measurement names its POI).
-  public static func workspaceModel(_ path: String, physics choice: PhysicsModelChoice, options o: FitOptions) throws -> CompiledModel? {
+  public static func workspaceModel(_ path: String, physics choice: PhysicsModelChoice, options o: FitOptions) throws
+    -> (model: CompiledModel, notes: [String])?
+  {
+    if Combination.isCombination(path) { return try Combination.read(path).model(physics: choice, options: o) }
     let head: String
     do { head = String(decoding: try readFileMaybeGzipped(path).prefix(4096), as: UTF8.self) } catch { return nil }
     guard Workspace.looksLikeWorkspace(head) else {
@@ -259,8 +266,8 @@ public struct FitProblem {
     guard choice.name == nil && choice.eftFile == nil else {
       throw LikelihoodError("\(path): a pyhf workspace takes its POI from its measurement; --physics-model/--eft are not supported for workspaces yet")
     }
-    return try CompiledModel.compile(workspace: try Workspace.read(path, patches: o.patches), measurement: o.measurement,
-                                     interpolation: o.interpolation)
+    return (try CompiledModel.compile(workspace: try Workspace.read(path, patches: o.patches), measurement: o.measurement,
+                                      interpolation: o.interpolation), [])
   }
 
   /// `--rMin/--rMax` (on the first POI), `--setParameterRanges`, `--setParameters` and `-P` on a

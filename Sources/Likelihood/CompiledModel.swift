@@ -183,6 +183,9 @@ public struct YieldTerm: Sendable, Equatable {
   public var morphs: [ShapeMorph] = []
   /// Nominal per-bin MC errors e_i (absolute mode, for autoMCStats), else empty.
   public var binErrors: [Double] = []
+  /// How this term's per-bin scalings meet its morphs, overriding `CompiledModel.perBinScaling`
+  /// (pyhf workspaces' terms: `.template`, whatever model they are combined into).
+  public var perBinScaling: PerBinScaling? = nil
 }
 
 /// A datacard compiled with a physics model into flat arrays, ready for `NLL`.

@@ -153,6 +153,7 @@ extension CompiledModel {
         var term = YieldTerm(channel: ci, process: s.name, isSignal: s.modifiers.contains(.normfactor(name: meas.poi)), nominal: 1,
                              template: s.data, logNormals: [], asymmetricLogNormals: [], factors: [])
         term.mode = .absolute
+        term.perBinScaling = .template
         term.smoothRegion = interpolation.histosysPiecewiseLinear ? 1e-9 : 1
         var perBin = [[Int]](repeating: [], count: nb)
         for m in s.modifiers {

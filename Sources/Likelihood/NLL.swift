@@ -306,7 +306,7 @@ public final class NLL {
     termScale = model.terms.map { $0.scaling ?? -1 }
     termBinScale = model.terms.map { $0.binScalingFirst ?? -1 }
     termNominalScaled = model.terms.map {
-      $0.binScalingFirst != nil && model.perBinScaling == .nominal && $0.mode == .absolute && !$0.logMorph && !$0.morphs.isEmpty
+      $0.binScalingFirst != nil && ($0.perBinScaling ?? model.perBinScaling) == .nominal && $0.mode == .absolute && !$0.logMorph && !$0.morphs.isEmpty
     }
     muVal = .allocate(capacity: max(1, model.scalings?.count ?? 0))
     muW = .allocate(capacity: max(1, model.scalings?.count ?? 0))

@@ -196,4 +196,50 @@ import TestSupport
       #expect(abs(e.cls - ref) < 1e-3 * ref + 2e-6, "\(e) vs \(ref)")
     }
   }
+
+  /// A workspace and a datacard in one likelihood (the combination file of `combine-cards`):
+  /// with nothing shared, the combined fit is the two separate fits (POIs, and the NLL minimum
+  /// their sum); with the POI shared, the combined profile is the sum of the two profiles (no
+  /// nuisance is shared), checked at three points; a luminosity factor λ ~ N(1, σ) cannot be
+  /// correlated with an lnN θ, and the error names both.
+  @Test func combinationWithADatacard() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-hf-combo-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let card = dir.appendingPathComponent("card.txt").path
+    try TestCards.countingOneBin.write(toFile: card, atomically: true, encoding: .utf8)
+    let ws = Self.fixtures.appendingPathComponent("all_modifiers.json").path
+    func combined(_ rename: [String: [String: String]]) throws -> FitProblem {
+      let c = Combination(inputs: [Combination.Input(label: "atlas", path: ws, isWorkspace: true),
+                                   Combination.Input(label: "cms", path: card, isWorkspace: false)], rename: rename)
+      let file = dir.appendingPathComponent("combo.json").path
+      try writeFileAtomically(try c.json(), to: file)
+      #expect(try Combination.read(file) == c)
+      return try Self.problem(file)
+    }
+    let wsAlone = try Self.problem(ws), cardAlone = try Self.problem(card)
+    let a = try wsAlone.bestFit(), b = try cardAlone.bestFit()
+    // Apart: two POIs.
+    let apart = try combined(["atlas": ["mu": "mu_atlas"]])
+    let both = try apart.bestFit()
+    let mu = try #require(apart.model.index(of: "mu_atlas")), r = try #require(apart.model.index(of: "r"))
+    #expect(apart.targets.count == 2)
+    #expect(abs(both.x[mu] - a.x[wsAlone.targets[0]]) < 2e-4 && abs(both.x[r] - b.x[cardAlone.targets[0]]) < 2e-4)
+    #expect(abs(both.fval - (a.fval + b.fval)) < 1e-6, "\(both.fval) vs \(a.fval + b.fval)")
+    // Shared POI (the workspace's mu becomes the card's r by default).
+    let shared = try combined([:])
+    #expect(shared.targets.count == 1 && shared.model.parameters[shared.targets[0]].name == "r")
+    let s = try shared.bestFit()
+    for v in [0.6, 1.0, 2.0] {
+      let sum = Self.profile(wsAlone, a, v) + Self.profile(cardAlone, b, v) + 2 * (a.fval + b.fval - s.fval)
+      #expect(abs(Self.profile(shared, s, v) - sum) < 2e-4, "μ = \(v)")
+    }
+    // lumi (λ ~ N(1, 0.02)) against an lnN θ.
+    do {
+      _ = try combined(["atlas": ["lumi": "bkgUnc"]])
+      Issue.record("no error")
+    } catch let e as LikelihoodError {
+      #expect(e.message.contains("cannot correlate atlas:lumi") && e.message.contains("'bkgUnc'"), "\(e.message)")
+    }
+  }
 }
