@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Testing
 import TestSupport
 
@@ -14,6 +15,8 @@ import TestSupport
     ("bit-categories.sh", ["model.json", "bit.txt", "bit_eft.json", "ptz.txt", "scan_cHW.png"]),
     ("tth-multilepton.sh", ["fit.json", "scan.csv", "scan.png"]),
     ("combination.sh", ["combination.txt", "ctg_hzz4l.csv", "ctg_tth.csv", "ctg_combined.csv", "ctg.png"]),
+    ("pyhf-combination.sh", ["atlas.json", "combined.json", "mu_atlas_alone.csv", "mu_atlas_combined.csv", "r_alone.csv",
+                             "r_combined.csv", "mu_atlas.png", "r.png", "r_mu_atlas.csv", "r_mu_atlas.png"]),
   ]
 
   /// The scripts that read ../shared (the long exercise's cards, the CMS STXStoSMEFT files).
@@ -62,6 +65,15 @@ import TestSupport
         return x.count >= 2 ? x.last! - x.first! : .infinity
       }
       #expect(w[2] <= w[0] && w[2] <= w[1] && w[2].isFinite, "\(w)")
+    case "pyhf-combination.sh":
+      // Nothing is shared between the ATLAS workspace and the CMS card: each POI's combined profile
+      // is its profile alone (2e-4), and the ATLAS one has pyhf's best fit (0.28485).
+      for poi in ["mu_atlas", "r"] {
+        let alone = try Self.scan(out.appendingPathComponent("\(poi)_alone.csv")), both = try Self.scan(out.appendingPathComponent("\(poi)_combined.csv"))
+        #expect(alone.count == both.count && zip(alone, both).allSatisfy { abs($0.0 - $1.0) < 1e-9 && abs($0.1 - $1.1) < 2e-4 }, "\(poi)")
+      }
+      let best = try LimitTreeTable.read(out.appendingPathComponent("mu_atlas_alone.csv").path).column("mu_atlas")![0]
+      #expect(abs(best - 0.28485) < 2e-3 * 0.36)
     case "tth-multilepton.sh":
       // μ_ttH on the SM pseudo-data with an interval of the published size (±0.2–0.3).
       let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("fit.json"))) as? [String: Any])
