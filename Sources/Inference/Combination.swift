@@ -104,6 +104,18 @@ public struct Combination: Sendable, Equatable {
     return Combination(inputs: inputs, rename: rename)
   }
 
+  /// The physics model of a workspace: nil for the default (the measurement's POI), else the
+  /// `--physics-model` (e.g. `eft --eft FILE`) built for the workspace's skeleton, whose channels
+  /// are its channels and whose processes are its samples.
+  public static func physics(_ choice: PhysicsModelChoice, for ws: Workspace, measurement: String?, mass: Double) throws
+    -> (PhysicsModel?, [String])
+  {
+    guard choice.name != nil || choice.eftFile != nil else { return (nil, []) }
+    let (m, notes) = try choice.make(for: try CompiledModel.skeleton(of: ws, measurement: measurement), mass: mass)
+    let poi = try ws.measurement(measurement).poi
+    return (m, notes + ["note: the workspace's POI '\(poi)' is held at 1: the physics model's POIs scale its samples"])
+  }
+
   /// The combined model, and the notes a user should read (POI mappings).
   public func model(physics choice: PhysicsModelChoice, options o: FitOptions) throws -> (CompiledModel, [String]) {
     var notes: [String] = []
@@ -118,15 +130,15 @@ public struct Combination: Sendable, Equatable {
       m.perBinScaling = o.perBinScaling
       cardPOI = m.pois.first.map { m.parameters[$0].name }
       model = m
-    } else if choice.name != nil || choice.eftFile != nil {
-      throw LikelihoodError("--physics-model/--eft scale datacard processes; this combination has no datacard")
     }
     for w in inputs where w.isWorkspace {
       let ws = try Workspace.read(w.path, patches: w.patches)
-      let m = try CompiledModel.compile(workspace: ws, measurement: w.measurement, interpolation: o.interpolation)
+      let (physics, n) = try Self.physics(choice, for: ws, measurement: w.measurement, mass: o.mass)
+      notes += n.map { "\(w.label): " + $0 }
+      let m = try CompiledModel.compile(workspace: ws, measurement: w.measurement, interpolation: o.interpolation, physics: physics)
       var names = rename[w.label] ?? [:]
       let poi = m.parameters[m.pois[0]].name
-      if names[poi] == nil, let target = cardPOI {
+      if physics == nil, names[poi] == nil, let target = cardPOI {
         names[poi] = target
         notes.append("note: \(w.label): its POI '\(poi)' is the datacards' '\(target)' (give --rename \(w.label):\(poi)=NAME to keep them apart)")
       }

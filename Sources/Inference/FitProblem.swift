@@ -263,11 +263,9 @@ public struct FitProblem {
       if !o.patches.isEmpty || o.measurement != nil { throw LikelihoodError("\(path): --patch and --measurement apply to pyhf JSON workspaces, and this is not one") }
       return nil
     }
-    guard choice.name == nil && choice.eftFile == nil else {
-      throw LikelihoodError("\(path): a pyhf workspace takes its POI from its measurement; --physics-model/--eft are not supported for workspaces yet")
-    }
-    return (try CompiledModel.compile(workspace: try Workspace.read(path, patches: o.patches), measurement: o.measurement,
-                                      interpolation: o.interpolation), [])
+    let ws = try Workspace.read(path, patches: o.patches)
+    let (physics, notes) = try Combination.physics(choice, for: ws, measurement: o.measurement, mass: o.mass)
+    return (try CompiledModel.compile(workspace: ws, measurement: o.measurement, interpolation: o.interpolation, physics: physics), notes)
   }
 
   /// `--rMin/--rMax` (on the first POI), `--setParameterRanges`, `--setParameters` and `-P` on a

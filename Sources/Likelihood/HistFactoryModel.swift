@@ -17,6 +17,7 @@
 // the measurement's overrides (inits, bounds, fixed, auxdata, sigmas).
 //===----------------------------------------------------------------------===//
 
+import Datacard
 import Foundation
 import HistFactory
 
@@ -83,9 +84,30 @@ final class ParameterProducts: YieldScalingFunctions, @unchecked Sendable {
 }
 
 extension CompiledModel {
+  /// A datacard skeleton of `workspace` (bins = channels, one column per sample, signals = the
+  /// samples the measurement's POI scales): what a physics model is built for.
+  public static func skeleton(of ws: Workspace, measurement name: String? = nil) throws -> Datacard {
+    let meas = try ws.measurement(name)
+    var card = Datacard(path: ws.path)
+    card.bins = ws.channels.map(\.name)
+    var seen = Set<String>()
+    for ch in ws.channels {
+      for (k, s) in ch.samples.enumerated() {
+        let signal = s.modifiers.contains(.normfactor(name: meas.poi))
+        card.columns.append(ProcessColumn(bin: ch.name, process: s.name, id: signal ? -k : k + 1, rate: s.data.reduce(0, +)))
+        if seen.insert(s.name).inserted { card.processes.append(s.name) }
+      }
+    }
+    return card
+  }
+
   /// Compiles `workspace` under `measurement` (nil: the first) with pyhf's `interpolation` codes.
+  /// With a `physics` model (built for `skeleton(of:)`, e.g. an EFT parametrisation), its POIs come
+  /// first and scale the samples it targets (as it scales datacard processes); the measurement's
+  /// POI is then an ordinary normalisation held at its initial value (1: the SM).
   public static func compile(workspace ws: Workspace, measurement name: String? = nil,
-                             interpolation: HistFactoryInterpolation = HistFactoryInterpolation()) throws -> CompiledModel {
+                             interpolation: HistFactoryInterpolation = HistFactoryInterpolation(),
+                             physics: PhysicsModel? = nil) throws -> CompiledModel {
     let meas = try ws.measurement(name)
     var settings: [String: ParameterSetting] = [:]
     for s in meas.parameters { settings[s.name] = s }
@@ -126,10 +148,27 @@ extension CompiledModel {
                      unboundedInFits: false, frozen: false, step: step)
     }
 
-    // The POI first.
+    // The POI first (or the physics model's POIs).
     let poiUsed = ws.channels.contains { $0.samples.contains { $0.modifiers.contains { $0 == .normfactor(name: meas.poi) } } }
     guard poiUsed else { throw fail("measurement '\(meas.name)': the POI '\(meas.poi)' is no normfactor of any sample") }
-    let poi = try parameter(meas.poi, type: "normfactor", defaults: plain(1, 0, 10, .none, role: .poi, kind: "POI", step: 0.1), setting: meas.poi)
+    var pois: [Int] = []
+    if let physics {
+      for d in try physics.parametersOfInterest(for: try skeleton(of: ws, measurement: name)) {
+        params.append(ModelParameter(name: d.name, initial: d.initial, lower: d.lower, upper: d.upper, constraint: .none, role: .poi,
+                                     kind: "POI", unboundedInFits: false, frozen: false, step: max(0.1, min(1, 0.1 * (d.upper - d.lower)))))
+        indexOf[d.name] = params.count - 1
+        typeOf[d.name] = "normfactor"
+        pois.append(params.count - 1)
+      }
+      var held = plain(1, 0, 10, .none, role: .rateParam, kind: "normfactor", step: 0.1)
+      held.frozen = true
+      _ = try parameter(meas.poi, type: "normfactor", defaults: held, setting: meas.poi)
+      params[indexOf[meas.poi]!].frozen = true
+    } else {
+      pois = [try parameter(meas.poi, type: "normfactor", defaults: plain(1, 0, 10, .none, role: .poi, kind: "POI", step: 0.1), setting: meas.poi)]
+    }
+    let physicsFunctions = physics?.scalingFunctions
+    let functionOffset = physicsFunctions?.count ?? 0
 
     var channels: [Channel] = []
     var terms: [YieldTerm] = []
@@ -156,6 +195,20 @@ extension CompiledModel {
         term.perBinScaling = .template
         term.smoothRegion = interpolation.histosysPiecewiseLinear ? 1e-9 : 1
         var perBin = [[Int]](repeating: [], count: nb)
+        var physicsPerBin: Int? = nil
+        if let physics {
+          switch try physics.yieldScale(bin: ch.name, process: s.name, isSignal: term.isSignal) {
+          case .zero: continue
+          case .one: break
+          case .parameter(let n):
+            guard let k = indexOf[n] else { throw fail("the physics model scales \(ch.name)/\(s.name) by '\(n)', which is not one of its POIs") }
+            term.factors.append(k)
+          case .function(let k): term.scaling = k
+          case .perBinFunctions(let first, let count):
+            guard count == nb else { throw fail("the physics model gives \(count) per-bin scalings for \(ch.name)/\(s.name), which has \(nb) bins") }
+            physicsPerBin = first
+          }
+        }
         for m in s.modifiers {
           switch m {
           case .normfactor(let n):
@@ -205,15 +258,25 @@ extension CompiledModel {
           }
         }
         if perBin.contains(where: { !$0.isEmpty }) {
-          term.binScalingFirst = products.count
+          guard physicsPerBin == nil else {
+            throw fail("\(ch.name)/\(s.name): per-bin physics-model scalings on a sample with staterror/shapesys/shapefactor are not supported yet")
+          }
+          term.binScalingFirst = functionOffset + products.count
           products += perBin
+        } else if let first = physicsPerBin {
+          term.binScalingFirst = first
         }
         terms.append(term)
       }
     }
-    var model = CompiledModel(parameters: params, pois: [poi], channels: channels, terms: terms, observed: observed, isPureCounting: false)
+    var model = CompiledModel(parameters: params, pois: pois, channels: channels, terms: terms, observed: observed, isPureCounting: false)
     model.perBinScaling = .template
-    if !products.isEmpty { model.scalings = ParameterProducts(products) }
+    if let physicsFunctions {
+      // The physics model's functions read x[0..<pois.count] (its POIs come first).
+      model.scalings = ConcatenatedScalings(physicsFunctions, ParameterProducts(products), firstReads: pois.count)
+    } else if !products.isEmpty {
+      model.scalings = ParameterProducts(products)
+    }
     return model
   }
 }

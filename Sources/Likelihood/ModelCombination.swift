@@ -10,10 +10,13 @@ import Foundation
 final class ConcatenatedScalings: YieldScalingFunctions, @unchecked Sendable {
   let first: YieldScalingFunctions?
   let second: YieldScalingFunctions
+  /// The first part reads only x[0..<firstReads] (a physics model's POIs), nil if unknown.
+  let firstReads: Int?
   var count: Int { (first?.count ?? 0) + second.count }
-  init(_ a: YieldScalingFunctions?, _ b: YieldScalingFunctions) {
+  init(_ a: YieldScalingFunctions?, _ b: YieldScalingFunctions, firstReads: Int? = nil) {
     first = a
     second = b
+    self.firstReads = firstReads
   }
   func evaluate(_ x: UnsafeBufferPointer<Double>, into values: UnsafeMutableBufferPointer<Double>) {
     let n = first?.count ?? 0
@@ -71,14 +74,25 @@ extension CompiledModel {
     let formulaOffset = formulas.count
     var scalingOffset = 0
     if let s = other.scalings {
-      guard let products = s as? ParameterProducts else {
-        throw LikelihoodError("\(label) has external yield scalings (a physics model) that cannot be re-indexed: put it first")
+      // Re-indexable: parameter products; a physics model's functions only if they read POIs that
+      // keep their indices (the same POIs, first in both models).
+      var opaque: YieldScalingFunctions? = nil
+      var products: ParameterProducts
+      if let p = s as? ParameterProducts {
+        products = p
+      } else if let c = s as? ConcatenatedScalings, let p = c.second as? ParameterProducts, let reads = c.firstReads,
+                (0..<reads).allSatisfy({ map[$0] == $0 }) {
+        opaque = c.first
+        products = p
+      } else {
+        throw LikelihoodError("\(label) has physics-model scalings whose parameters are not the first parameters of the combination (the same POIs, first): they cannot be re-indexed")
       }
       scalingOffset = scalings?.count ?? 0
-      let remapped = ParameterProducts((0..<products.count).map { k in
+      products = ParameterProducts((0..<products.count).map { k in
         (products.offsets[k]..<products.offsets[k + 1]).map { map[products.members[$0]] }
       })
-      out.scalings = ConcatenatedScalings(scalings, remapped)
+      let appended: YieldScalingFunctions = opaque.map { ConcatenatedScalings($0, products) } ?? products
+      out.scalings = ConcatenatedScalings(scalings, appended, firstReads: (scalings as? ConcatenatedScalings)?.firstReads ?? (scalings == nil ? 0 : nil))
     }
     for c in other.channels {
       out.channels.append(Channel(name: c.name, binCount: c.binCount, firstBin: c.firstBin + binOffset, edges: c.edges))

@@ -242,4 +242,51 @@ import TestSupport
       #expect(e.message.contains("cannot correlate atlas:lumi") && e.message.contains("'bkgUnc'"), "\(e.message)")
     }
   }
+
+  /// An EFT parametrisation scaling workspace samples as it scales datacard processes: with
+  /// μ(c) = 1 + c on the workspace's signal, the profile in c is the plain workspace's profile in
+  /// its POI at 1 + c (the POI held at 1); combined with a card whose signal has the same μ(c), the
+  /// profile in c is the shared-POI combination's profile at r = 1 + c.
+  @Test func eftScalesWorkspaceSamples() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-hf-eft-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let eft = dir.appendingPathComponent("eft.json").path
+    try """
+      {"format": "recombine-eft", "version": 1,
+       "coefficients": [{"name": "c", "value": 0, "min": -5, "max": 5}],
+       "forms": {"lin": {"constant": 1, "linear": {"c": 1}}},
+       "targets": [{"channel": "SR", "process": "signal", "numerators": ["lin"]},
+                   {"channel": "*", "process": "sig", "numerators": ["lin"]}]}
+      """.write(toFile: eft, atomically: true, encoding: .utf8)
+    var choice = PhysicsModelChoice(name: "eft")
+    choice.eftFile = eft
+    let ws = Self.fixtures.appendingPathComponent("all_modifiers.json").path
+    let plain = try Self.problem(ws)
+    let scaled = try FitProblem.load(card: ws, physics: choice, options: FitOptions())
+    #expect(scaled.model.parameters[scaled.targets[0]].name == "c" && scaled.specs[scaled.model.index(of: "mu")!].fixed)
+    let a = try plain.bestFit(), b = try scaled.bestFit()
+    #expect(abs(b.x[scaled.targets[0]] - (a.x[plain.targets[0]] - 1)) < 2e-4)
+    for c in [-0.6, 0.0, 1.2] {
+      #expect(abs(Self.profile(scaled, b, c) - Self.profile(plain, a, 1 + c)) < 2e-4, "c = \(c)")
+    }
+    // With a card.
+    let card = dir.appendingPathComponent("card.txt").path
+    try TestCards.countingOneBin.write(toFile: card, atomically: true, encoding: .utf8)
+    func combo(_ c: Combination, _ name: String) throws -> String {
+      let f = dir.appendingPathComponent(name).path
+      try writeFileAtomically(try c.json(), to: f)
+      return f
+    }
+    let inputs = [Combination.Input(label: "atlas", path: ws, isWorkspace: true), Combination.Input(label: "cms", path: card, isWorkspace: false)]
+    let sharedPOI = try Self.problem(try combo(Combination(inputs: inputs), "shared.json"))
+    var o = FitOptions()
+    o.pois = ["c"]
+    let eftCombo = try FitProblem.load(card: try combo(Combination(inputs: inputs), "eftcombo.json"), physics: choice, options: o)
+    let s = try sharedPOI.bestFit(), e = try eftCombo.bestFit()
+    #expect(eftCombo.model.pois.count == 1)
+    for c in [-0.5, 0.2, 0.9] {
+      #expect(abs(Self.profile(eftCombo, e, c) - Self.profile(sharedPOI, s, 1 + c)) < 2e-4, "combined, c = \(c)")
+    }
+  }
 }
