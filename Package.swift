@@ -64,7 +64,7 @@ let package = Package(
     .testTarget(name: "ROOTIOTests", dependencies: ["ROOTIO", "Support", "CCompression", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "DatacardTests", dependencies: ["Datacard", "ROOTIO", "TestSupport"]),
     .testTarget(name: "LikelihoodTests", dependencies: ["Likelihood", "Datacard", "Fit", "Support", "TestSupport"]),
-    .testTarget(name: "HistFactoryTests", dependencies: ["HistFactory", "Likelihood", "Fit", "Inference", "EFT", "Maths", "Support", "TestSupport"],
+    .testTarget(name: "HistFactoryTests", dependencies: ["HistFactory", "Likelihood", "Fit", "Inference", "EFT", "Maths", "ROOTIO", "Support", "TestSupport"],
                 exclude: ["Fixtures"]),
     .testTarget(name: "FitTests", dependencies: ["Fit", "Maths", "TestSupport"]),
     .testTarget(name: "InferenceTests", dependencies: ["Inference", "Maths", "Fit", "Likelihood", "Datacard", "EFT", "ROOTIO", "TestSupport"]),
