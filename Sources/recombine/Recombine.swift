@@ -35,7 +35,7 @@ struct Recombine: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "recombine",
     abstract: "Statistical fits of CMS Combine datacards, natively.",
-    subcommands: [Validate.self, CombineCardsCommand.self, FitCommand.self, ScanCommand.self, PlotCommand.self, BITCommand.self, ReinterpretCommand.self, SummaryCommand.self, LimitCommand.self, SignificanceCommand.self, MergeScansCommand.self, ImpactsCommand.self, FitDiagnosticsCommand.self, ModelCommand.self, CombineCommand.self, CollectLimitsCommand.self, BreakdownCommand.self, GoodnessOfFitCommand.self, ChannelCompatibilityCommand.self, HybridNewCommand.self, ExportCardCommand.self])
+    subcommands: [Validate.self, CombineCardsCommand.self, FitCommand.self, ScanCommand.self, PlotCommand.self, BITCommand.self, ReinterpretCommand.self, SummaryCommand.self, LimitCommand.self, SignificanceCommand.self, MergeScansCommand.self, ImpactsCommand.self, FitDiagnosticsCommand.self, ModelCommand.self, CombineCommand.self, CollectLimitsCommand.self, BreakdownCommand.self, GoodnessOfFitCommand.self, ChannelCompatibilityCommand.self, HybridNewCommand.self, ExportCardCommand.self, ExportPyhfCommand.self])
 }
 
 /// Combine's `-M METHOD` and the subcommand doing that job here.
