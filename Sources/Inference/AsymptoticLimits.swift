@@ -219,9 +219,9 @@ public enum AsymptoticLimits {
 
   /// CLs (or P_μ) at one point μ (Combine's `--singlePoint`, pyhf's `hypotest(μ, test_stat="qtilde",
   /// return_expected_set=True)`): observed from q_μ of the data; expected where the b-only
-  /// distribution of the statistic puts its quantile: in the variable t = √q (q ≤ q_A) or
-  /// (q + q_A)/(2√q_A) (q > q_A, q̃'s branch), t ~ N(√q_A, 1) under b-only, so t = √q_A + k gives
-  /// q = (√q_A + k)² for k ≤ 0 and q = q_A + 2k√q_A for k > 0, then the same CLs formula.
+  /// distribution of the statistic puts its quantile k: in t = √q − √q_A (q ≤ q_A) or
+  /// (q − q_A)/(2√q_A) (q > q_A), t ~ N(0, 1) under b-only and N(−√q_A, 1) under s+b, so at t = k
+  /// CL_s+b = Φ(−(k + √q_A)), CL_b = Φ(−k) (Combine's getCLs in the same variable).
   /// `shifts` are the k (default Combine's quantiles 0.025…0.975: k = −Φ⁻¹(quantile), 1.96 …
   /// −1.96; pyhf uses k = 2, 1, 0, −1, −2); `quantile` = Φ(−k). Same datasets and fits as `run`.
   public static func singlePoint(
@@ -247,15 +247,11 @@ public enum AsymptoticLimits {
     // q̃_μ: 0 when r̂ > μ (one-sided).
     let qmu = d.best.x[poi] > mu ? 0 : max(2 * (d.value(at: mu) - d.best.fval), 0)
     let observed = cls(qmu: qmu, qA: qA, rule: options.rule, qtilde: options.qtilde)
+    // In t (= √q − √q_A below q_A, (q − q_A)/(2√q_A) above, q̃'s branch), CL_s+b = Φ(−(t + √q_A))
+    // and CL_b = Φ(−t), t ~ N(0, 1) under b-only (unbounded, as pyhf's "normal" base distribution).
     let expected = shifts.map { k -> (Double, Double) in
-      let q: Double
-      if k > 0 && options.qtilde {
-        q = qA + 2 * k * qA.squareRoot()
-      } else {
-        let root = max(qA.squareRoot() + k, 0)
-        q = root * root
-      }
-      return (normalCDF(-k), cls(qmu: q, qA: qA, rule: options.rule, qtilde: options.qtilde))
+      let clsb = normalCDF(-(k + qA.squareRoot())), clb = normalCDF(-k)
+      return (normalCDF(-k), options.rule == .cls ? clsb / clb : clsb)
     }
     return (observed, expected)
   }

@@ -359,4 +359,28 @@ import TestSupport
       #expect(abs(c - w) < 1e-6 && abs(w - pyhf) < 2e-4, "r = \(mu): card \(c), workspace \(w), pyhf \(pyhf)")
     }
   }
+
+  /// pyhf's own documentation models (`pyhf.simplemodels.uncorrelated_background(signal=[12, 11],
+  /// bkg=[50, 52], bkg_uncertainty=[3, 7])`, shapesys; `correlated_background(…, bkg_up=[45, 57],
+  /// bkg_down=[55, 47])`, histosys; observed [51, 48]), written as workspaces by pyhf 0.7.6; its
+  /// numbers (scipy tolerance 1e-12): μ̂ = 0 (on its bound), 2ΔNLL at μ = 0.5 and 2, and
+  /// `hypotest(1, test_stat="qtilde", return_expected_set=True)` (the docs print CLs 0.0525 for the
+  /// first).
+  @Test(arguments: [
+    ("pyhf_uncorrelated_background.json", [1.141892, 13.803249], 0.052516, [0.002606, 0.013821, 0.064455, 0.235261, 0.573042]),
+    ("pyhf_correlated_background.json", [1.827305, 18.232826], 0.020765, [0.00081, 0.005577, 0.03347, 0.154512, 0.460176]),
+  ])
+  func pyhfDocumentationModels(_ file: String, _ q: [Double], _ cls: Double, _ expected: [Double]) throws {
+    let path = Self.fixtures.appendingPathComponent(file).path
+    let p = try Self.problem(path)
+    let best = try p.bestFit()
+    #expect(abs(best.x[p.targets[0]]) < 1e-6)
+    for (mu, ref) in zip([0.5, 2.0], q) {
+      #expect(abs(Self.profile(p, best, mu) - ref) < 2e-4, "\(file) μ = \(mu)")
+    }
+    let b = try Self.problem(path, bounded: true)
+    let r = try AsymptoticLimits.singlePoint(model: b.model, data: b.nll.data, specs: b.specs, poi: b.targets[0], mu: 1, shifts: [2, 1, 0, -1, -2])
+    #expect(abs(r.observed - cls) < 1e-3 * cls, "\(file): \(r.observed)")
+    for (e, ref) in zip(r.expected, expected) { #expect(abs(e.cls - ref) < 1e-3 * ref + 2e-6, "\(file): \(e.cls) vs \(ref)") }
+  }
 }
