@@ -52,7 +52,7 @@ let package = Package(
     .executableTarget(
       name: "recombine",
       dependencies: [
-        "Support", "Maths", "ROOTIO", "Datacard", "Likelihood", "EFT", "Inference", "Batch", "InformationTrees", "Plots",
+        "Support", "Maths", "ROOTIO", "Datacard", "HistFactory", "Likelihood", "EFT", "Inference", "Batch", "InformationTrees", "Plots",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(

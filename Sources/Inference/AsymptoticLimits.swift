@@ -106,7 +106,15 @@ public struct AsymptoticLimitsOptions: Sendable {
   /// Combine's minimiser tolerance (0.1): a crossing search stops early when the profiled NLL is
   /// within 0.05·tolerance of the threshold.
   public var minimizerTolerance = 0.1
+  /// The expected quantiles, in increasing order with the median third (Combine's 0.025, 0.16,
+  /// 0.5, 0.84, 0.975; pyhf's band is Φ(∓2), Φ(∓1): `pyhfQuantiles`).
+  public var expectedQuantiles: [Double] = AsymptoticLimits.quantiles
   public init() {}
+}
+
+extension AsymptoticLimitsOptions {
+  /// pyhf's ±1σ/±2σ band: Φ(−2), Φ(−1), 0.5, Φ(1), Φ(2).
+  public static let pyhfQuantiles: [Double] = [normalCDF(-2), normalCDF(-1), 0.5, normalCDF(1), normalCDF(2)]
 }
 
 /// One expected limit.
@@ -328,7 +336,7 @@ public enum AsymptoticLimits {
     let median = Double(crossing(a, lower: rMin, upper: rMax, nll0: nll0, quantile: 0.5, alpha: alpha, stepping: true, range: range, options: o))
     let sigma = median / normalQuantile(1 - (doCLs ? 0.5 : 1.0) * alpha)
     var out: [ExpectedLimit] = []
-    for (iq, q) in quantiles.enumerated() {
+    for (iq, q) in o.expectedQuantiles.enumerated() {
       let n = normalQuantile(q)
       var limit: Double
       if o.newExpected && iq != 2 {

@@ -5,6 +5,7 @@
 import ArgumentParser
 import Foundation
 import Inference
+import Maths
 import Support
 
 struct LimitCommand: ParsableCommand {
@@ -56,6 +57,9 @@ struct LimitCommand: ParsableCommand {
   @Option(name: .customLong("json"), help: "Also write the limit-tree rows here as JSON (one object per row).")
   var json: String?
 
+  @Flag(name: .customLong("pyhf-band"), help: "Expected limits at pyhf's band, the quantiles Φ(∓2), Φ(∓1), 0.5 (Combine's: 0.025, 0.16, 0.5, 0.84, 0.975); with --singlePoint, CLs at k = 2, 1, 0, −1, −2.")
+  var pyhfBand = false
+
   @Option(name: .customLong("singlePoint"), parsing: .unconditional, help: "CLs (or Pmu) at this value of the POI instead of a limit: observed and expected (Combine's --singlePoint, pyhf's hypotest); rows: limit = the CLs value.")
   var singlePoint: Double?
 
@@ -92,11 +96,13 @@ struct LimitCommand: ParsableCommand {
       }
       o.rAbsAccuracy = rAbsAcc
       o.rRelAccuracy = rRelAcc
+      if pyhfBand { o.expectedQuantiles = AsymptoticLimitsOptions.pyhfQuantiles }
       if let n = model.toys, n > 0 { return try runToys(n, options: o) }
       let m = try model.boundedProblem()
       let poi = m.targets[0]
       if let mu = singlePoint {
-        let r = try AsymptoticLimits.singlePoint(model: m.model, data: m.nll.data, specs: m.specs, poi: poi, mu: mu, options: o)
+        let r = try AsymptoticLimits.singlePoint(model: m.model, data: m.nll.data, specs: m.specs, poi: poi, mu: mu,
+                                                 shifts: o.expectedQuantiles.map { -normalQuantile($0) }, options: o)
         let name = m.model.parameters[poi].name
         print("\n -- AsymptoticLimits ( \(ru.rawValue) ) at \(name) = \(mu) --")
         print(String(format: "Observed %@: %.6f", ru.rawValue, r.observed))

@@ -159,6 +159,7 @@ import TestSupport
   ///       the minuit twice_nll (scipy's own best fit, 271.85164959, stops 2.4e-5 short)
   ///     hypotest(1.0, test_stat="qtilde", return_expected_set=True) → CLs 0.059283,
   ///       expected (k = 2, 1, 0, −1, −2) 0.000219, 0.001986, 0.015593, 0.09277, 0.34573
+  ///     upper_limits.toms748_scan(d, m, 0, 5, level=0.05) → 1.04087 and the band below
   ///
   /// At ten of the 31 points pyhf's scipy fit stops above the minimum (by 2e-4 to 0.12); at 0.8, 0.9
   /// and 1.0 pyhf's minuit gives 1.624001, 2.213105, 2.858320, which we check instead. Everywhere
@@ -195,6 +196,18 @@ import TestSupport
     #expect(abs(cls.observed - 0.059283) < 1e-3 * 0.059283 + 1e-5, "\(cls.observed)")
     for (e, ref) in zip(cls.expected, [0.000219, 0.001986, 0.015593, 0.09277, 0.34573]) {
       #expect(abs(e.cls - ref) < 1e-3 * ref + 2e-6, "\(e) vs \(ref)")
+    }
+    // The upper limit and its band: pyhf's `upper_limits.toms748_scan(d, m, 0, 5, level=0.05,
+    // atol=1e-6, rtol=1e-6)` → 1.04087, expected (±2σ, ±1σ, median) 0.38208, 0.52763, 0.77092,
+    // 1.16937, 1.76457; ours at pyhf's quantiles Φ(∓2), Φ(∓1), with tight search accuracy.
+    var lo = AsymptoticLimitsOptions()
+    lo.expectedQuantiles = AsymptoticLimitsOptions.pyhfQuantiles
+    lo.rRelAccuracy = 1e-5
+    lo.rAbsAccuracy = 1e-6
+    let lim = try AsymptoticLimits.run(model: b.model, data: b.nll.data, specs: b.specs, poi: b.targets[0], options: lo)
+    #expect(abs(lim.observed! / 1.04087 - 1) < 2e-3, "\(lim.observed!)")
+    for (e, ref) in zip(lim.expected, [0.38208, 0.52763, 0.77092, 1.16937, 1.76457]) {
+      #expect(abs(e.limit / ref - 1) < 2e-3, "\(e) vs \(ref)")
     }
   }
 
