@@ -86,7 +86,7 @@ extension Datacard {
     if let first = text.first(where: { !$0.isWhitespace }), first == "{" {
       let isWorkspace = text.contains("\"channels\"") && (text.contains("\"measurements\"") || text.contains("\"observations\""))
       throw DatacardError(isWorkspace
-        ? "this is a pyhf/HistFactory JSON workspace, not a datacard: Recombine cannot read pyhf workspaces yet"
+        ? "this is a pyhf/HistFactory JSON workspace, not a datacard: fit, scan, limit, significance, impacts, fit-diagnostics, gof and hybrid read it as their card; export-card writes it as a datacard"
         : "this is a JSON document, not a datacard (a datacard is text with 'imax', 'bin', 'process' and 'rate' lines)",
         at: SourceLocation(file: path, line: 1))
     }
