@@ -112,30 +112,30 @@ public enum HybridNew {
     }
   }
 
-  /// q̃_μ of the data in `nll` (with its global observables), `specs` the problem's parameters.
+  /// q̃_μ of the data in `nll` (with its global observables), `specs` the problem's parameters:
+  /// r̂ constrained to [0, μ].
   static func qTilde(_ nll: NLL, specs: [ParameterSpec], poi: Int, mu: Double) -> Double? {
-    var cond = specs
-    cond[poi].value = mu
-    cond[poi].fixed = true
-    var free = specs
-    free[poi].fixed = false
-    free[poi].lower = 0
-    free[poi].upper = mu
-    free[poi].value = min(max(free[poi].value, 0), mu)
-    let c = Minimizer().minimize(nll, parameters: cond)
-    let f = Minimizer().minimize(nll, parameters: free)
-    guard c.status.isConverged, f.status.isConverged else { return nil }
-    return 2 * max(c.fval - min(f.fval, c.fval), 0)
+    profileRatio(nll, specs: specs, poi: poi, mu: mu, freeRange: 0...max(mu, 0))
   }
 
   /// The two-sided profile statistic of the data in `nll`: 2[NLL(μ, θ̂_μ) − NLL(r̂, θ̂)], r̂ in the
-  /// POI's range of `specs` (the free fit restarted from the conditional one if that is lower).
+  /// POI's range of `specs`.
   static func qProfile(_ nll: NLL, specs: [ParameterSpec], poi: Int, mu: Double) -> Double? {
+    profileRatio(nll, specs: specs, poi: poi, mu: mu, freeRange: nil)
+  }
+
+  /// 2[NLL(μ, θ̂_μ) − min(NLL(r̂, θ̂), NLL(μ, θ̂_μ))], r̂ in `freeRange` (nil: the POI's range).
+  static func profileRatio(_ nll: NLL, specs: [ParameterSpec], poi: Int, mu: Double, freeRange: ClosedRange<Double>?) -> Double? {
     var cond = specs
     cond[poi].value = mu
     cond[poi].fixed = true
     var free = specs
     free[poi].fixed = false
+    if let r = freeRange {
+      free[poi].lower = r.lowerBound
+      free[poi].upper = r.upperBound
+      free[poi].value = min(max(free[poi].value, r.lowerBound), r.upperBound)
+    }
     let c = Minimizer().minimize(nll, parameters: cond)
     let f = Minimizer().minimize(nll, parameters: free)
     guard c.status.isConverged, f.status.isConverged else { return nil }

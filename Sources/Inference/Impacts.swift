@@ -232,6 +232,20 @@ public enum Impacts {
   /// parameters, then the POIs (`--saveInactivePOI 1`), then deltaNLL (0 at the best fit, the
   /// singles ΔNLL at the interval ends). A parameter's column holds its best-fit value in the rows
   /// of the other parameters.
+  /// The POIs' values [at θ_lo, best, at θ_hi] and impacts max(|p(θ_hi) − p̂|, |p(θ_lo) − p̂|).
+  static func poiShifts(_ pois: [Int], model: CompiledModel, best: MinimizationResult, low: [Double], high: [Double])
+    -> (values: [String: [Double]], impacts: [String: Double])
+  {
+    var values: [String: [Double]] = [:], impacts: [String: Double] = [:]
+    for p in pois {
+      let name = model.parameters[p].name
+      let v = [low[p], best.x[p], high[p]]
+      values[name] = v
+      impacts[name] = max(abs(v[2] - v[1]), abs(v[0] - v[1]))
+    }
+    return (values, impacts)
+  }
+
   public static func limitTree(_ result: ImpactsResult, problem: FitProblem, mass: Double) -> LimitTreeTable {
     let names = result.params.map(\.name), pois = result.pois.map(\.name)
     var rows: [[Double]] = [[mass, problem.iToy, -1] + result.params.map { $0.fit[1] } + result.pois.map { $0.fit[1] } + [0]]
@@ -328,14 +342,7 @@ public enum Impacts {
             }
             return r.x
           }
-          let xLo = conditional(iv.lower), xHi = conditional(iv.upper)
-          var values: [String: [Double]] = [:], impacts: [String: Double] = [:]
-          for p in pois {
-            let name = model.parameters[p].name
-            let v = [xLo[p], fitted.x[p], xHi[p]]
-            values[name] = v
-            impacts[name] = max(abs(v[2] - v[1]), abs(v[0] - v[1]))
-          }
+          let (values, impacts) = poiShifts(pois, model: model, best: fitted, low: conditional(iv.lower), high: conditional(iv.upper))
           let pre = prefit(of: model.parameters[k].constraint, value: specs[k].value)
           state.set(t, .param(ParameterImpact(
             name: model.parameters[k].name, fit: [iv.lower, fitted.x[k], iv.upper], prefit: pre.prefit,
@@ -360,14 +367,7 @@ public enum Impacts {
             if !r.status.isConverged { warnings.append("fit at \(name) = \(v): \(r.status)") }
             return r.x
           }
-          let xLo = conditional(iv.lower), xHi = conditional(iv.upper)
-          var values: [String: [Double]] = [:], impacts: [String: Double] = [:]
-          for p in pois {
-            let pn = model.parameters[p].name
-            let v = [xLo[p], fitted.x[p], xHi[p]]
-            values[pn] = v
-            impacts[pn] = max(abs(v[2] - v[1]), abs(v[0] - v[1]))
-          }
+          let (values, impacts) = poiShifts(pois, model: model, best: fitted, low: conditional(iv.lower), high: conditional(iv.upper))
           state.set(t, .param(ParameterImpact(
             name: name, fit: [iv.lower, bbXhat[j], iv.upper], prefit: [-1, 0, 1], type: "Gaussian",
             groups: ["autoMCStats"], poiValues: values, impacts: impacts, warnings: warnings)))

@@ -96,7 +96,7 @@ import TestSupport
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rc-fc-\(getpid())").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    try HybridCardText.counting.write(toFile: dir + "/card.txt", atomically: true, encoding: .utf8)
+    try TestCards.countingFiveOverThree.write(toFile: dir + "/card.txt", atomically: true, encoding: .utf8)
     var files: [String] = []
     for mu in ["0", "0.4", "0.8", "1.2"] {
       let r = try Recombine.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins", "--singlePoint", mu, "-T", "300", "--clsAcc", "0",
@@ -132,17 +132,4 @@ import TestSupport
     let refused = try Recombine.run(bin, ["hybrid", "card.txt", "--LHCmode", "LHC-feldman-cousins"], in: dir)
     #expect(refused.status != 0 && refused.stderr.contains("needs --singlePoint"))
   }
-}
-
-/// The counting card of the HybridNew closed forms (s = 5, b = 3, n = 5, no systematics).
-enum HybridCardText {
-  static let counting = """
-    imax 1 jmax 1 kmax 0
-    bin b1
-    observation 5
-    bin b1 b1
-    process sig bkg
-    process 0 1
-    rate 5 3
-    """
 }

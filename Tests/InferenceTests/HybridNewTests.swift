@@ -11,15 +11,7 @@ import Maths
 /// HybridNew against the closed-form Poisson CLs of a counting card without systematics: with q̃_μ
 /// ordering the outcomes by n (for q_obs > 0), CL_s+b = P(n ≤ n_obs | μs + b), CL_b = P(n ≤ n_obs | b).
 @Suite struct HybridNewTests {
-  static let card = """
-    imax 1 jmax 1 kmax 0
-    bin b1
-    observation 5
-    bin b1 b1
-    process sig bkg
-    process 0 1
-    rate 5 3
-    """
+  static let card = TestCards.countingFiveOverThree
 
   static func poissonCDF(_ n: Int, _ l: Double) -> Double {
     var term = exp(-l), sum = term

@@ -64,6 +64,17 @@ public func finiteDifferenceGradient(_ f: ([Double]) -> Double, at x: [Double], 
 /// Small datacards several test targets use.
 public enum TestCards {
   /// One bin, n = 15, s = 5 (r), b = 10 with one lnN κ = 1.2 on b.
+  /// s = 5, b = 3, n = 5 and no systematics: the HybridNew closed forms (Poisson CLs, FC).
+  public static let countingFiveOverThree = """
+    imax 1 jmax 1 kmax 0
+    bin b1
+    observation 5
+    bin b1 b1
+    process sig bkg
+    process 0 1
+    rate 5 3
+    """
+
   public static let countingOneBin = """
     imax 1 jmax 1 kmax 1
     ---
