@@ -164,6 +164,120 @@ func workspaceBench(shared: String) throws {
   print(String(format: "  %.3f s CPU (%.3f s wall, one thread), %d rows; pyhf 0.7.6 (numpy, scipy): 179.6 s CPU: %.0f× less CPU",
                c, w, r.table.rows.count, 179.6 / c))
 }
+/// A generated model the size of a large combination (issue 15): 200 channels × 100 bins (2·10⁴
+/// bins), 5 processes per channel (TH1 templates, autoMCStats), 2 shape nuisances per channel and
+/// k lnN nuisances per channel, k = 5, 15, 50 (≈ 10³, 3·10³, 10⁴ nuisances). Per size: parse +
+/// compile, the best fit, the POI's error from its profile (the 68% crossings; the covariance is
+/// not formed above 2000 parameters), and at the largest a 20-point profiled scan of r on 2 threads;
+/// CPU seconds and the peak RSS, and the fitted exponent of the fit time against n.
+func largeModelBench() throws {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("recombine-large-\(getpid())")
+  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let nc = 200, nb = 100, procs = ["sig", "b1", "b2", "b3", "b4"]
+  var hists: [(path: String, histogram: Histogram)] = []
+  func th1(_ n: String, _ v: [Double], _ e2: [Double]) -> Histogram {
+    Histogram(name: n, title: n, className: "TH1D", dimension: 1, nbinsX: v.count, nbinsY: 0,
+              xEdges: (0...v.count).map(Double.init), yEdges: [], contents: [0] + v + [0], sumw2: [0] + e2 + [0])
+  }
+  for c in 0..<nc {
+    var total = [Double](repeating: 0, count: nb)
+    for (k, p) in procs.enumerated() {
+      let scale = k == 0 ? 2.0 : 20.0 + Double((c * 7 + k * 3) % 11)
+      let v = (0..<nb).map { b in scale * exp(-Double(b) / Double(30 + 10 * k)) + 0.5 }
+      for b in 0..<nb { total[b] += v[b] }
+      hists.append(("c\(c)/\(p)", th1(p, v, v.map { 0.0025 * $0 * $0 })))
+      for j in 0..<2 {
+        let tilt = (0..<nb).map { b in 1 + 0.05 * (Double(b) / Double(nb) - 0.5) * Double(j == 0 ? 1 : -1) }
+        hists.append(("c\(c)/\(p)_s\(c)_\(j)Up", th1("\(p)_s\(c)_\(j)Up", zip(v, tilt).map { $0 * $1 }, v.map { _ in 0 })))
+        hists.append(("c\(c)/\(p)_s\(c)_\(j)Down", th1("\(p)_s\(c)_\(j)Down", zip(v, tilt).map { $0 / $1 }, v.map { _ in 0 })))
+      }
+    }
+    hists.append(("c\(c)/data_obs", th1("data_obs", total.map { $0.rounded() }, total.map { $0.rounded() })))
+  }
+  try writeROOTFile(path: dir.appendingPathComponent("large.root").path, histograms: hists)
+  func card(_ k: Int) -> String {
+    var t = "imax \(nc) jmax \(procs.count - 1) kmax *\nshapes * * large.root $CHANNEL/$PROCESS $CHANNEL/$PROCESS_$SYSTEMATIC\n"
+    t += "bin " + (0..<nc).map { "c\($0)" }.joined(separator: " ") + "\nobservation " + [String](repeating: "-1", count: nc).joined(separator: " ")
+    let cols = nc * procs.count
+    t += "\nbin " + (0..<nc).flatMap { c in procs.map { _ in "c\(c)" } }.joined(separator: " ")
+    t += "\nprocess " + (0..<nc).flatMap { _ in procs }.joined(separator: " ")
+    t += "\nprocess " + (0..<nc).flatMap { _ in procs.indices.map(String.init) }.joined(separator: " ")
+    t += "\nrate " + [String](repeating: "-1", count: cols).joined(separator: " ") + "\n"
+    for c in 0..<nc {
+      for j in 0..<k {
+        var row = [String](repeating: "-", count: cols)
+        row[c * procs.count + 1 + j % 4] = String(format: "%.3f", 1.01 + 0.001 * Double(j % 30))
+        t += "u\(c)_\(j) lnN " + row.joined(separator: " ") + "\n"
+      }
+      for j in 0..<2 {
+        var row = [String](repeating: "-", count: cols)
+        for p in 0..<procs.count { row[c * procs.count + p] = "1" }
+        t += "s\(c)_\(j) shape " + row.joined(separator: " ") + "\n"
+      }
+    }
+    return t + "* autoMCStats 10\n"
+  }
+  func cpu() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) * 1e-6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) * 1e-6
+  }
+  func rssGB() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_maxrss) / 1024 / 1024  // ru_maxrss is in KiB on Linux
+  }
+  print("Large generated model (200 channels × 100 bins, 5 processes, autoMCStats, 2 shape + k lnN nuisances per channel):")
+  var fitTimes: [(Double, Double)] = []
+  for k in [5, 15, 50] {
+    let path = dir.appendingPathComponent("large\(k).txt").path
+    try card(k).write(toFile: path, atomically: true, encoding: .utf8)
+    var c0 = cpu()
+    let p = try FitProblem.load(card: path, physics: PhysicsModelChoice(name: nil), options: FitOptions())
+    let tCompile = cpu() - c0
+    let n = p.specs.filter { !$0.fixed }.count
+    // Every size on the limited-memory minimiser (the growth law of one method); the smallest
+    // also on the variable-metric one with HESSE (the default below 2000 free parameters).
+    var lo = MinimizerOptions()
+    lo.denseLimit = 500
+    let minimizer = Minimizer(options: lo)
+    c0 = cpu()
+    let best = minimizer.minimize(p.nll, parameters: p.specs)
+    let tFit = cpu() - c0
+    c0 = cpu()
+    let r = p.targets[0]
+    let iv = profileInterval(p.nll, parameters: p.specs, best: best, index: r, delta: 0.5, minimizer: minimizer)
+    let tErr = cpu() - c0
+    fitTimes.append((Double(n), tFit))
+    print(String(format: "  %5d free parameters, %d bins: parse + compile %.2f s CPU; best fit (limited-memory) %.3f s CPU (%d calls, %@), r = %.4f; its 68%% interval [%.4f, %.4f] %.2f s CPU; peak RSS %.2f GB",
+                 n, p.model.binCount, tCompile, tFit, best.nCalls, "\(best.status)", best.x[r], iv.lower, iv.upper, tErr, rssGB()))
+    if k == 5 {
+      c0 = cpu()
+      let dense = try p.bestFit()
+      print(String(format: "        the same fit, variable-metric with HESSE: %.2f s CPU (%d calls), r = %.4f, NLL %+.2e from the limited-memory one",
+                   cpu() - c0, dense.nCalls, dense.x[r], dense.fval - best.fval))
+    }
+    if k == 50 {
+      var so = GridScanOptions()
+      so.points = 20
+      so.threads = 2
+      let c1 = cpu(), w1 = now()
+      let scan = try GridScan.run(p, options: so, saveNuisances: false, saveNLL: false, mass: 120)
+      print(String(format: "  20-point profiled scan of r (2 threads): %.1f s CPU, %.1f s wall, %d rows; peak RSS %.2f GB",
+                   cpu() - c1, now() - w1, scan.table.rows.count, rssGB()))
+    }
+  }
+  // Least-squares slope of ln t against ln n.
+  let xs = fitTimes.map { log($0.0) }, ys = fitTimes.map { log(max($0.1, 1e-6)) }
+  let mx = xs.reduce(0, +) / 3, my = ys.reduce(0, +) / 3
+  let slope = zip(xs, ys).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / xs.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+  print(String(format: "  fit time ∝ n^%.2f over these sizes", slope))
+}
+if ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] == "large" {
+  try largeModelBench()
+  exit(0)
+}
 if ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] == "workspace" {
   try workspaceBench(shared: CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "../shared")
   exit(0)
