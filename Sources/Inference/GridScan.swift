@@ -111,6 +111,12 @@ public enum GridScan {
     for k in axes where !(specs[k].lower.isFinite && specs[k].upper.isFinite) {
       throw LikelihoodError("cannot scan '\(specs[k].name)': its range is not finite (use --setParameterRanges)")
     }
+    // --points N over d POIs is ⌈N^(1/d)⌉ per axis: with many POIs (an EFT model scanned without
+    // -P) that is 2^d points, a grid no one means to run.
+    let total = perAxis.reduce(1.0) { $0 * Double($1) }
+    guard total <= 1e7 else {
+      throw LikelihoodError("the grid over \(axes.count) parameters (\(axes.prefix(4).map { specs[$0].name }.joined(separator: ", "))\(axes.count > 4 ? ", …" : "")) would have \(String(format: "%.3g", total)) points (\(perAxis[0]) per axis): choose the one or two to scan with -P (the others float with --floatOtherPOIs 1)")
+    }
     let grids = zip(axes, perAxis).map { k, n in axisValues(lower: specs[k].lower, upper: specs[k].upper, count: n, alignEdges: options.alignEdges) }
     let all = gridPoints(axes: grids)
     let first = max(0, options.firstPoint ?? 0), last = min(all.count - 1, options.lastPoint ?? all.count - 1)

@@ -246,4 +246,21 @@ import TestSupport
       #expect(abs(d - p.deltaNLL) < 1e-6, "r_ggH = \(p.values[0])")
     }
   }
+
+  /// A grid of more than 10⁷ points (what --points N becomes over many POIs, ⌈N^(1/d)⌉ per axis) is
+  /// refused with the advice to choose the POIs, instead of allocating it.
+  @Test func hugeGridsAreRefused() throws {
+    var o = FitOptions()
+    o.rMin = 0
+    o.rMax = 5
+    let problem = try FitProblem(card: try Datacard.parse(text: TestCards.countingOneBin), physics: DefaultPhysicsModel(), options: o)
+    var so = GridScanOptions()
+    so.points = 20_000_000
+    do {
+      _ = try GridScan.run(problem, options: so, saveNuisances: false, mass: 120)
+      Issue.record("no error")
+    } catch let e as LikelihoodError {
+      #expect(e.message.contains("would have 2e+07 points") && e.message.contains("-P"), "\(e.message)")
+    }
+  }
 }
