@@ -250,6 +250,10 @@ func largeModelBench() throws {
     let r = p.targets[0]
     let iv = profileInterval(p.nll, parameters: p.specs, best: best, index: r, delta: 0.5, minimizer: minimizer)
     let tErr = cpu() - c0
+    c0 = cpu()
+    let hesseR = MultiDimFit.profileCurvatureError(p, best: best, index: r, minimizer: minimizer)
+    let tHesse = cpu() - c0
+    print(String(format: "        r's HESSE error from its profile curvature: %.4f, %.2f s CPU", hesseR, tHesse))
     fitTimes.append((Double(n), tFit))
     print(String(format: "  %5d free parameters, %d bins: parse + compile %.2f s CPU; best fit (limited-memory) %.3f s CPU (%d calls, %@), r = %.4f; its 68%% interval [%.4f, %.4f] %.2f s CPU; peak RSS %.2f GB",
                  n, p.model.binCount, tCompile, tFit, best.nCalls, "\(best.status)", best.x[r], iv.lower, iv.upper, tErr, rssGB()))

@@ -98,6 +98,9 @@ public struct MultiDimFitResult {
   public let singlesDelta: Double
   /// The 95% intervals (`--do95 1`: 2ΔNLL = 3.84), when asked for.
   public var intervals95: [Int: ProfileInterval] = [:]
+  /// Above the dense limit, HESSE's error of each target from the curvature of its profile
+  /// (`MultiDimFit.profileCurvatureError`), instead of the n × n covariance.
+  public var profileErrors: [Int: Double] = [:]
 
   /// Combine's limit-tree rows of the fit (see `limitTreeRows`).
   public func limitTree(_ problem: FitProblem, mass: Double) -> LimitTreeTable {
@@ -112,7 +115,21 @@ public struct MultiDimFitResult {
   /// parameters (`names`, `matrix`).
   public func json(_ problem: FitProblem) -> [String: Any] {
     let m = problem.model
-    guard let hesse else { return [:] }
+    guard let hesse else {
+      // A large model: the targets with their errors from the profile curvature, no correlations.
+      guard !profileErrors.isEmpty else { return [:] }
+      let params: [[String: Any]] = problem.targets.map { k in
+        var d: [String: Any] = ["name": m.parameters[k].name, "value": best.x[k], "init": problem.specs[k].value,
+                                "error": profileErrors[k] ?? .nan]
+        if let iv = intervals[k] {
+          d["errorLo"] = iv.lower - best.x[k]
+          d["errorHi"] = iv.upper - best.x[k]
+        }
+        return d
+      }
+      return ["nll": best.fval, "status": "\(best.status)", "parameters": params, "singlesDelta": singlesDelta,
+              "errors": "profile curvature of the targets (\(problem.specs.filter { !$0.fixed }.count) free parameters: no covariance)"]
+    }
     var doc = hesse.json(m, intervals: intervals)
     doc["singlesDelta"] = singlesDelta
     let free = (0..<best.x.count).filter { !problem.specs[$0].fixed }
@@ -199,9 +216,9 @@ public enum MultiDimFit {
   /// (`nll0 + delta68`), where Minos on shape cards gives the ΔNLL = ½ crossing (`singlesDelta`);
   /// the crossing is found by the same profile root search (Combine steps along the profile to it).
   public static func run(_ problem: FitProblem, algorithm: Algorithm, hesse: Bool, cl: Double? = nil, do95: Bool = false,
-                         robust: Bool = false) throws -> MultiDimFitResult
+                         robust: Bool = false, denseLimit: Int = MinimizerOptions().denseLimit) throws -> MultiDimFitResult
   {
-    if hesse { try HesseFit.checkSize(problem.specs) }
+    let large = problem.specs.filter { !$0.fixed }.count > denseLimit
     let best = try problem.bestFit()
     let delta = cl.map { chiSquaredQuantile($0, degreesOfFreedom: 1) / 2 }
       ?? (robust ? robustDelta68 : problem.model.singlesDelta)
@@ -217,9 +234,57 @@ public enum MultiDimFit {
       }
     }
     var r = MultiDimFitResult(
-      best: best, intervals: intervals, hesse: hesse ? HesseFit(problem, specs: problem.specs, best: best) : nil, singlesDelta: delta)
+      best: best, intervals: intervals, hesse: hesse && !large ? HesseFit(problem, specs: problem.specs, best: best) : nil, singlesDelta: delta)
     r.intervals95 = intervals95
+    if hesse && large {
+      for k in problem.targets {
+        r.profileErrors[k] = profileCurvatureError(problem, best: best, index: k)
+      }
+    }
     return r
+  }
+
+  /// HESSE's error of parameter k without the n × n matrix: the profiled NLL p(t) = min NLL at
+  /// x_k = t has curvature p″(x̂_k) = 1/(H⁻¹)_kk (the Schur complement), so (H⁻¹)_kk = h²/(q₊ + q₋)
+  /// with q± = p(x̂_k ± h) − p(x̂_k); h is first the diagonal estimate 1/√H_kk (from the gradient's
+  /// central difference), then the error found with it (one refinement). Next to a bound the
+  /// one-sided 2q/h² is used. Scaled to the singles error level and reported as Minuit's external
+  /// error, as HESSE's errors are (`HesseFit`).
+  public static func profileCurvatureError(_ problem: FitProblem, best: MinimizationResult, index k: Int,
+                                           minimizer: Minimizer = Minimizer()) -> Double {
+    let spec = problem.specs[k], x = best.x
+    // Diagonal curvature from the analytic gradient.
+    let eps = 1e-4 * max(1, abs(x[k]), spec.step)
+    var up = x, dn = x
+    up[k] += eps
+    dn[k] -= eps
+    let hkk = (problem.nll.valueAndGradient(at: up).1[k] - problem.nll.valueAndGradient(at: dn).1[k]) / (2 * eps)
+    var h = hkk > 0 ? 1 / hkk.squareRoot() : max(spec.step, 0.1)
+    var variance = Double.nan
+    for _ in 0..<2 {
+      func q(_ t: Double) -> Double? {
+        guard t >= spec.lower && t <= spec.upper else { return nil }
+        var s = problem.specs
+        s[k].value = t
+        s[k].fixed = true
+        let r = minimizer.minimize(problem.nll, parameters: s)
+        return r.status.isConverged ? max(r.fval - best.fval, 0) : nil
+      }
+      let qp = q(x[k] + h), qm = q(x[k] - h)
+      let c: Double
+      switch (qp, qm) {
+      case let (a?, b?): c = (a + b) / (h * h)
+      case let (a?, nil), let (nil, a?): c = 2 * a / (h * h)
+      default: return .nan
+      }
+      guard c > 0 else { return .nan }
+      variance = 1 / c
+      h = variance.squareRoot()
+    }
+    // Reported as HESSE's errors are: Minuit's external error of the bounded parameter.
+    let m = problem.model
+    return minuitExternalError(value: x[k], lower: spec.lower, upper: spec.upper, linearError: variance.squareRoot() * m.hesseErrorScale,
+                               gradient: problem.nll.valueAndGradient(at: x).1[k], errorLevel: m.singlesDelta)
   }
 
   /// ΔNLL of the 68% crossing of Combine's robust fit: ½χ²₁⁻¹(0.68) ≈ 0.4945.
