@@ -41,9 +41,9 @@ demo: deps build
 	@bash Examples/demo.sh $(BIN) $(DEMO_OUT)
 
 ## bench: release benchmarks (ratios and throughputs measured in one process). They time the
-## project's reference cards, so they need the reference folder: SHARED (default ../shared).
-## demo and test need nothing beside the checkout.
-SHARED ?= ../shared
+## project's reference cards, so they need the reference folder: SHARED (default ../shared, set for
+## this target alone). demo, test, build and install need nothing beside the checkout.
+bench: SHARED ?= ../shared
 bench: deps
 	@test -d "$(SHARED)/reference" || { echo "bench: $(SHARED)/reference not found: the benchmarks time the reference cards (give SHARED=DIR)" >&2; exit 1; }
 	$(SWIFT) build -c release --product RecombineBench

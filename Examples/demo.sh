@@ -2,7 +2,7 @@
 # `make demo`: Recombine's main job end to end, printing progress as it goes.
 #  1. The example analyses in Datacards/: validate H->4l, ttH multilepton, ZH with BIT categories and
 #     the combinations.
-#  2. combine-cards of the two channels (shared nuisances correlate by name).
+#  2. combine-cards of the two channels (nuisances of the same name correlate).
 #  3. Signal strengths on the SM pseudo-data: H->4l mu, ttH mu, combined mu; the fit diagnostics of
 #     H->4l (pulls, pre-/post-fit yields and m4l distributions) and the impacts on its mu.
 #  4. EFT fits (CMS STXStoSMEFT parametrisation) on the SM pseudo-data: 1D scans of c_HG, c_HW, c_tG,
