@@ -91,10 +91,11 @@ public struct Workspace: Sendable, Equatable {
   /// The file it was read from (for messages).
   public var path: String
 
-  /// Whether `text` (the start of a file) is a pyhf workspace: a JSON object with "channels".
+  /// Whether a file starting with `prefix` is read as a workspace: a JSON object (a datacard never
+  /// starts with `{`; the key order of a JSON object is free, so nothing else is looked for: a JSON
+  /// object that is not a workspace is then named by the reader's errors, e.g. "/channels: …").
   public static func looksLikeWorkspace(_ prefix: String) -> Bool {
-    let t = prefix.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
-    return t.hasPrefix("{") && t.contains("\"channels\"")
+    prefix.drop { $0.isWhitespace || $0 == "\u{FEFF}" }.hasPrefix("{")
   }
 
   /// Reads `path` (plain or gzipped JSON) and applies `patches` (files of RFC 6902 operations) in order.

@@ -10,7 +10,8 @@
 //
 //     CL_s+b = P(q ≥ q_obs | s+b),  CL_b = P(q ≥ q_obs | b),  CL_s = CL_s+b / CL_b,
 //
-// estimated as fractions of toys (binomial errors √(p(1−p)/N), propagated in quadrature to CL_s).
+// estimated as fractions of toys (binomial errors √(p(1−p)/N), propagated in quadrature to CL_s),
+// thrown in Combine's adaptive batches (`gridPoint`).
 // The limit is the μ where CL_s (or CL_s+b with `--rule CLsplusb`) crosses 1 − CL: bracketed from
 // the asymptotic limit, then refined by interpolating ln CL_s linearly between the bracket's ends
 // until the step is below `rAbsAcc` and `rRelAcc`·μ or CL_s is within `clsAcc` of 1 − CL; its

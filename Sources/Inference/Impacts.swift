@@ -285,29 +285,27 @@ public enum Impacts {
     let params = try (options.parameters ?? Array(0..<n)).filter {
       try !specs[$0].fixed && !poiSet.contains($0) && !options.excludes(model.parameters[$0].name)
     }
-    // The Barlow–Beeston-lite bins that are profiled (not frozen) and carry an MC error at the fit.
+    // The Barlow–Beeston-lite bins that carry an MC error at the fit, with their x̂_j there.
     var bbFound: [(bin: Int, name: String, sigma: Double)] = []
+    var bbValues: [Double] = []
     if options.barlowBeeston && options.parameters == nil && !model.barlowBeestonBins.isEmpty {
       let nll = try NLL(model: model, data: data)
       if let g = globalObservables { nll.setGlobalObservables(g) }
       let nu = nll.expectedYields(at: fitted.x)
       let e = nll.barlowBeestonErrors
+      bbValues = nll.barlowBeestonValues
+      var channelOf = [Int](repeating: 0, count: model.binCount)
+      for (c, ch) in model.channels.enumerated() { for b in 0..<ch.binCount { channelOf[ch.firstBin + b] = c } }
       for j in model.barlowBeestonBins where e[j] > 0 {
-        guard let c = model.channels.firstIndex(where: { j >= $0.firstBin && j < $0.firstBin + $0.binCount }) else { continue }
-        let name = "prop_bin\(model.channels[c].name)_bin\(j - model.channels[c].firstBin)"
+        let ch = model.channels[channelOf[j]]
+        let name = "prop_bin\(ch.name)_bin\(j - ch.firstBin)"
         if try options.excludes(name) { continue }
         // Its own curvature 1 + n e²/ν² (the other parameters fixed): the scale of the first step.
         let h = 1 + data[j] * e[j] * e[j] / max(nu[j] * nu[j], 1e-300)
         bbFound.append((j, name, 1 / h.squareRoot()))
       }
     }
-    let bbBins = bbFound
-    let bbXhat: [Double] = {
-      guard !bbBins.isEmpty, let nll = try? NLL(model: model, data: data) else { return [] }
-      if let g = globalObservables { nll.setGlobalObservables(g) }
-      _ = nll.value(at: fitted.x)
-      return nll.barlowBeestonValues
-    }()
+    let bbBins = bbFound, bbXhat = bbValues
 
     var groupsOfVar: [Int: [String]] = [:]
     for (g, members) in model.groups { for m in members { groupsOfVar[m, default: []].append(g) } }

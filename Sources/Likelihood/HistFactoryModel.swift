@@ -223,14 +223,10 @@ extension CompiledModel {
             if [.code1, .code4].contains(interpolation.normsys) {
               guard hi > 0, lo > 0 else { throw fail("channel '\(ch.name)', sample '\(s.name)': normsys '\(n)' has hi = \(hi), lo = \(lo); code \(interpolation.normsys.rawValue) needs positive factors") }
             }
-            var e = AsymmetricLogNormalEffect(parameter: k, logKappaDown: lo > 0 ? log(lo) : 0, logKappaUp: hi > 0 ? log(hi) : 0)
+            // The factors are carried as logs (a factor 0, possible with codes 0 and 2, as 10⁻³⁰⁰).
+            var e = AsymmetricLogNormalEffect(parameter: k, logKappaDown: log(max(lo, 1e-300)), logKappaUp: log(max(hi, 1e-300)))
             e.code = interpolation.normsys
             if interpolation.normsys == .code4 { e.coefficients = code4Coefficients(lo: lo, hi: hi) }
-            if interpolation.normsys == .code0 || interpolation.normsys == .code2 {
-              // The factors themselves (log-kappas are only kept for positive ones).
-              e.logKappaDown = log(max(lo, 1e-300))
-              e.logKappaUp = log(max(hi, 1e-300))
-            }
             term.asymmetricLogNormals.append(e)
           case .histosys(let n, let hi, let lo):
             let k = try parameter(n, type: "histosys", defaults: plain(0, -5, 5, .gaussian(mean: 0, sigma: 1), role: .nuisance, kind: "histosys", step: 1), setting: n)

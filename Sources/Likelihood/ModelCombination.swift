@@ -92,7 +92,7 @@ extension CompiledModel {
         (products.offsets[k]..<products.offsets[k + 1]).map { map[products.members[$0]] }
       })
       let appended: YieldScalingFunctions = opaque.map { ConcatenatedScalings($0, products) } ?? products
-      out.scalings = ConcatenatedScalings(scalings, appended, firstReads: (scalings as? ConcatenatedScalings)?.firstReads ?? (scalings == nil ? 0 : nil))
+      out.scalings = ConcatenatedScalings(scalings, appended)
     }
     for c in other.channels {
       out.channels.append(Channel(name: c.name, binCount: c.binCount, firstBin: c.firstBin + binOffset, edges: c.edges))

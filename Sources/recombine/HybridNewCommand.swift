@@ -13,10 +13,13 @@ struct HybridNewCommand: ParsableCommand {
     commandName: "hybrid",
     abstract: "Toy-based CLs (Combine's -M HybridNew --LHCmode LHC-limits): CLs at one point (--singlePoint) or the observed limit; --LHCmode LHC-significance: the toy-based significance; --LHCmode LHC-feldman-cousins: Feldman–Cousins regions from a grid.",
     discussion: """
-      Test statistic: LHC (q̃_μ, r̂ constrained to [0, μ]). Toys per hypothesis (-T): s+b at μ and b at 0, \
-      each generated at the nuisances' conditional fit to the data and with drawn global observables, \
-      fitted with their own global observables. The limit search starts at the asymptotic limit, \
-      brackets the crossing of 1 − CL and refines it (--rAbsAcc, --rRelAcc, --clsAcc); each point uses fresh toys.
+      Test statistic: LHC (q̃_μ, r̂ constrained to [0, μ]) by default, or Profile (two-sided). Toys of s+b \
+      at μ and of b at 0, each generated at the nuisances' conditional fit to the data with drawn global \
+      observables and fitted with their own, in Combine's batches: -T s+b toys and T/4 b toys (CLs+b: \
+      T/100 + 1; --fullBToys: T), more batches until the CL's error is below --clsAcc (0: one batch). \
+      The limit search starts at the asymptotic limit, brackets the crossing of 1 − CL and refines it \
+      (--rAbsAcc, --rRelAcc, --clsAcc); each point uses fresh toys. LHC-feldman-cousins: p_μ per point, \
+      the region from a grid (--singlePoint --saveGrid, --grid, or --grid-points as a job array).
       """)
 
   @OptionGroup var model: ModelOptions
@@ -30,7 +33,7 @@ struct HybridNewCommand: ParsableCommand {
   @Option(name: .customLong("rule"), help: "CLs (default), or CLsplusb (alias Pmu: p_μ = CL_s+b).")
   var rule: String = "CLs"
 
-  @Option(name: .customShort("T"), help: "Toys per hypothesis and point (LHC-significance: background-only toys).")
+  @Option(name: .customShort("T"), help: "s+b toys per batch (b-only: a quarter, see --fullBToys; LHC-significance: the background-only toys).")
   var toysPerPoint: Int = 500
 
   @Option(name: .customLong("singlePoint"), parsing: .unconditional, help: "Only CLs at this value of the POI.")
