@@ -45,70 +45,74 @@ public final class NLL {
   // Flat description of the terms.
   private let nTerms: Int
   private let nBins: Int
-  private let termFirstBin: [Int]
-  private let termBins: [Int]
-  private let termTemplateOffset: [Int]
-  private let templates: [Double]  // T⁰ (counting: 1; normalised: f⁰; absolute: T⁰)
-  private let logTemplates: [Double]  // ln T⁰ (−999 where T⁰ ≤ 0), for shapeN terms
-  private let binErrors2: [Double]  // e_i² (absolute mode), aligned with templates
-  private let termMode: [UInt8]  // 0 counting, 1 normalised, 2 absolute
-  private let termLog: [Bool]
-  private let termQ: [Double]
-  private let termHasErrors: [Bool]
-  private let termNominal: [Double]
-  private let termNominalSum: [Double]  // ΣT⁰ (absolute shapeN rescaling)
-  private let symOffset: [Int]
-  private let symParam: [Int]
-  private let symLogK: [Double]
-  private let asymOffset: [Int]
-  private let asymParam: [Int]
-  private let asymLd: [Double]
-  private let asymLu: [Double]
+  private let termFirstBin: UnsafeMutableBufferPointer<Int>
+  private let termBins: UnsafeMutableBufferPointer<Int>
+  private let termTemplateOffset: UnsafeMutableBufferPointer<Int>
+  private let templates: UnsafeMutableBufferPointer<Double>  // T⁰ (counting: 1; normalised: f⁰; absolute: T⁰)
+  private let logTemplates: UnsafeMutableBufferPointer<Double>  // ln T⁰ (−999 where T⁰ ≤ 0), for shapeN terms
+  private let binErrors2: UnsafeMutableBufferPointer<Double>  // e_i² (absolute mode), aligned with templates
+  private let termMode: UnsafeMutableBufferPointer<UInt8>  // 0 counting, 1 normalised, 2 absolute
+  private let termLog: UnsafeMutableBufferPointer<Bool>
+  private let termQ: UnsafeMutableBufferPointer<Double>
+  private let termHasErrors: UnsafeMutableBufferPointer<Bool>
+  private let termNominal: UnsafeMutableBufferPointer<Double>
+  private let termNominalSum: UnsafeMutableBufferPointer<Double>  // ΣT⁰ (absolute shapeN rescaling)
+  private let symOffset: UnsafeMutableBufferPointer<Int>
+  private let symParam: UnsafeMutableBufferPointer<Int>
+  private let symLogK: UnsafeMutableBufferPointer<Double>
+  private let asymOffset: UnsafeMutableBufferPointer<Int>
+  private let asymParam: UnsafeMutableBufferPointer<Int>
+  private let asymLd: UnsafeMutableBufferPointer<Double>
+  private let asymLu: UnsafeMutableBufferPointer<Double>
   private let asymCode: [NormalisationInterpolation]  // per asym effect: Combine's, or a HistFactory code
-  private let asymLo: [Double]
-  private let asymHi: [Double]
-  private let asymCoef: [Double]  // 6 per asym effect (code 4)
-  private let factorOffset: [Int]
-  private let factorParam: [Int]
+  private let asymLo: UnsafeMutableBufferPointer<Double>
+  private let asymHi: UnsafeMutableBufferPointer<Double>
+  private let asymCoef: UnsafeMutableBufferPointer<Double>  // 6 per asym effect (code 4)
+  private let factorOffset: UnsafeMutableBufferPointer<Int>
+  private let factorParam: UnsafeMutableBufferPointer<Int>
   private let formulaObjects: [Formula]  // owned (each has its own scratch stack)
   private let formulaArgs: [[Int]]
-  private let formulaGradOffset: [Int]
-  private let termFormulaOffset: [Int]
-  private let termFormula: [Int]
-  private var fVal: UnsafeMutableBufferPointer<Double>
-  private var fGrad: UnsafeMutableBufferPointer<Double>
-  private let morphOffset: [Int]
-  private let morphParam: [Int]
-  private let morphScale: [Double]
-  private let morphDataOffset: [Int]  // into morphDiff/morphSum
-  private let morphDiff: [Double]
-  private let morphSum: [Double]
-  private let isStatBin: [Bool]
-  private let isMasked: [Bool]
-  private let bbBins: [Int]
-  private var binMult: UnsafeMutableBufferPointer<Double>  // per template bin: β/n for Poisson autoMCStats, else 1
-  private var scaleMult: UnsafeMutableBufferPointer<Double>  // per template bin: per-bin external scaling μ, else 1
+  private let formulaGradOffset: UnsafeMutableBufferPointer<Int>
+  private let termFormulaOffset: UnsafeMutableBufferPointer<Int>
+  private let termFormula: UnsafeMutableBufferPointer<Int>
+  private let fVal: UnsafeMutableBufferPointer<Double>
+  private let fGrad: UnsafeMutableBufferPointer<Double>
+  private let morphOffset: UnsafeMutableBufferPointer<Int>
+  private let morphParam: UnsafeMutableBufferPointer<Int>
+  private let morphScale: UnsafeMutableBufferPointer<Double>
+  private let morphDataOffset: UnsafeMutableBufferPointer<Int>  // into morphDiff/morphSum
+  /// The bins a morph touches: template bins morphFirst[k] ..< morphFirst[k] + morphCount[k] of its
+  /// term (the span of its non-zero differences; a bin-by-bin nuisance costs one bin).
+  private let morphFirst: UnsafeMutableBufferPointer<Int>
+  private let morphCount: UnsafeMutableBufferPointer<Int>
+  private let morphDiff: UnsafeMutableBufferPointer<Double>
+  private let morphSum: UnsafeMutableBufferPointer<Double>
+  private let isStatBin: UnsafeMutableBufferPointer<Bool>
+  private let isMasked: UnsafeMutableBufferPointer<Bool>
+  private let bbBins: UnsafeMutableBufferPointer<Int>
+  private let binMult: UnsafeMutableBufferPointer<Double>  // per template bin: β/n for Poisson autoMCStats, else 1
+  private let scaleMult: UnsafeMutableBufferPointer<Double>  // per template bin: per-bin external scaling μ, else 1
   private let scalingFunctions: YieldScalingFunctions?
-  private let termScale: [Int]  // external scaling index of N, or −1
-  private let termBinScale: [Int]  // first per-bin external scaling index, or −1
-  private let termNominalScaled: [Bool]  // per-bin scaling of the nominal only (PerBinScaling.nominal)
-  private var muVal: UnsafeMutableBufferPointer<Double>
-  private var muW: UnsafeMutableBufferPointer<Double>  // ∂NLL/∂μ_k
-  private var wTerm: UnsafeMutableBufferPointer<Double>  // scratch: ∂NLL/∂ν·mult for one term
-  private let ppPoissonN: [Double]  // n for Poisson parameters, 0 for Gaussian
-  private let ppTemplateIndex: [Int]
-  private let ppParam: [Int]
-  private let ppTerm: [Int]
+  private let termScale: UnsafeMutableBufferPointer<Int>  // external scaling index of N, or −1
+  private let termBinScale: UnsafeMutableBufferPointer<Int>  // first per-bin external scaling index, or −1
+  private let termNominalScaled: UnsafeMutableBufferPointer<Bool>  // per-bin scaling of the nominal only (PerBinScaling.nominal)
+  private let muVal: UnsafeMutableBufferPointer<Double>
+  private let muW: UnsafeMutableBufferPointer<Double>  // ∂NLL/∂μ_k
+  private let wTerm: UnsafeMutableBufferPointer<Double>  // scratch: ∂NLL/∂ν·mult for one term
+  private let ppPoissonN: UnsafeMutableBufferPointer<Double>  // n for Poisson parameters, 0 for Gaussian
+  private let ppTemplateIndex: UnsafeMutableBufferPointer<Int>
+  private let ppParam: UnsafeMutableBufferPointer<Int>
+  private let ppTerm: UnsafeMutableBufferPointer<Int>
   /// The Gaussian per-process parameters of term t: ppGaussOfTerm[ppGaussOffset[t]..<ppGaussOffset[t+1]].
-  private let ppGaussOffset: [Int]
-  private let ppGaussOfTerm: [Int]
-  private let ppFlatBin: [Int]
-  private let ppError: [Double]
+  private let ppGaussOffset: UnsafeMutableBufferPointer<Int>
+  private let ppGaussOfTerm: UnsafeMutableBufferPointer<Int>
+  private let ppFlatBin: UnsafeMutableBufferPointer<Int>
+  private let ppError: UnsafeMutableBufferPointer<Double>
   // Constraints: kind 0 Gaussian, 1 bifurcated, 2 Poisson.
-  private let cParam: [Int]
-  private let cKind: [Int]
-  private let cSigmaLow: [Double]
-  private let cSigmaHigh: [Double]
+  private let cParam: UnsafeMutableBufferPointer<Int>
+  private let cKind: UnsafeMutableBufferPointer<Int>
+  private let cSigmaLow: UnsafeMutableBufferPointer<Double>
+  private let cSigmaHigh: UnsafeMutableBufferPointer<Double>
   /// Global observables θ_In (Gaussian/bifurcated means, gmN counts), aligned with the constraints.
   public private(set) var globalObservables: [Double]
 
@@ -121,23 +125,25 @@ public final class NLL {
   public private(set) var data: [Double]
 
   // Scratch.
-  private var nu: UnsafeMutableBufferPointer<Double>
-  private var err2: UnsafeMutableBufferPointer<Double>
-  private var xhat: UnsafeMutableBufferPointer<Double>  // per flat bin (BB-lite), 0 elsewhere
+  private let nu: UnsafeMutableBufferPointer<Double>
+  private let err2: UnsafeMutableBufferPointer<Double>
+  private let xhat: UnsafeMutableBufferPointer<Double>  // per flat bin (BB-lite), 0 elsewhere
   /// Barlow–Beeston-lite values held fixed instead of profiled (Combine's autoMCStats parameters
   /// frozen), per flat bin, NaN where the bin stays profiled; nil: all profiled analytically.
   public private(set) var frozenBarlowBeeston: [Double]? = nil
-  private var eTot: UnsafeMutableBufferPointer<Double>  // per flat bin √err2 for BB-lite bins
-  private var floored: UnsafeMutableBufferPointer<Bool>  // ν floored (autoMCStats)
-  private var cur: UnsafeMutableBufferPointer<Double>  // current template T_i(θ), aligned with templates
-  private var raw: UnsafeMutableBufferPointer<Double>  // pre-floor h_i (normalised/log) aligned with templates
-  private var termNorm: UnsafeMutableBufferPointer<Double>  // H (normalised) or S⁰/Hh (absolute log)
-  private var termE: UnsafeMutableBufferPointer<Double>  // N⁰·e^S
-  private var termN: UnsafeMutableBufferPointer<Double>  // N
-  private var dLog: UnsafeMutableBufferPointer<Double>  // per asym effect d(θL)/dθ
-  private var coef: UnsafeMutableBufferPointer<Double>  // per-bin gradient coefficients of one term
-  private var wBin: UnsafeMutableBufferPointer<Double>  // ∂NLL/∂v per flat bin (v = Σ_p N_p T_p)
-  private var wErr: UnsafeMutableBufferPointer<Double>  // ∂NLL/∂e per flat bin (BB-lite)
+  private let eTot: UnsafeMutableBufferPointer<Double>  // per flat bin √err2 for BB-lite bins
+  private let floored: UnsafeMutableBufferPointer<Bool>  // ν floored (autoMCStats)
+  private let cur: UnsafeMutableBufferPointer<Double>  // current template T_i(θ), aligned with templates
+  private let raw: UnsafeMutableBufferPointer<Double>  // pre-floor h_i (normalised/log) aligned with templates
+  private let termNorm: UnsafeMutableBufferPointer<Double>  // H (normalised) or S⁰/Hh (absolute log)
+  /// Terms without morphs whose `cur`, `raw` and `termNorm` are already evaluated.
+  private let staticTemplateReady: UnsafeMutableBufferPointer<Bool>
+  private let termE: UnsafeMutableBufferPointer<Double>  // N⁰·e^S
+  private let termN: UnsafeMutableBufferPointer<Double>  // N
+  private let dLog: UnsafeMutableBufferPointer<Double>  // per asym effect d(θL)/dθ
+  private let coef: UnsafeMutableBufferPointer<Double>  // per-bin gradient coefficients of one term
+  private let wBin: UnsafeMutableBufferPointer<Double>  // ∂NLL/∂v per flat bin (v = Σ_p N_p T_p)
+  private let wErr: UnsafeMutableBufferPointer<Double>  // ∂NLL/∂e per flat bin (BB-lite)
 
   /// - Parameter data: observed counts per flat bin (default: the card's observation).
   public init(model: CompiledModel, data: [Double]? = nil) throws {
@@ -159,6 +165,7 @@ public final class NLL {
     var fo = [0], fp: [Int] = []
     var tfo = [0], tf: [Int] = []
     var mo = [0], mp: [Int] = [], ms: [Double] = [], mdo: [Int] = [], mdiff: [Double] = [], msum: [Double] = []
+    var mfirst: [Int] = [], mcount: [Int] = []
     for t in model.terms {
       let ch = model.channels[t.channel]
       guard t.template.count == ch.binCount else {
@@ -202,51 +209,58 @@ public final class NLL {
         mp.append(m.parameter)
         ms.append(m.scale)
         mdo.append(mdiff.count)
-        mdiff += m.diff
-        msum += m.sum
+        // Only the span of bins where the morph moves the template is stored and visited.
+        let touched = m.diff.indices.filter { m.diff[$0] != 0 || m.sum[$0] != 0 }
+        let lo = touched.first ?? 0, hi = touched.last.map { $0 + 1 } ?? 0
+        mfirst.append(lo)
+        mcount.append(hi - lo)
+        mdiff += m.diff[lo..<hi]
+        msum += m.sum[lo..<hi]
       }
       mo.append(mp.count)
     }
-    termFirstBin = fb
-    termBins = nb
-    termTemplateOffset = to
-    templates = tp
-    logTemplates = lt
-    binErrors2 = be
-    termMode = md
-    termLog = lg
-    termQ = qq
-    termHasErrors = he
-    termNominal = nom
-    termNominalSum = nsum
-    symOffset = so
-    symParam = sp
-    symLogK = sk
-    asymOffset = ao
-    asymParam = ap
-    asymLd = ald
-    asymLu = alu
+    termFirstBin = flatCopy(fb)
+    termBins = flatCopy(nb)
+    termTemplateOffset = flatCopy(to)
+    templates = flatCopy(tp)
+    logTemplates = flatCopy(lt)
+    binErrors2 = flatCopy(be)
+    termMode = flatCopy(md)
+    termLog = flatCopy(lg)
+    termQ = flatCopy(qq)
+    termHasErrors = flatCopy(he)
+    termNominal = flatCopy(nom)
+    termNominalSum = flatCopy(nsum)
+    symOffset = flatCopy(so)
+    symParam = flatCopy(sp)
+    symLogK = flatCopy(sk)
+    asymOffset = flatCopy(ao)
+    asymParam = flatCopy(ap)
+    asymLd = flatCopy(ald)
+    asymLu = flatCopy(alu)
     asymCode = acode
-    asymLo = alo
-    asymHi = ahi
-    asymCoef = acoef
-    factorOffset = fo
-    factorParam = fp
-    termFormulaOffset = tfo
-    termFormula = tf
+    asymLo = flatCopy(alo)
+    asymHi = flatCopy(ahi)
+    asymCoef = flatCopy(acoef)
+    factorOffset = flatCopy(fo)
+    factorParam = flatCopy(fp)
+    termFormulaOffset = flatCopy(tfo)
+    termFormula = flatCopy(tf)
     formulaObjects = try model.formulas.map { try Formula($0.source, argumentCount: $0.arguments.count) }
     formulaArgs = model.formulas.map(\.arguments)
     var go = [0]
     for a in formulaArgs { go.append(go.last! + a.count) }
-    formulaGradOffset = go
+    formulaGradOffset = flatCopy(go)
     fVal = .allocate(capacity: max(1, model.formulas.count))
     fGrad = .allocate(capacity: max(1, go.last!))
-    morphOffset = mo
-    morphParam = mp
-    morphScale = ms
-    morphDataOffset = mdo
-    morphDiff = mdiff
-    morphSum = msum
+    morphOffset = flatCopy(mo)
+    morphParam = flatCopy(mp)
+    morphScale = flatCopy(ms)
+    morphDataOffset = flatCopy(mdo)
+    morphFirst = flatCopy(mfirst)
+    morphCount = flatCopy(mcount)
+    morphDiff = flatCopy(mdiff)
+    morphSum = flatCopy(msum)
     // Bins floored at 1e-9: autoMCStats channels, and channels with externally scaled (EFT) terms.
     var sb = [Bool](repeating: false, count: nBins)
     for b in model.statBins { sb[b] = true }
@@ -254,22 +268,22 @@ public final class NLL {
       let ch = model.channels[t.channel]
       for i in 0..<ch.binCount { sb[ch.firstBin + i] = true }
     }
-    isStatBin = sb
+    isStatBin = flatCopy(sb)
     var mk = [Bool](repeating: false, count: nBins)
     for c in model.maskedChannels { for i in 0..<model.channels[c].binCount { mk[model.channels[c].firstBin + i] = true } }
-    isMasked = mk
-    bbBins = model.barlowBeestonBins
-    ppParam = model.perProcessStats.map(\.parameter)
-    ppTerm = model.perProcessStats.map(\.term)
+    isMasked = flatCopy(mk)
+    bbBins = flatCopy(model.barlowBeestonBins)
+    ppParam = flatCopy(model.perProcessStats.map(\.parameter))
+    ppTerm = flatCopy(model.perProcessStats.map(\.term))
     // Group the Gaussian per-process parameters by term (one pass), for the gradient's term loop.
     var byTerm = [[Int]](repeating: [], count: model.terms.count)
     for (k, p) in model.perProcessStats.enumerated() where (p.poissonCount ?? 0) == 0 { byTerm[p.term].append(k) }
-    ppGaussOffset = [0] + byTerm.reduce(into: [Int]()) { acc, g in acc.append((acc.last ?? 0) + g.count) }
-    ppGaussOfTerm = byTerm.flatMap { $0 }
-    ppFlatBin = model.perProcessStats.map { model.channels[model.terms[$0.term].channel].firstBin + $0.bin }
-    ppError = model.perProcessStats.map { model.terms[$0.term].binErrors[$0.bin] }
-    ppPoissonN = model.perProcessStats.map { $0.poissonCount ?? 0 }
-    ppTemplateIndex = model.perProcessStats.map { to[$0.term] + $0.bin }
+    ppGaussOffset = flatCopy([0] + byTerm.reduce(into: [Int]()) { acc, g in acc.append((acc.last ?? 0) + g.count) })
+    ppGaussOfTerm = flatCopy(byTerm.flatMap { $0 })
+    ppFlatBin = flatCopy(model.perProcessStats.map { model.channels[model.terms[$0.term].channel].firstBin + $0.bin })
+    ppError = flatCopy(model.perProcessStats.map { model.terms[$0.term].binErrors[$0.bin] })
+    ppPoissonN = flatCopy(model.perProcessStats.map { $0.poissonCount ?? 0 })
+    ppTemplateIndex = flatCopy(model.perProcessStats.map { to[$0.term] + $0.bin })
     var cp: [Int] = [], ck: [Int] = [], cm: [Double] = [], cl: [Double] = [], ch: [Double] = []
     for (i, p) in model.parameters.enumerated() {
       switch p.constraint {
@@ -284,12 +298,12 @@ public final class NLL {
         cp.append(i); ck.append(3); cm.append(n); cl.append(scale); ch.append(scale)
       }
     }
-    cParam = cp
-    cKind = ck
+    cParam = flatCopy(cp)
+    cKind = flatCopy(ck)
     globalObservables = cm
     barlowBeestonGlobalObservables = [Double](repeating: 0, count: nBins)
-    cSigmaLow = cl
-    cSigmaHigh = ch
+    cSigmaLow = flatCopy(cl)
+    cSigmaHigh = flatCopy(ch)
     nu = .allocate(capacity: max(1, nBins))
     err2 = .allocate(capacity: max(1, nBins))
     xhat = .allocate(capacity: max(1, nBins))
@@ -303,17 +317,19 @@ public final class NLL {
     scaleMult = .allocate(capacity: max(1, tp.count))
     scaleMult.initialize(repeating: 1)
     scalingFunctions = model.scalings
-    termScale = model.terms.map { $0.scaling ?? -1 }
-    termBinScale = model.terms.map { $0.binScalingFirst ?? -1 }
-    termNominalScaled = model.terms.map {
+    termScale = flatCopy(model.terms.map { $0.scaling ?? -1 })
+    termBinScale = flatCopy(model.terms.map { $0.binScalingFirst ?? -1 })
+    termNominalScaled = flatCopy(model.terms.map {
       $0.binScalingFirst != nil && ($0.perBinScaling ?? model.perBinScaling) == .nominal && $0.mode == .absolute && !$0.logMorph && !$0.morphs.isEmpty
-    }
+    })
     muVal = .allocate(capacity: max(1, model.scalings?.count ?? 0))
     muW = .allocate(capacity: max(1, model.scalings?.count ?? 0))
     wTerm = .allocate(capacity: max(1, nb.max() ?? 1))
     raw = .allocate(capacity: max(1, tp.count))
     coef = .allocate(capacity: max(1, nb.max() ?? 1))
     termNorm = .allocate(capacity: max(1, nTerms))
+    staticTemplateReady = .allocate(capacity: max(1, nTerms))
+    staticTemplateReady.initialize(repeating: false)
     termE = .allocate(capacity: max(1, nTerms))
     termN = .allocate(capacity: max(1, nTerms))
     dLog = .allocate(capacity: max(1, ap.count))
@@ -324,7 +340,61 @@ public final class NLL {
 
   deinit {
     for b in [nu, err2, xhat, eTot, wBin, wErr, fVal, fGrad, binMult, scaleMult, muVal, muW, wTerm, cur, raw, coef, termNorm, termE, termN, dLog] { b.deallocate() }
+    staticTemplateReady.deallocate()
     floored.deallocate()
+    termFirstBin.deallocate()
+    termBins.deallocate()
+    termTemplateOffset.deallocate()
+    templates.deallocate()
+    logTemplates.deallocate()
+    binErrors2.deallocate()
+    termMode.deallocate()
+    termLog.deallocate()
+    termQ.deallocate()
+    termHasErrors.deallocate()
+    termNominal.deallocate()
+    termNominalSum.deallocate()
+    symOffset.deallocate()
+    symParam.deallocate()
+    symLogK.deallocate()
+    asymOffset.deallocate()
+    asymParam.deallocate()
+    asymLd.deallocate()
+    asymLu.deallocate()
+    asymLo.deallocate()
+    asymHi.deallocate()
+    asymCoef.deallocate()
+    factorOffset.deallocate()
+    factorParam.deallocate()
+    formulaGradOffset.deallocate()
+    termFormulaOffset.deallocate()
+    termFormula.deallocate()
+    morphOffset.deallocate()
+    morphParam.deallocate()
+    morphScale.deallocate()
+    morphDataOffset.deallocate()
+    morphFirst.deallocate()
+    morphCount.deallocate()
+    morphDiff.deallocate()
+    morphSum.deallocate()
+    isStatBin.deallocate()
+    isMasked.deallocate()
+    bbBins.deallocate()
+    termScale.deallocate()
+    termBinScale.deallocate()
+    termNominalScaled.deallocate()
+    ppPoissonN.deallocate()
+    ppTemplateIndex.deallocate()
+    ppParam.deallocate()
+    ppTerm.deallocate()
+    ppGaussOffset.deallocate()
+    ppGaussOfTerm.deallocate()
+    ppFlatBin.deallocate()
+    ppError.deallocate()
+    cParam.deallocate()
+    cKind.deallocate()
+    cSigmaLow.deallocate()
+    cSigmaHigh.deallocate()
   }
 
   /// Replaces the observed counts (e.g. with an Asimov dataset).
@@ -378,6 +448,11 @@ public final class NLL {
   private func morphTemplate(_ t: Int, _ x: UnsafeBufferPointer<Double>) {
     let off = termTemplateOffset[t], n = termBins[t]
     let mode = termMode[t]
+    // A template no morph moves is the same at every x: evaluated once.
+    if morphOffset[t] == morphOffset[t + 1] {
+      if staticTemplateReady[t] { return }
+      staticTemplateReady[t] = true
+    }
     if mode == 0 {
       for i in 0..<n { cur[off + i] = templates[off + i] }
       return
@@ -389,8 +464,11 @@ public final class NLL {
     for k in morphOffset[t]..<morphOffset[t + 1] {
       let xs = morphScale[k] * x[morphParam[k]]
       let s = smoothStep(xs, q).value
-      let d = morphDataOffset[k]
-      for i in 0..<n { raw[off + i] += 0.5 * xs * (morphDiff[d + i] + s * morphSum[d + i]) }
+      // raw += ½x(diff + S·sum), on local base pointers (so that the loop vectorises).
+      let a = 0.5 * xs, b = 0.5 * xs * s
+      let dst = raw.baseAddress! + off + morphFirst[k]
+      let dif = morphDiff.baseAddress! + morphDataOffset[k], sum = morphSum.baseAddress! + morphDataOffset[k]
+      for i in 0..<morphCount[k] { dst[i] += a * dif[i] + b * sum[i] }
     }
     if mode == 1 {
       var h = 0.0
@@ -440,9 +518,7 @@ public final class NLL {
       for k in asymOffset[t]..<asymOffset[t + 1] {
         let r = asymCode[k] == .combine
           ? asymmetricLogFactor(x[asymParam[k]], logKappaDown: asymLd[k], logKappaUp: asymLu[k])
-          : asymCoef.withUnsafeBufferPointer {
-            histFactoryLogFactor(x[asymParam[k]], code: asymCode[k], lo: asymLo[k], hi: asymHi[k], c: $0.baseAddress! + 6 * k)
-          }
+          : histFactoryLogFactor(x[asymParam[k]], code: asymCode[k], lo: asymLo[k], hi: asymHi[k], c: asymCoef.baseAddress! + 6 * k)
         s += r.value
         if derivatives { dLog[k] = r.derivative }
       }
@@ -465,7 +541,11 @@ public final class NLL {
       } else if termBinScale[t] >= 0 {
         for i in 0..<termBins[t] { scaleMult[off + i] = muVal[termBinScale[t] + i] }
       }
-      for i in 0..<termBins[t] { nu[first + i] += n * cur[off + i] * binMult[off + i] * scaleMult[off + i] }
+      do {
+        let dst = nu.baseAddress! + first, c = cur.baseAddress! + off
+        let bm = binMult.baseAddress! + off, sm = scaleMult.baseAddress! + off
+        for i in 0..<termBins[t] { dst[i] += n * c[i] * bm[i] * sm[i] }
+      }
       if termHasErrors[t] {
         for i in 0..<termBins[t] { err2[first + i] += n * n * binErrors2[off + i] }
       }
@@ -602,8 +682,10 @@ public final class NLL {
         for i in 0..<nb { wTerm[i] = wBin[first + i] * binMult[off + i] }
         for i in 0..<nb { w += wTerm[i] * cur[off + i] * scaleMult[off + i] }
       } else {
-        for i in 0..<nb { wTerm[i] = wBin[first + i] * binMult[off + i] * scaleMult[off + i] }
-        for i in 0..<nb { w += wTerm[i] * cur[off + i] }
+        let wt = wTerm.baseAddress!, wb = wBin.baseAddress! + first, c = cur.baseAddress! + off
+        let bm = binMult.baseAddress! + off, sm = scaleMult.baseAddress! + off
+        for i in 0..<nb { wt[i] = wb[i] * bm[i] * sm[i] }
+        for i in 0..<nb { w += wt[i] * c[i] }
       }
       if nominalScaled {
         // ∂NLL/∂μ_i = ∂NLL/∂ν_i · N·T⁰_i (0 where the floor holds).
@@ -693,12 +775,12 @@ public final class NLL {
         let sc = morphScale[k]
         let xs = sc * x[morphParam[k]]
         let (s, sp) = smoothStep(xs, q)
-        let d = morphDataOffset[k]
+        // dΔ/dx = ½(diff + S·sum) + ½x·S′·sum = ½ diff + (½S + ½x·S′) sum.
+        let bs = 0.5 * s + 0.5 * xs * sp
+        let c = coef.baseAddress! + morphFirst[k]
+        let dif = morphDiff.baseAddress! + morphDataOffset[k], sum = morphSum.baseAddress! + morphDataOffset[k]
         var acc = 0.0
-        for i in 0..<nb {
-          // dΔ/dx = ½(diff + S·sum) + ½x·S′·sum
-          acc += coef[i] * (0.5 * (morphDiff[d + i] + s * morphSum[d + i]) + 0.5 * xs * sp * morphSum[d + i])
-        }
+        for i in 0..<morphCount[k] { acc += c[i] * (0.5 * dif[i] + bs * sum[i]) }
         g[morphParam[k]] += nt * sc * acc
       }
     }
@@ -779,4 +861,12 @@ public final class NLL {
 
   /// The Barlow–Beeston-lite values x̂_j at the last evaluation, per flat bin (0 where none).
   public var barlowBeestonValues: [Double] { Array(UnsafeBufferPointer(start: xhat.baseAddress, count: nBins)) }
+}
+
+/// A flat model array held as a buffer (read in the hot loops without Array's bounds checks and
+/// retains); owned by its `NLL`, freed in its `deinit`.
+private func flatCopy<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
+  let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(a.count, 1))
+  _ = b.initialize(from: a)
+  return UnsafeMutableBufferPointer(rebasing: b[0..<a.count])
 }
