@@ -37,8 +37,19 @@ final class Engine {
 
   // Compact vectors and matrices (capacity n, n²).
   let V: UnsafeMutableBufferPointer<Double>
-  let H: UnsafeMutableBufferPointer<Double>
-  let W: UnsafeMutableBufferPointer<Double>
+  /// HESSE's Hessian and its inverse, allocated on first use (most scan-point fits never run HESSE).
+  private var hesseStorage: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>)?
+  var H: UnsafeMutableBufferPointer<Double> { hesseBuffers().0 }
+  var W: UnsafeMutableBufferPointer<Double> { hesseBuffers().1 }
+  private func hesseBuffers() -> (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) {
+    if let b = hesseStorage { return b }
+    let h = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n * n, 1))
+    let w = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n * n, 1))
+    h.initialize(repeating: 0)
+    w.initialize(repeating: 0)
+    hesseStorage = (h, w)
+    return (h, w)
+  }
   let d: UnsafeMutableBufferPointer<Double>
   let s: UnsafeMutableBufferPointer<Double>
   let y: UnsafeMutableBufferPointer<Double>
@@ -48,6 +59,12 @@ final class Engine {
 
   var calls = 0
   var iterations = 0
+  /// Zoom steps of the last line search.
+  var zoomSteps = 0
+  /// Zoom steps after which a line search takes its lowest point if it lowers f (see `zoom`).
+  static let zoomPatience = 8
+  /// Coordinate probes made so far (see `probeDominantCoordinates`).
+  var probes = 0
 
   init(_ f: ObjectiveFunction, parameters: [ParameterSpec], options: MinimizerOptions) {
     self.f = f
@@ -74,8 +91,6 @@ final class Engine {
     gb = alloc(n, 0.0)
     idx = alloc(n, 0)
     V = alloc(n * n, 0.0)
-    H = alloc(n * n, 0.0)
-    W = alloc(n * n, 0.0)
     d = alloc(n, 0.0)
     s = alloc(n, 0.0)
     y = alloc(n, 0.0)
@@ -98,8 +113,12 @@ final class Engine {
   }
 
   deinit {
-    for b in [lower, upper, scale, x, g, xt, gt, xb, gb, V, H, W, d, s, y, vy, col, gc] {
+    for b in [lower, upper, scale, x, g, xt, gt, xb, gb, V, d, s, y, vy, col, gc] {
       b.deallocate()
+    }
+    if let (h, w) = hesseStorage {
+      h.deallocate()
+      w.deallocate()
     }
     fixed.deallocate()
     idx.deallocate()
@@ -131,8 +150,8 @@ final class Engine {
   @inline(__always)
   func metricTimesGradient(_ p: Int) -> Double {
     var acc = 0.0
-    let row = p * m
-    for q in 0..<m { acc += V[row + q] * gc[q] }
+    let row = V.baseAddress! + p * m, v = gc.baseAddress!
+    for q in 0..<m { acc += row[q] * v[q] }
     return acc
   }
 
@@ -209,21 +228,22 @@ final class Engine {
     }
     guard sy > 1e-14 * (ss * yy).squareRoot(), sy.isFinite else { return }
     var yvy = 0.0
+    let yBase = y.baseAddress!
     for p in 0..<m {
       var acc = 0.0
-      let row = p * m
-      for q in 0..<m { acc += V[row + q] * y[q] }
+      let row = V.baseAddress! + p * m
+      for q in 0..<m { acc += row[q] * yBase[q] }
       vy[p] = acc
       yvy += acc * y[p]
     }
     let a = (sy + yvy) / (sy * sy)
     let b = 1 / sy
+    // Row p: V_p· += (a s_p − b (Vy)_p) s − b s_p (Vy), on raw pointers so that it vectorises.
+    let vBase = V.baseAddress!, sBase = s.baseAddress!, vyBase = vy.baseAddress!
     for p in 0..<m {
-      let row = p * m
-      let sp = s[p], vp = vy[p]
-      for q in 0..<m {
-        V[row + q] += a * sp * s[q] - b * (vp * s[q] + sp * vy[q])
-      }
+      let row = vBase + p * m
+      let cs = a * s[p] - b * vy[p], cv = b * s[p]
+      for q in 0..<m { row[q] += cs * sBase[q] - cv * vyBase[q] }
     }
   }
 
@@ -379,6 +399,7 @@ final class Engine {
   func lineSearch(_ dphi0: Double, _ amax: Double, _ blocking: Int) -> Bool {
     let c1 = 1e-4, c2 = 0.9
     let f0 = fx
+    zoomSteps = 0
     fb = f0
     var aPrev = 0.0, fPrev = f0, dPrev = dphi0
     var a = min(1.0, amax)
@@ -421,6 +442,10 @@ final class Engine {
         }
       }
       let (fa, da) = trial(a, amax, blocking)
+      zoomSteps += 1
+      // A bracket that keeps shrinking without meeting the curvature condition straddles a kink
+      // of f (a template bin on its floor): take the lowest point once it lowers f.
+      if zoomSteps >= Self.zoomPatience && fb < f0 { return true }
       if !fa.isFinite || fa > f0 + c1 * a * dphi0 || fa >= flo {
         hi = a
         fhi = fa
@@ -446,10 +471,17 @@ final class Engine {
 
   /// Variable-metric iterations until EDM = ½gᵀVg < tolerance. With `forceStep`, at least one step
   /// is taken even if EDM is already small (used after HESSE).
+  ///
+  /// A line search that fails, or that has to zoom `zoomPatience` times, is first answered with
+  /// `probeDominantCoordinates` (a few gradient calls): it finds a kink of f (a bin on its floor)
+  /// or a metric that is wrong in a few directions. Only a second failure without progress in
+  /// between re-seeds the diagonal metric (m calls).
   func runCore(forceStep: Bool) -> CoreExit {
     var failures = 0
     var stalls = 0
     var force = forceStep
+    var probedSinceProgress = false
+    var checks = 0
     while true {
       if m == 0 { return .converged }
       if calls >= maxCalls { return .callLimit }
@@ -465,11 +497,22 @@ final class Engine {
       }
       gd = enforceBounds(gd)
       if m == 0 { return .converged }
-      if -0.5 * gd < options.tolerance && !force { return .converged }
+      if -0.5 * gd < options.tolerance && !force {
+        if checks < 3 && checkDownhillCurvature() > 0 {
+          checks += 1
+          continue
+        }
+        return .converged
+      }
       force = false
       let (amax, blocking) = maxStep()
       let f0 = fx
-      guard amax > 0, lineSearch(gd, amax, blocking) else {
+      let okLS = amax > 0 && lineSearch(gd, amax, blocking)
+      guard okLS else {
+        if !probedSinceProgress && probeDominantCoordinates() > 0 {
+          probedSinceProgress = true
+          continue
+        }
         failures += 1
         if failures >= 2 || calls >= maxCalls { return calls >= maxCalls ? .callLimit : .noProgress }
         seedDiagonalMetric()
@@ -486,13 +529,126 @@ final class Engine {
       fx = fb
       bfgsUpdate()
       iterations += 1
-      if f0 - fx <= 1e-15 * (1 + abs(fx)) {
+      let stalled = f0 - fx <= 1e-15 * (1 + abs(fx))
+      if stalled {
         stalls += 1
         if stalls >= 3 { return .noProgress }
       } else {
         stalls = 0
       }
+      if zoomSteps >= Self.zoomPatience || stalled {
+        if !probedSinceProgress { probedSinceProgress = probeDominantCoordinates() > 0 }
+      } else {
+        probedSinceProgress = false
+      }
     }
+  }
+
+  /// The convergence check for kinks: EDM = ½gᵀVg trusts the metric's curvature, which may have
+  /// been learnt on the far side of a kink of f (a template bin reaching its floor): there V_pp is
+  /// tiny while f still falls linearly towards the kink, and EDM misses that slope. For the (at most
+  /// 3) compact entries p with the largest ½g_p²s_p² > tolerance (s_p the parameter's scale), one
+  /// gradient call at x − sign(g_p)·h e_p (h = hesseStep·s_p, downhill) measures the curvature on
+  /// this side, c = Δg_p/Δx_p. If c·V_pp < 0.1 (the metric claims ten times the curvature), V gets
+  /// the BFGS update with that pair (or, for c ≤ 0, row and column p reset to V_pp = s_p²), and the
+  /// iteration goes on. Returns the number of entries changed.
+  func checkDownhillCurvature() -> Int {
+    guard m > 0, probes < 4 * m else { return 0 }
+    gatherGradient()
+    var chosen = (-1, -1, -1)
+    func taken(_ p: Int) -> Bool { p == chosen.0 || p == chosen.1 || p == chosen.2 }
+    for slot in 0..<3 {
+      var bestP = -1, bestC = options.tolerance
+      for p in 0..<m where !taken(p) {
+        let sc = scale[idx[p]]
+        let c = 0.5 * gc[p] * gc[p] * sc * sc
+        if c > bestC { bestC = c; bestP = p }
+      }
+      guard bestP >= 0 else { break }
+      switch slot { case 0: chosen.0 = bestP; case 1: chosen.1 = bestP; default: chosen.2 = bestP }
+    }
+    var changed = 0
+    for p in [chosen.0, chosen.1, chosen.2] where p >= 0 {
+      guard calls < maxCalls else { break }
+      let i = idx[p]
+      let dir: Double = gc[p] > 0 ? -1 : 1
+      var h = options.hesseStep * scale[i]
+      let room = dir > 0 ? upper[i] - x[i] : x[i] - lower[i]
+      if h > 0.5 * room { h = 0.5 * room }
+      guard h > 1e-12 * (1 + abs(x[i])) else { continue }
+      _ = xt.update(from: x)
+      xt[i] = x[i] + dir * h
+      _ = evaluate(xt, gt)
+      probes += 1
+      let c = (gt[i] - g[i]) / (dir * h)
+      let vpp = V[p * m + p]
+      guard !(c * vpp >= 0.1) else { continue }
+      if c > 0 && c.isFinite {
+        for q in 0..<m { s[q] = 0; y[q] = gt[idx[q]] - g[idx[q]] }
+        s[p] = dir * h
+        bfgsUpdate()
+      } else {
+        for q in 0..<m { V[p * m + q] = 0; V[q * m + p] = 0 }
+        V[p * m + p] = scale[i] * scale[i]
+      }
+      changed += 1
+    }
+    return changed
+  }
+
+  /// Secant probes along the coordinates that carry most of the EDM (a partial HESSE): for each of
+  /// the (at most 3) compact entries p with the largest share c_p = (Vg)_p g_p ≥ 0.1·gᵀVg, the
+  /// gradient at x ± h e_p (h = hesseStep·√V_pp, one-sided next to a bound; 2 calls) gives the
+  /// column y = ∇f(x + h e_p) − ∇f(x − h e_p) of the Hessian times 2h, and V gets the BFGS update
+  /// with (s = 2h e_p, y). Where f has a kink at x (a template bin reaching its floor), y jumps
+  /// and V_pp collapses to the kink's scale, so EDM no longer counts the one-sided slope there.
+  /// At most 4m probes per minimisation. Returns the number of probes made.
+  func probeDominantCoordinates() -> Int {
+    guard m > 0, probes < 4 * m else { return 0 }
+    let total = -computeDirection()  // d = −Vg, gᵀVg
+    guard total > 0 else { return 0 }
+    var chosen = (-1, -1, -1)
+    func taken(_ p: Int) -> Bool { p == chosen.0 || p == chosen.1 || p == chosen.2 }
+    for slot in 0..<3 {
+      var bestP = -1, bestC = 0.1 * total
+      for p in 0..<m where !taken(p) {
+        let c = -d[p] * gc[p]
+        if c >= bestC { bestC = c; bestP = p }
+      }
+      guard bestP >= 0 else { break }
+      switch slot { case 0: chosen.0 = bestP; case 1: chosen.1 = bestP; default: chosen.2 = bestP }
+    }
+    var made = 0
+    for p in [chosen.0, chosen.1, chosen.2] where p >= 0 {
+      guard calls + 2 <= maxCalls else { break }
+      let i = idx[p]
+      let v = V[p * m + p]
+      let sigma = v > 0 && v.isFinite ? v.squareRoot() : scale[i]
+      let h = max(options.hesseStep * sigma, 1e-10 * (1 + abs(x[i])))
+      let hp = upper[i] - x[i] >= h ? h : 0.0, hm = x[i] - lower[i] >= h ? h : 0.0
+      guard hp + hm > 0 else { continue }
+      _ = xt.update(from: x)
+      if hp > 0 {
+        xt[i] = x[i] + hp
+        _ = evaluate(xt, gt)
+        for q in 0..<m { col[q] = gt[idx[q]] }
+      } else {
+        for q in 0..<m { col[q] = g[idx[q]] }
+      }
+      if hm > 0 {
+        xt[i] = x[i] - hm
+        _ = evaluate(xt, gt)
+        for q in 0..<m { y[q] = col[q] - gt[idx[q]] }
+      } else {
+        for q in 0..<m { y[q] = col[q] - g[idx[q]] }
+      }
+      for q in 0..<m { s[q] = 0 }
+      s[p] = hp + hm
+      bfgsUpdate()
+      probes += 1
+      made += 1
+    }
+    return made
   }
 
   // MARK: HESSE
@@ -502,6 +658,7 @@ final class Engine {
   /// next to a bound. h_j = hesseStep·σ_j, σ_j = √V_jj when `useMetricScale` and V_jj > 0, else the
   /// parameter's step. Requires g = ∇f(x). Then W = H⁻¹ (Cholesky, eigen fallback).
   func hesse(useMetricScale: Bool) -> InversionOutcome {
+    let H = self.H
     _ = xt.update(from: x)
     for p in 0..<m {
       let i = idx[p]

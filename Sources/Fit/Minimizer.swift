@@ -92,9 +92,10 @@ public struct Minimizer: Sendable {
         && (0..<e.m).allSatisfy({ hesseFreeSet[$0] == e.idx[$0] })
       {
         var dv = 0.0, w2 = 0.0
+        let W = e.W
         for k in 0..<(e.m * e.m) {
-          dv += (e.V[k] - e.W[k]) * (e.V[k] - e.W[k])
-          w2 += e.W[k] * e.W[k]
+          dv += (e.V[k] - W[k]) * (e.V[k] - W[k])
+          w2 += W[k] * W[k]
         }
         if dv < 0.0025 * w2 {
           hesseCovariance = nil
@@ -202,10 +203,13 @@ extension Minimizer {
   /// strategy 0 (no HESSE verification), as Combine's grid points skip HESSE.
   ///
   /// Combine's grid restarts every point from the best-fit snapshot (`start` = nil); a chain of
-  /// points may instead start each from the previous solution.
+  /// points may instead start each from the previous solution, with that solution's metric as
+  /// `metric` (full layout, the same parameters fixed): it already carries the curvature the
+  /// neighbouring point learnt (kinks included). A caller making many fits with the same fixed set
+  /// may also pass the conditional covariance itself, computed once.
   public func minimize(
     _ f: ObjectiveFunction, parameters: [ParameterSpec], fixing: [Int: Double],
-    best: MinimizationResult, start: [Double]? = nil
+    best: MinimizationResult, start: [Double]? = nil, metric: [Double]? = nil
   ) -> MinimizationResult {
     let n = parameters.count
     let x0 = start ?? best.x
@@ -217,7 +221,9 @@ extension Minimizer {
       specs[k].fixed = true
     }
     var seed: [Double]? = nil
-    if let v = best.inverseHessian, v.count == n * n {
+    if let v = metric, v.count == n * n {
+      seed = v
+    } else if let v = best.inverseHessian, v.count == n * n {
       seed = conditionalCovariance(v, dimension: n, removing: fixing.keys.sorted())
     }
     var m = self

@@ -159,15 +159,29 @@ public enum GridScan {
     let state = ScanState(results: done.filter { $0.key >= first && $0.key <= last }, log: log)
     // Fixed blocks of the grid, independent of the thread count and of where an earlier run stopped:
     // within a block the points run in order, each also started from its predecessor's solution
-    // (computed here, or read from the checkpoint, which keeps every parameter), so a resumed scan
-    // makes the same starts, and gets the same numbers, as an uninterrupted one.
-    let blocks = Dictionary(grouping: todo) { $0 / Self.blockSize }.sorted { $0.key < $1.key }.map { $0.value.sorted() }
+    // with its predecessor's metric. A block an earlier run left unfinished is walked again from
+    // its start (its finished points are recomputed, not recorded: the checkpoint keeps them), so
+    // a resumed scan makes the same starts, and gets the same numbers, as an uninterrupted one.
+    let finished = Set(done.keys)
+    let pending = Set(todo.map { $0 / Self.blockSize })
+    let blocks = pending.sorted().map { b in
+      let lastTodo = todo.last { $0 / Self.blockSize == b }!
+      return Array(max(first, b * Self.blockSize)...lastTodo)
+    }
+    // The best fit's covariance conditional on the scanned parameters: the same for every point.
+    let n = specs.count
+    let conditionalSeed = best.inverseHessian.flatMap { v in
+      v.count == n * n ? conditionalCovariance(v, dimension: n, removing: axes.sorted()) : nil
+    }
     let queue = WorkQueue<Void>(count: blocks.count)
     let threads = max(1, min(options.threads, blocks.count))
     try forEachWorker(threads: threads, model: model, data: data, globalObservables: globalObservables,
                       frozenBarlowBeeston: frozenBarlowBeeston) { _, nll in
       let minimizer = Minimizer()
       while let b = queue.next() {
+        // The chain of this block: the last two solutions, with their indices.
+        var previous: (index: Int, result: MinimizationResult)? = nil
+        var beforePrevious: (index: Int, x: [Double])? = nil
         for idx in blocks[b] {
           var fixing: [Int: Double] = [:]
           for (a, k) in axes.enumerated() { fixing[k] = all[idx][a] }
@@ -178,9 +192,11 @@ public enum GridScan {
             guard r.status.isConverged else { return }
             if best1 == nil || r.fval < best1!.fval { best1 = r }
           }
-          consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best))
-          if options.neighbourStarts, idx % Self.blockSize != 0, let p = state.point(idx - 1) {
-            consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best, start: p.parameters))
+          consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best, metric: conditionalSeed))
+          if options.neighbourStarts, let p = previous, p.index == idx - 1 {
+            consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best,
+                                        start: Self.predictedStart(previous: p.result.x, beforePrevious: beforePrevious, at: idx, grid: all, specs: specs),
+                                        metric: p.result.inverseHessian))
           }
           if options.randomStarts > 0 {
             // One stream per point: the starts do not depend on which thread runs the point.
@@ -190,9 +206,12 @@ public enum GridScan {
               for k in options.randomizedParameters where fixing[k] == nil && specs[k].lower.isFinite && specs[k].upper.isFinite {
                 start[k] = specs[k].lower + rng.uniform() * (specs[k].upper - specs[k].lower)
               }
-              consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best, start: start))
+              consider(minimizer.minimize(nll, parameters: specs, fixing: fixing, best: best, start: start, metric: conditionalSeed))
             }
           }
+          beforePrevious = previous.map { ($0.index, $0.result.x) }
+          previous = best1.map { (idx, $0) }
+          guard !finished.contains(idx) else { continue }  // recomputed for the chain only
           options.callCounter?.add(calls: calls)
           guard let r = best1 else { continue }
           state.record(ScanPoint(index: idx, values: all[idx], deltaNLL: r.fval - best.fval, parameters: r.x))
@@ -208,6 +227,24 @@ public enum GridScan {
       throw LikelihoodError("cannot append to the scan checkpoint \(cp): \(why) (the points written so far are kept)")
     }
     return state.results.values.sorted { $0.index < $1.index }
+  }
+
+  /// The start of point `idx` from its predecessor's solution: on a straight run of equally spaced
+  /// grid points (idx − 2, idx − 1, idx), the linear extrapolation x₋₁ + (x₋₁ − x₋₂) of the
+  /// profiled parameters; otherwise x₋₁.
+  static func predictedStart(previous x1: [Double], beforePrevious: (index: Int, x: [Double])?, at idx: Int,
+                             grid all: [[Double]], specs: [ParameterSpec]) -> [Double] {
+    guard let (i2, x2) = beforePrevious, i2 == idx - 2 else { return x1 }
+    let v0 = all[idx], v1 = all[idx - 1], v2 = all[idx - 2]
+    for a in v0.indices {
+      let s1 = v0[a] - v1[a], s2 = v1[a] - v2[a]
+      guard abs(s1 - s2) <= 1e-9 * max(abs(s1), abs(s2), 1e-300) else { return x1 }
+    }
+    var out = x1
+    for j in out.indices where !specs[j].fixed {
+      out[j] = min(max(x1[j] + (x1[j] - x2[j]), specs[j].lower), specs[j].upper)
+    }
+    return out
   }
 
   /// Completed points of an earlier run (empty if the file is absent or belongs to another scan).

@@ -218,3 +218,37 @@ func maxRelativeCovarianceError(_ v: [Double], _ t: [Double], n: Int) -> Double 
   }
 }
 
+
+/// Minima on kinks of f (a template bin reaching its 1e-9 floor, as on the CMS H→ττ CI card):
+/// the exact minimum (x, y, f) = (0, 1, 0) of `KinkedValley` is known in closed form.
+@Suite struct KinkTests {
+  /// A line search across the kink cannot meet the curvature condition: it keeps its lowest point
+  /// after a few zoom steps, and the coordinate probes learn the kink's curvature, instead of 40
+  /// zoom steps, a diagonal re-seed and a HESSE (more than 100 calls on this 2-parameter problem).
+  @Test func kinkIsReachedCheaply() {
+    let f = KinkedValley()
+    let r = Minimizer().minimize(f, parameters: freeSpecs([-0.8, 0.2]))
+    #expect(r.status.isConverged)
+    #expect(abs(r.x[0]) < 1e-4 && abs(r.x[1] - 1) < 1e-4, "\(r.x)")
+    #expect(r.fval < 1e-6, "f = \(r.fval)")
+    #expect(r.nCalls < 80, "\(r.nCalls) calls")
+  }
+
+  /// A metric learnt on the far side of the kink (V_xx tiny, as a scan point's seed from a best fit
+  /// whose HESSE straddled the kink) makes EDM = ½gᵀVg blind to the slope −σ_l that still leads
+  /// down to the kink: the fit used to stop at once, 2.5e-4 above the minimum. The downhill
+  /// curvature check measures the curvature on this side and the fit goes on to the kink.
+  @Test func metricFromTheFarSideIsCorrected() {
+    let f = KinkedValley()
+    // Inverse Hessian with V_xx = 1e-8 (x's curvature 10⁸, as HESSE across the kink gives).
+    let seed = [1e-8, 0.5e-8, 0.5e-8, 1 + 0.25e-8]
+    var o = MinimizerOptions()
+    o.strategy = 0
+    let start = [-0.05, 1 - 0.025]
+    #expect(start.withUnsafeBufferPointer { f.value($0) } > 2.4e-4)
+    let r = Minimizer(options: o).minimize(f, parameters: freeSpecs(start), initialInverseHessian: seed)
+    #expect(r.status.isConverged)
+    #expect(r.fval < 1e-6, "stopped at f = \(r.fval), x = \(r.x)")
+    #expect(abs(r.x[0]) < 1e-3, "\(r.x)")
+  }
+}

@@ -206,3 +206,28 @@ final class BinnedModel: ObjectiveFunction {
     return f
   }
 }
+
+/// A minimum on a kink, as a template bin reaching its floor makes one in a nuisance with a unit
+/// Gaussian constraint:
+///   f(x, y) = ½(y − ½x − 1)² + ½x² + k(x),  k(x) = −σ_l·x for x < 0 (a gentle slope down to the
+///   kink), k(x) = σ_r·x for x ≥ 0.
+/// The minimum is at x = 0, y = 1, f = 0 exactly (∂f/∂x jumps from −σ_l to σ_r there, and y's
+/// condition gives y = 1 + ½x).
+final class KinkedValley: ObjectiveFunction {
+  let dimension = 2
+  let left: Double, right: Double
+  init(left: Double = 0.005, right: Double = 0.5) {
+    self.left = left
+    self.right = right
+  }
+  func value(_ x: UnsafeBufferPointer<Double>) -> Double {
+    let r = x[1] - 0.5 * x[0] - 1
+    return 0.5 * r * r + 0.5 * x[0] * x[0] + (x[0] < 0 ? -left * x[0] : right * x[0])
+  }
+  func valueAndGradient(_ x: UnsafeBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>) -> Double {
+    let r = x[1] - 0.5 * x[0] - 1
+    g[0] = -0.5 * r + x[0] + (x[0] < 0 ? -left : right)
+    g[1] = r
+    return value(x)
+  }
+}
