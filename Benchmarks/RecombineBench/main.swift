@@ -343,6 +343,52 @@ func eftGlobalBench() throws {
   print(String(format: "  a 30-point profiled scan of each of the %d coefficients (the others floating), 2 threads: %.1f s wall, %.1f s CPU in all (%d points)",
                base.model.pois.count, now() - w0, cpu() - c0, totalPoints))
 }
+/// The CMS H→ττ CI card (`htt_multiple_regions`, -m 125, 67 parameters): a 2000-point profiled
+/// scan of r ∈ [−0.75, 3.75] as `recombine scan` runs it (parse, compile, best fit and scan, on
+/// the default threads), against Combine v10.6.0's 13.2 CPU-s for the same scan (TIMINGS.md,
+/// workspace already built). The same-process baseline is one NLL + gradient evaluation: the
+/// scan's cost per point in those units, beside the calls per point the scan counts.
+@MainActor func httScanBench(shared: String) throws {
+  func cpu() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) * 1e-6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) * 1e-6
+  }
+  let card = shared + "/reference/corpus/data/ci/htt_multiple_regions.txt"
+  var runs: [(cpu: Double, wall: Double, calls: Double, points: Int)] = []
+  var problem: FitProblem? = nil
+  for _ in 0..<3 {
+    let c0 = cpu(), w0 = now()
+    var o = FitOptions()
+    o.mass = 125
+    o.rMin = -0.75
+    o.rMax = 3.75
+    let p = try FitProblem.load(card: card, physics: PhysicsModelChoice(), options: o)
+    var g = GridScanOptions()
+    g.points = 2000
+    let scan = try GridScan.run(p, options: g, saveNuisances: false, mass: 125)
+    runs.append((cpu() - c0, now() - w0, scan.meanCallsPerPoint, scan.points.count))
+    problem = p
+  }
+  let bestRun = runs.min { $0.cpu < $1.cpu }!
+  // Baseline: one NLL + gradient evaluation at the best fit.
+  let p = problem!
+  let x = try p.bestFit().x
+  var grad = [Double](repeating: 0, count: x.count)
+  var t = Double.infinity
+  for _ in 0..<3 {
+    let w = now()
+    for _ in 0..<2000 { _ = x.withUnsafeBufferPointer { xb in grad.withUnsafeMutableBufferPointer { p.nll.valueAndGradient(xb, $0) } } }
+    t = min(t, (now() - w) / 2000)
+  }
+  print("CMS H→ττ CI card (htt_multiple_regions, -m 125, \(x.count) parameters): 2000-point profiled scan of r ∈ [−0.75, 3.75], parse included (minimum of 3 runs)")
+  print(String(format: "  %.2f s CPU, %.2f s wall, %d points, %.1f NLL+gradient calls per point; one call %.1f µs, so %.0f calls' worth of CPU per point", bestRun.cpu, bestRun.wall, bestRun.points, bestRun.calls, t * 1e6, bestRun.cpu / Double(bestRun.points) / t))
+  print(String(format: "  Combine v10.6.0: 13.2 s CPU (TIMINGS.md): ratio %.1f×", 13.2 / bestRun.cpu))
+}
+if ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] == "htt" {
+  try httScanBench(shared: CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "../shared")
+  exit(0)
+}
 if ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] == "eftglobal" {
   try eftGlobalBench()
   exit(0)
@@ -506,6 +552,7 @@ let le = shared + "/reference/combine/longexercise_part3_combined/card/"
 print("1000-point scans of r ∈ [−1, 2] (Combine needs 1.4 s CPU for the single-card scan, start-up included):")
 try scanBench("signal region alone (-m 200)", cards: [le + "datacard_part3.txt"], mass: 200)
 try scanBench("long-exercise combination", cards: [le + "datacard_part3.txt", le + "datacard_part3_ttbar_cr.txt", le + "datacard_part3_DY_cr.txt"], mass: 200)
+try httScanBench(shared: shared)
 
 if sink == 42 { print("") }
 

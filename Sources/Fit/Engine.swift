@@ -38,18 +38,10 @@ final class Engine {
   // Compact vectors and matrices (capacity n, n²).
   let V: UnsafeMutableBufferPointer<Double>
   /// HESSE's Hessian and its inverse, allocated on first use (most scan-point fits never run HESSE).
-  private var hesseStorage: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>)?
-  var H: UnsafeMutableBufferPointer<Double> { hesseBuffers().0 }
-  var W: UnsafeMutableBufferPointer<Double> { hesseBuffers().1 }
-  private func hesseBuffers() -> (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) {
-    if let b = hesseStorage { return b }
-    let h = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n * n, 1))
-    let w = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n * n, 1))
-    h.initialize(repeating: 0)
-    w.initialize(repeating: 0)
-    hesseStorage = (h, w)
-    return (h, w)
-  }
+  var H: UnsafeMutableBufferPointer<Double> { storage.hesseBuffers(n).0 }
+  var W: UnsafeMutableBufferPointer<Double> { storage.hesseBuffers(n).1 }
+  /// Owner of every buffer above (a workspace's, reused fit after fit, or this engine's own).
+  private let storage: EngineStorage
   let d: UnsafeMutableBufferPointer<Double>
   let s: UnsafeMutableBufferPointer<Double>
   let y: UnsafeMutableBufferPointer<Double>
@@ -66,7 +58,7 @@ final class Engine {
   /// Coordinate probes made so far (see `probeDominantCoordinates`).
   var probes = 0
 
-  init(_ f: ObjectiveFunction, parameters: [ParameterSpec], options: MinimizerOptions) {
+  init(_ f: ObjectiveFunction, parameters: [ParameterSpec], options: MinimizerOptions, workspace: MinimizerWorkspace? = nil) {
     self.f = f
     let n = f.dimension
     precondition(parameters.count == n, "parameters.count must equal the objective's dimension")
@@ -74,29 +66,34 @@ final class Engine {
     self.options = options
     self.maxCalls = options.maxCalls ?? (200 + 100 * n + 5 * n * n)
     self.maxIterations = options.maxIterations ?? (1000 + 20 * n)
-    func alloc<T>(_ k: Int, _ v: T) -> UnsafeMutableBufferPointer<T> {
-      let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(k, 1))
-      b.initialize(repeating: v)
+    storage = workspace?.storage(for: n) ?? EngineStorage(dimension: n)
+    let arena = storage.arena
+    func vector(_ k: Int, _ v: Double) -> UnsafeMutableBufferPointer<Double> {
+      let b = UnsafeMutableBufferPointer(rebasing: arena[(k * n)..<((k + 1) * n)])
+      b.update(repeating: v)
       return b
     }
-    lower = alloc(n, -.infinity)
-    upper = alloc(n, .infinity)
-    scale = alloc(n, 1.0)
-    fixed = alloc(n, false)
-    x = alloc(n, 0.0)
-    g = alloc(n, 0.0)
-    xt = alloc(n, 0.0)
-    gt = alloc(n, 0.0)
-    xb = alloc(n, 0.0)
-    gb = alloc(n, 0.0)
-    idx = alloc(n, 0)
-    V = alloc(n * n, 0.0)
-    d = alloc(n, 0.0)
-    s = alloc(n, 0.0)
-    y = alloc(n, 0.0)
-    vy = alloc(n, 0.0)
-    col = alloc(n, 0.0)
-    gc = alloc(n, 0.0)
+    lower = vector(0, -.infinity)
+    upper = vector(1, .infinity)
+    scale = vector(2, 1.0)
+    x = vector(3, 0.0)
+    g = vector(4, 0.0)
+    xt = vector(5, 0.0)
+    gt = vector(6, 0.0)
+    xb = vector(7, 0.0)
+    gb = vector(8, 0.0)
+    d = vector(9, 0.0)
+    s = vector(10, 0.0)
+    y = vector(11, 0.0)
+    vy = vector(12, 0.0)
+    col = vector(13, 0.0)
+    gc = vector(14, 0.0)
+    V = UnsafeMutableBufferPointer(rebasing: arena[(15 * n)..<(15 * n + n * n)])
+    V.update(repeating: 0)
+    fixed = UnsafeMutableBufferPointer(rebasing: storage.flags[0..<n])
+    fixed.update(repeating: false)
+    idx = UnsafeMutableBufferPointer(rebasing: storage.indices[0..<n])
+    idx.update(repeating: 0)
     for (i, p) in parameters.enumerated() {
       lower[i] = p.lower
       upper[i] = p.upper
@@ -110,18 +107,6 @@ final class Engine {
       idx[m] = i
       m += 1
     }
-  }
-
-  deinit {
-    for b in [lower, upper, scale, x, g, xt, gt, xb, gb, V, d, s, y, vy, col, gc] {
-      b.deallocate()
-    }
-    if let (h, w) = hesseStorage {
-      h.deallocate()
-      w.deallocate()
-    }
-    fixed.deallocate()
-    idx.deallocate()
   }
 
   /// One objective call: f and ∇f at `xs` into `gs`.
@@ -708,5 +693,63 @@ final class Engine {
       }
     }
     return invertSymmetric(H.baseAddress!, W.baseAddress!, m)
+  }
+}
+
+/// The buffers of one minimisation of dimension ≤ `capacity`: 15 vectors and the metric in one
+/// arena of 15n + n² doubles, the flags and indices, and (on first use) HESSE's two n×n matrices.
+final class EngineStorage {
+  let capacity: Int
+  let arena: UnsafeMutableBufferPointer<Double>
+  let flags: UnsafeMutableBufferPointer<Bool>
+  let indices: UnsafeMutableBufferPointer<Int>
+  private var hesse: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>)?
+
+  init(dimension n: Int) {
+    capacity = n
+    arena = .allocate(capacity: max(15 * n + n * n, 1))
+    arena.initialize(repeating: 0)
+    flags = .allocate(capacity: max(n, 1))
+    flags.initialize(repeating: false)
+    indices = .allocate(capacity: max(n, 1))
+    indices.initialize(repeating: 0)
+  }
+
+  /// H and W (n×n each, n ≤ capacity), allocated once at the capacity.
+  func hesseBuffers(_ n: Int) -> (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) {
+    if hesse == nil {
+      let k = max(capacity * capacity, 1)
+      let h = UnsafeMutableBufferPointer<Double>.allocate(capacity: k), w = UnsafeMutableBufferPointer<Double>.allocate(capacity: k)
+      h.initialize(repeating: 0)
+      w.initialize(repeating: 0)
+      hesse = (h, w)
+    }
+    return (UnsafeMutableBufferPointer(rebasing: hesse!.0[0..<max(n * n, 1)]),
+            UnsafeMutableBufferPointer(rebasing: hesse!.1[0..<max(n * n, 1)]))
+  }
+
+  deinit {
+    arena.deallocate()
+    flags.deallocate()
+    indices.deallocate()
+    if let (h, w) = hesse {
+      h.deallocate()
+      w.deallocate()
+    }
+  }
+}
+
+/// Scratch memory reused by the fits of one thread (a scan's points, a study's toys): with a
+/// workspace, `Minimizer` allocates no buffers per fit once the first fit of the largest
+/// dimension has sized it. Not for concurrent use: give each thread its own.
+public final class MinimizerWorkspace: @unchecked Sendable {
+  private var current: EngineStorage?
+  public init() {}
+
+  func storage(for n: Int) -> EngineStorage {
+    if let s = current, s.capacity == n { return s }
+    let s = EngineStorage(dimension: n)
+    current = s
+    return s
   }
 }

@@ -26,6 +26,9 @@
 import Maths
 public struct Minimizer: Sendable {
   public var options: MinimizerOptions
+  /// Scratch memory reused from fit to fit (one per thread; see `MinimizerWorkspace`); nil: each
+  /// fit allocates its own.
+  public var workspace: MinimizerWorkspace? = nil
 
   public init(options: MinimizerOptions = .init()) {
     self.options = options
@@ -45,7 +48,7 @@ public struct Minimizer: Sendable {
     if parameters.lazy.filter({ !$0.fixed }).count > options.denseLimit {
       return LimitedMemoryMinimizer(options: options).minimize(f, parameters: parameters)
     }
-    let e = Engine(f, parameters: parameters, options: options)
+    let e = Engine(f, parameters: parameters, options: options, workspace: workspace)
     let n = e.n
     e.evaluateCurrent()
     guard e.fx.isFinite else {

@@ -177,7 +177,8 @@ public enum GridScan {
     let threads = max(1, min(options.threads, blocks.count))
     try forEachWorker(threads: threads, model: model, data: data, globalObservables: globalObservables,
                       frozenBarlowBeeston: frozenBarlowBeeston) { _, nll in
-      let minimizer = Minimizer()
+      var minimizer = Minimizer()
+      minimizer.workspace = MinimizerWorkspace()
       while let b = queue.next() {
         // The chain of this block: the last two solutions, with their indices.
         var previous: (index: Int, result: MinimizationResult)? = nil
