@@ -113,16 +113,19 @@ public enum Toys {
     let queue = WorkQueue<ToyFit>(count: count)
     try forEachWorker(threads: min(threads, max(1, count)), model: generator.model, data: generator.observed,
                       globalObservables: nil) { _, nll in
+      // One workspace per thread: the toys' fits reuse its buffers.
+      var minimizer = Minimizer()
+      minimizer.workspace = MinimizerWorkspace()
       while let k = queue.next() {
         let toy = generator.toy(first + k, at: generating, nuisances: nuisances, fixed: fixed, nll: nll)
         nll.setData(toy.data)
         nll.setGlobalObservables(toy.globalObservables)
         nll.setBarlowBeestonGlobalObservables(toy.barlowBeestonGlobalObservables)
-        let best = Minimizer().minimize(nll, parameters: specs)
+        let best = minimizer.minimize(nll, parameters: specs)
         var ivs: [Int: ProfileInterval] = [:]
         if intervals && best.status.isConverged {
           for t in targets {
-            ivs[t] = profileInterval(nll, parameters: specs, best: best, index: t, delta: delta, minimizer: Minimizer())
+            ivs[t] = profileInterval(nll, parameters: specs, best: best, index: t, delta: delta, minimizer: minimizer)
           }
         }
         queue.set(k, ToyFit(index: first + k, best: best, intervals: ivs))
