@@ -7,6 +7,11 @@
 ///    Bounds: active set. A parameter on a bound whose step points outwards is held there and
 ///    removed from the metric by a Schur complement (V ← V − V_·k V_k· / V_kk); at convergence a held
 ///    parameter whose derivative points inwards (by more than the tolerance) is released.
+///    Kinks of f (a template bin on its 1e-9 floor): a line search keeps its lowest point after 8
+///    zoom steps; a failed or struggling one is answered by gradient probes of the coordinates
+///    carrying the EDM (`Engine.probeDominantCoordinates`, a partial HESSE), and EDM < tolerance is
+///    accepted only after the downhill curvature check (`Engine.checkDownhillCurvature`), which
+///    catches a metric learnt across a kink that hides the slope still leading down to it.
 /// 3. (strategy ≥ 1) HESSE at the point; EDM is recomputed with the HESSE covariance. If it is
 ///    still ≥ tolerance, iterate again from the HESSE covariance (as MIGRAD does, since a BFGS metric
 ///    alone can underestimate EDM); otherwise take up to three Newton steps x − H⁻¹g ("polish", one
