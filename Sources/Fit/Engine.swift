@@ -613,20 +613,7 @@ final class Engine {
       let hp = upper[i] - x[i] >= h ? h : 0.0, hm = x[i] - lower[i] >= h ? h : 0.0
       guard hp + hm > 0 else { continue }
       _ = xt.update(from: x)
-      if hp > 0 {
-        xt[i] = x[i] + hp
-        _ = evaluate(xt, gt)
-        for q in 0..<m { col[q] = gt[idx[q]] }
-      } else {
-        for q in 0..<m { col[q] = g[idx[q]] }
-      }
-      if hm > 0 {
-        xt[i] = x[i] - hm
-        _ = evaluate(xt, gt)
-        for q in 0..<m { y[q] = col[q] - gt[idx[q]] }
-      } else {
-        for q in 0..<m { y[q] = col[q] - g[idx[q]] }
-      }
+      gradientDifference(i, plus: hp, minus: hm)
       for q in 0..<m { s[q] = 0 }
       s[p] = hp + hm
       bfgsUpdate()
@@ -634,6 +621,26 @@ final class Engine {
       made += 1
     }
     return made
+  }
+
+  /// y = ∇f(x + h₊e_i) − ∇f(x − h₋e_i) over the compact set, ∇f(x) itself on a side whose step
+  /// is 0 (1 or 2 calls; `col` is scratch). Needs xt = x and leaves it so.
+  func gradientDifference(_ i: Int, plus hp: Double, minus hm: Double) {
+    if hp > 0 {
+      xt[i] = x[i] + hp
+      _ = evaluate(xt, gt)
+      for q in 0..<m { col[q] = gt[idx[q]] }
+    } else {
+      for q in 0..<m { col[q] = g[idx[q]] }
+    }
+    if hm > 0 {
+      xt[i] = x[i] - hm
+      _ = evaluate(xt, gt)
+      for q in 0..<m { y[q] = col[q] - gt[idx[q]] }
+    } else {
+      for q in 0..<m { y[q] = col[q] - g[idx[q]] }
+    }
+    xt[i] = x[i]
   }
 
   // MARK: HESSE
@@ -666,24 +673,12 @@ final class Engine {
         h = max(up, down)
         if up >= down { hp = h } else { hm = h }
       }
-      if hp > 0 {
-        xt[i] = x[i] + hp
-        _ = evaluate(xt, gt)
-        for q in 0..<m { col[q] = gt[idx[q]] }
+      if hp + hm > 0 {
+        gradientDifference(i, plus: hp, minus: hm)
+        for q in 0..<m { H[q * m + p] = y[q] / (hp + hm) }
       } else {
-        for q in 0..<m { col[q] = g[idx[q]] }
-      }
-      if hm > 0 {
-        xt[i] = x[i] - hm
-        _ = evaluate(xt, gt)
-        for q in 0..<m { H[q * m + p] = (col[q] - gt[idx[q]]) / (hp + hm) }
-      } else {
-        for q in 0..<m { H[q * m + p] = (col[q] - g[idx[q]]) / hp }
-      }
-      if hp + hm == 0 {
         for q in 0..<m { H[q * m + p] = q == p ? 1 / (scale[i] * scale[i]) : 0 }
       }
-      xt[i] = x[i]
     }
     for p in 0..<m {
       for q in (p + 1)..<max(m, p + 1) {
