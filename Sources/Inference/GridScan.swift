@@ -94,8 +94,9 @@ public enum GridScan {
   ///
   /// Every point starts from the best fit with the best fit's covariance conditioned on the fixed
   /// parameters (a warm start: a few gradient calls per point), and — with `neighbourStarts` — also
-  /// from the previous point's solution, plus `randomStarts` random starts; the lowest minimum is
-  /// kept. Points run in parallel on `options.threads` threads, a block of 32 consecutive points at
+  /// from the previous point's solution (linearly extrapolated along a straight run of points,
+  /// `predictedStart`) with the previous point's final metric, plus `randomStarts` random starts;
+  /// the lowest minimum is kept. Each thread's fits reuse one `MinimizerWorkspace`. Points run in parallel on `options.threads` threads, a block of 32 consecutive points at
   /// a time (each thread with its own NLL); the neighbour start of a point is its predecessor's
   /// solution within the block, so the numbers depend neither on the thread count nor on where an
   /// interrupted scan was resumed. Points whose minimisation fails are left out, as Combine does.

@@ -15,7 +15,8 @@ struct ScanCommand: ParsableCommand {
       Points sit where Combine puts them: bin centres lo + (i+½)(hi−lo)/N, or the range ends \
       included with --alignEdges 1; n POIs get ⌈points^(1/n)⌉ points each. Every other parameter is \
       profiled, starting from the best fit with its conditional covariance and from the preceding \
-      point's solution within fixed blocks of 32 points (the lower minimum is kept; --pointsRandProf \
+      point's solution (extrapolated along the run, with that point's metric) within fixed blocks \
+      of 32 points (the lower minimum is kept; --pointsRandProf \
       adds random starts of the floating other POIs, one random stream per point); blocks run in \
       parallel, and the numbers do not depend on the thread count.
       With --csv FILE, finished points are kept in FILE.partial (locked by FILE.partial.lock) until \
