@@ -385,28 +385,19 @@ func eftGlobalBench() throws {
   print(String(format: "  %.2f s CPU, %.2f s wall, %d points, %.1f NLL+gradient calls per point; one call %.1f µs, so %.0f calls' worth of CPU per point", bestRun.cpu, bestRun.wall, bestRun.points, bestRun.calls, t * 1e6, bestRun.cpu / Double(bestRun.points) / t))
   print(String(format: "  Combine v10.6.0: 13.2 s CPU (TIMINGS.md): ratio %.1f×", 13.2 / bestRun.cpu))
 }
-if ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] == "htt" {
-  try httScanBench(shared: CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "../shared")
-  exit(0)
-}
-if ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] == "eftglobal" {
-  try eftGlobalBench()
-  exit(0)
-}
-if ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] == "large" {
-  try largeModelBench()
-  exit(0)
-}
-if ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] == "workspace" {
-  try workspaceBench(shared: CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "../shared")
-  exit(0)
-}
-if ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] == "statistics" {
-  try statisticsBench(shared: CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "../shared")
-  exit(0)
-}
-if ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] == "scale" {
-  try scaleBench()
+// RECOMBINE_BENCH_ONLY=NAME runs one section alone (eftglobal and large run only so).
+if let only = ProcessInfo.processInfo.environment["RECOMBINE_BENCH_ONLY"] {
+  let sharedFolder = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "../shared"
+  let sections: [String: () throws -> Void] = [
+    "htt": { try httScanBench(shared: sharedFolder) }, "eftglobal": { try eftGlobalBench() },
+    "large": { try largeModelBench() }, "workspace": { try workspaceBench(shared: sharedFolder) },
+    "statistics": { try statisticsBench(shared: sharedFolder) }, "scale": { try scaleBench() },
+  ]
+  guard let section = sections[only] else {
+    FileHandle.standardError.write(Data("RECOMBINE_BENCH_ONLY=\(only): no such section (\(sections.keys.sorted().joined(separator: ", ")))\n".utf8))
+    exit(2)
+  }
+  try section()
   exit(0)
 }
 

@@ -164,10 +164,11 @@ public enum GridScan {
     // its start (its finished points are recomputed, not recorded: the checkpoint keeps them), so
     // a resumed scan makes the same starts, and gets the same numbers, as an uninterrupted one.
     let finished = Set(done.keys)
-    let pending = Set(todo.map { $0 / Self.blockSize })
-    let blocks = pending.sorted().map { b in
-      let lastTodo = todo.last { $0 / Self.blockSize == b }!
-      return Array(max(first, b * Self.blockSize)...lastTodo)
+    // One pass over the (sorted) points to do: each pending block runs from its start (or
+    // --firstPoint) to its last point to do.
+    let blocks: [ClosedRange<Int>] = todo.reduce(into: []) { blocks, i in
+      let start = max(first, i / Self.blockSize * Self.blockSize)
+      if let last = blocks.last, last.lowerBound == start { blocks[blocks.count - 1] = start...i } else { blocks.append(start...i) }
     }
     // The best fit's covariance conditional on the scanned parameters: the same for every point.
     let n = specs.count
